@@ -1,0 +1,331 @@
+//! `ayuda.yaml`: every key optional, unknown keys rejected with their line.
+
+use crate::yaml::{self, YamlError};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The name of the configuration file at the site root.
+pub const CONFIG_FILE: &str = "ayuda.yaml";
+
+/// A text that may be given once or per locale (`title: Help` or `title: {es: Ayuda, en: Help}`).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum Localized {
+    One(String),
+    PerLocale(BTreeMap<String, String>),
+}
+
+impl Localized {
+    /// The text for `locale`, falling back to `default_locale`, then to any.
+    pub fn get<'a>(&'a self, locale: &str, default_locale: &str) -> &'a str {
+        match self {
+            Localized::One(s) => s,
+            Localized::PerLocale(map) => map
+                .get(locale)
+                .or_else(|| map.get(default_locale))
+                .or_else(|| map.values().next())
+                .map_or("", String::as_str),
+        }
+    }
+}
+
+/// A locale entry: `es` or `{code: es, name: Español}`.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum LocaleEntry {
+    Code(String),
+    Full { code: String, name: Option<String> },
+}
+
+/// A configured locale with its display name.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Locale {
+    pub code: String,
+    pub name: String,
+}
+
+/// The parsed `ayuda.yaml`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Site title, once or per locale.
+    pub title: Localized,
+    /// Absolute URL the site is published at, used for canonical links, sitemap and feeds.
+    pub base_url: String,
+    /// Locale of articles that say nothing about theirs, and of `x-default`.
+    pub default_locale: Option<String>,
+    /// Locales the site publishes; empty means "whatever the content uses".
+    pub locales: Vec<LocaleEntry>,
+    /// Canonical article URL pattern with `{locale}`, `{slug}`, `{id}`, `{category}`, `{section}`.
+    pub permalink: String,
+    /// URL templates with `{id}` of a previous help center; links matching one point to that article.
+    pub legacy_article_urls: Vec<String>,
+    /// Theme folder, relative to the root; the built-in default theme when absent.
+    pub theme: Option<PathBuf>,
+    /// Folder holding the articles, relative to the root.
+    pub content_dir: PathBuf,
+    /// Folder the build writes to, relative to the root.
+    pub output_dir: PathBuf,
+    /// How many related articles an article page lists.
+    pub related_articles: usize,
+    /// How many entries the Atom feed of a locale carries.
+    pub feed_entries: usize,
+    /// Search settings.
+    pub search: crate::search::SearchConfig,
+    /// Support procedure: business calendar, request types, SLAs, contacts, deliveries.
+    pub support: crate::tickets::SupportConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            title: Localized::One("Help Center".into()),
+            base_url: "http://localhost:8080".into(),
+            default_locale: None,
+            locales: Vec::new(),
+            permalink: "/{locale}/articles/{slug}/".into(),
+            legacy_article_urls: Vec::new(),
+            theme: None,
+            content_dir: PathBuf::from("content"),
+            output_dir: PathBuf::from("dist"),
+            related_articles: 5,
+            feed_entries: 30,
+            search: Default::default(),
+            support: Default::default(),
+        }
+    }
+}
+
+/// A configuration problem, with the line of `ayuda.yaml` it is on when known.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{file}{}: {message}", position(*line, *column))]
+    Invalid {
+        file: String,
+        line: Option<usize>,
+        column: Option<usize>,
+        message: String,
+    },
+}
+
+fn position(line: Option<usize>, column: Option<usize>) -> String {
+    match (line, column) {
+        (Some(l), Some(c)) => format!(":{l}:{c}"),
+        (Some(l), None) => format!(":{l}"),
+        _ => String::new(),
+    }
+}
+
+impl Config {
+    /// Reads `ROOT/ayuda.yaml`, or the defaults when there is none.
+    pub fn load(root: &Path) -> Result<Config, ConfigError> {
+        let path = root.join(CONFIG_FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Config::parse(&text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(source) => Err(ConfigError::Read { path, source }),
+        }
+    }
+
+    /// Parses configuration text (pure; `load` does the reading).
+    pub fn parse(text: &str) -> Result<Config, ConfigError> {
+        let invalid = |e: YamlError| ConfigError::Invalid {
+            file: CONFIG_FILE.into(),
+            line: e.line,
+            column: e.column,
+            message: e.message,
+        };
+        if text.trim().is_empty() {
+            return Ok(Config::default());
+        }
+        let config: Config = yaml::from_str(text).map_err(invalid)?;
+        config.validate(text)?;
+        Ok(config)
+    }
+
+    fn validate(&self, text: &str) -> Result<(), ConfigError> {
+        let bad = |key: &str, message: String| ConfigError::Invalid {
+            file: CONFIG_FILE.into(),
+            line: yaml::key_line(text, key),
+            column: None,
+            message: format!("{key}: {message}"),
+        };
+        if !self.base_url.starts_with("http://") && !self.base_url.starts_with("https://") {
+            return Err(bad(
+                "base_url",
+                format!("`{}` is not an absolute http(s) URL", self.base_url),
+            ));
+        }
+        for code in self.locales.iter().map(LocaleEntry::code) {
+            if !is_locale_code(code) {
+                return Err(bad(
+                    "locales",
+                    format!("`{code}` is not a locale code such as `es` or `pt-BR`"),
+                ));
+            }
+        }
+        if let Some(dl) = &self.default_locale {
+            if !is_locale_code(dl) {
+                return Err(bad("default_locale", format!("`{dl}` is not a locale code")));
+            }
+            if !self.locales.is_empty() && !self.locales.iter().any(|l| l.code() == dl) {
+                return Err(bad(
+                    "default_locale",
+                    format!("`{dl}` is not one of `locales`; add it there"),
+                ));
+            }
+        }
+        if !self.permalink.contains("{slug}") && !self.permalink.contains("{id}") {
+            return Err(bad(
+                "permalink",
+                "the pattern must contain `{slug}` or `{id}` so articles get distinct URLs".into(),
+            ));
+        }
+        if !self.permalink.starts_with('/') || !self.permalink.ends_with('/') {
+            return Err(bad(
+                "permalink",
+                "the pattern must start and end with `/`, e.g. `/{locale}/articles/{slug}/`".into(),
+            ));
+        }
+        for tpl in &self.legacy_article_urls {
+            if !tpl.contains("{id}") {
+                return Err(bad(
+                    "legacy_article_urls",
+                    format!("`{tpl}` has no `{{id}}` placeholder"),
+                ));
+            }
+        }
+        self.support
+            .validate()
+            .map_err(|(key, message)| bad(&key, message))?;
+        Ok(())
+    }
+
+    /// The default locale: configured, else the first configured locale, else `en`.
+    pub fn default_locale(&self) -> &str {
+        self.default_locale
+            .as_deref()
+            .or_else(|| self.locales.first().map(LocaleEntry::code))
+            .unwrap_or("en")
+    }
+
+    /// Configured locales with display names (empty when the content decides).
+    pub fn configured_locales(&self) -> Vec<Locale> {
+        self.locales
+            .iter()
+            .map(|l| Locale {
+                code: l.code().to_string(),
+                name: match l {
+                    LocaleEntry::Full { name: Some(n), .. } => n.clone(),
+                    _ => locale_name(l.code()).to_string(),
+                },
+            })
+            .collect()
+    }
+
+    /// The site title in `locale`.
+    pub fn title(&self, locale: &str) -> &str {
+        self.title.get(locale, self.default_locale())
+    }
+
+    /// `base_url` without a trailing slash.
+    pub fn base(&self) -> &str {
+        self.base_url.trim_end_matches('/')
+    }
+}
+
+impl LocaleEntry {
+    /// The locale code.
+    pub fn code(&self) -> &str {
+        match self {
+            LocaleEntry::Code(c) => c,
+            LocaleEntry::Full { code, .. } => code,
+        }
+    }
+}
+
+/// True for codes such as `es`, `pt-BR`, `zh-Hant`.
+pub fn is_locale_code(s: &str) -> bool {
+    let mut parts = s.split(['-', '_']);
+    let first_ok = parts
+        .next()
+        .is_some_and(|p| (2..=3).contains(&p.len()) && p.chars().all(|c| c.is_ascii_lowercase()));
+    first_ok && parts.all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+/// A display name for well-known locale codes, in their own language.
+pub fn locale_name(code: &str) -> &str {
+    match code.split(['-', '_']).next().unwrap_or(code) {
+        "es" => "Español",
+        "en" => "English",
+        "pt" => "Português",
+        "fr" => "Français",
+        "de" => "Deutsch",
+        "it" => "Italiano",
+        "nl" => "Nederlands",
+        "ja" => "日本語",
+        "zh" => "中文",
+        "ko" => "한국어",
+        _ => code,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_config_is_default() {
+        let c = Config::parse("").unwrap();
+        assert_eq!(c.permalink, "/{locale}/articles/{slug}/");
+        assert_eq!(c.default_locale(), "en");
+    }
+
+    #[test]
+    fn unknown_key_names_key_and_line() {
+        let err = Config::parse("title: Help\nbase_url: https://help.example.org\ncolour: red\n")
+            .unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("colour"), "{msg}");
+        assert!(msg.contains(":3"), "{msg}");
+    }
+
+    #[test]
+    fn bad_value_names_key_and_line() {
+        let err = Config::parse("title: Help\nbase_url: help.example.org\n").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("ayuda.yaml:2"), "{msg}");
+        assert!(msg.contains("base_url"), "{msg}");
+    }
+
+    #[test]
+    fn locales_accept_codes_and_objects() {
+        let c = Config::parse(
+            "default_locale: es\nlocales:\n  - es\n  - {code: pt, name: Português (Brasil)}\n",
+        )
+        .unwrap();
+        let ls = c.configured_locales();
+        assert_eq!(ls[0].name, "Español");
+        assert_eq!(ls[1].name, "Português (Brasil)");
+        assert_eq!(c.default_locale(), "es");
+    }
+
+    #[test]
+    fn default_locale_must_be_listed() {
+        let err = Config::parse("default_locale: fr\nlocales: [es, en]\n").unwrap_err();
+        assert!(err.to_string().contains("default_locale"));
+    }
+
+    #[test]
+    fn title_per_locale() {
+        let c = Config::parse("title: {es: Ayuda, en: Help}\ndefault_locale: es\n").unwrap();
+        assert_eq!(c.title("en"), "Help");
+        assert_eq!(c.title("pt"), "Ayuda");
+    }
+}

@@ -1,0 +1,484 @@
+//! Loading: walk the content folder, split and read front matter, and assemble the article
+//! library with its categories, sections and translation groups.
+
+pub mod frontmatter;
+pub mod taxonomy;
+
+use crate::config::{self, Config, Localized};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::util::slugify;
+pub use frontmatter::{FrontMatter, Status};
+use jiff::Timestamp;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+pub use taxonomy::{FolderMeta, Taxonomy};
+
+/// One article in one locale.
+#[derive(Debug, Clone)]
+pub struct Article {
+    /// Path relative to the site root, `/`-separated (for diagnostics and history).
+    pub file: String,
+    /// Absolute path of the source file.
+    pub path: PathBuf,
+    /// Stable id shared by the translations of one article.
+    pub id: String,
+    pub locale: String,
+    pub slug: String,
+    pub title: String,
+    pub status: Status,
+    /// Category key (stable across locales), or `general`.
+    pub category: String,
+    /// Section key within the category, if any.
+    pub section: Option<String>,
+    /// Category and section names as written (folder or front matter), before folder metadata.
+    pub category_label: String,
+    pub section_label: Option<String>,
+    pub front: FrontMatter,
+    /// Markdown body.
+    pub body: String,
+    /// Lines of the file before the body, to report body positions as file lines.
+    pub body_line_offset: usize,
+}
+
+impl Article {
+    /// True when the article is published.
+    pub fn is_published(&self) -> bool {
+        self.status == Status::Published
+    }
+
+    /// Last update instant from front matter (history may refine it later).
+    pub fn updated(&self) -> Option<Timestamp> {
+        self.front
+            .updated
+            .or(self.front.published)
+            .or(self.front.first_published)
+            .or(self.front.created)
+    }
+}
+
+/// All articles of a site, sorted by locale then file, with lookups.
+#[derive(Debug, Default, Clone)]
+pub struct Library {
+    pub articles: Vec<Article>,
+    pub taxonomy: Taxonomy,
+    /// Locales present, sorted with the default first.
+    pub locales: Vec<String>,
+    pub default_locale: String,
+}
+
+impl Library {
+    /// Loads every Markdown file under the content folder of `root`. Files with errors are left
+    /// out and their problems reported; the rest still load.
+    pub fn load(root: &Path, config: &Config) -> (Library, Diagnostics) {
+        let content_dir = root.join(&config.content_dir);
+        let mut diags = Diagnostics::default();
+        let mut md_files = Vec::new();
+        let mut meta_files = Vec::new();
+        if !content_dir.is_dir() {
+            diags.push(Diagnostic::error(
+                rel(root, &content_dir),
+                "no-content",
+                format!(
+                    "there is no content folder `{}`; create it or set `content_dir` in ayuda.yaml",
+                    config.content_dir.display()
+                ),
+            ));
+            return (Library::default(), diags);
+        }
+        let walker = walkdir::WalkDir::new(&content_dir)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| {
+                let name = e.file_name().to_string_lossy();
+                e.depth() == 0 || !(name.starts_with('.') || name == "node_modules")
+            });
+        for entry in walker {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    diags.push(Diagnostic::error(
+                        e.path().map(|p| rel(root, p)).unwrap_or_default(),
+                        "io",
+                        e.to_string(),
+                    ));
+                    continue;
+                }
+            };
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let name = entry.file_name().to_string_lossy();
+            if name == taxonomy::META_FILE {
+                meta_files.push(entry.into_path());
+            } else if (name.ends_with(".md") || name.ends_with(".markdown")) && !name.starts_with('_') {
+                md_files.push(entry.into_path());
+            }
+        }
+        Library::from_files(root, config, &md_files, &meta_files, diags)
+    }
+
+    /// Builds the library from already listed files (used by `load` and by incremental rebuilds).
+    pub fn from_files(
+        root: &Path,
+        config: &Config,
+        md_files: &[PathBuf],
+        meta_files: &[PathBuf],
+        mut diags: Diagnostics,
+    ) -> (Library, Diagnostics) {
+        let content_dir = root.join(&config.content_dir);
+        let known: Vec<String> = config.locales.iter().map(|l| l.code().to_string()).collect();
+        let default_locale = config.default_locale().to_string();
+        let loaded: Vec<(Option<Article>, Vec<Diagnostic>)> = md_files
+            .par_iter()
+            .map(|path| {
+                let file = rel(root, path);
+                let under = path.strip_prefix(&content_dir).unwrap_or(path);
+                match std::fs::read_to_string(path) {
+                    Ok(text) => parse_article(&text, &file, path, under, &known, &default_locale),
+                    Err(e) => (
+                        None,
+                        vec![Diagnostic::error(file, "io", format!("cannot read: {e}"))],
+                    ),
+                }
+            })
+            .collect();
+        let mut articles = Vec::with_capacity(loaded.len());
+        for (article, ds) in loaded {
+            diags.extend(ds);
+            articles.extend(article);
+        }
+        let mut taxonomy = Taxonomy::default();
+        for path in meta_files {
+            let file = rel(root, path);
+            let under = path.strip_prefix(&content_dir).unwrap_or(path);
+            match std::fs::read_to_string(path) {
+                Ok(text) => {
+                    if let Err(d) = taxonomy.add_meta(&text, &file, under, &known) {
+                        diags.push(d);
+                    }
+                }
+                Err(e) => diags.push(Diagnostic::error(file, "io", format!("cannot read: {e}"))),
+            }
+        }
+        taxonomy.resolve_keys(&mut articles);
+
+        if !known.is_empty() {
+            for a in articles.iter().filter(|a| !known.contains(&a.locale)) {
+                diags.push(
+                    Diagnostic::error(
+                        &a.file,
+                        "unknown-locale",
+                        format!(
+                            "locale `{}` is not in `locales` of ayuda.yaml ({}); add it there or fix the article",
+                            a.locale,
+                            known.join(", ")
+                        ),
+                    )
+                    .at(a.front_line("locale"), None),
+                );
+            }
+            articles.retain(|a| known.contains(&a.locale));
+        }
+        articles.sort_by(|a, b| (&a.locale, &a.file).cmp(&(&b.locale, &b.file)));
+        let locales = if known.is_empty() {
+            let mut seen: BTreeSet<String> = articles.iter().map(|a| a.locale.clone()).collect();
+            seen.remove(&default_locale);
+            std::iter::once(default_locale.clone()).chain(seen).collect()
+        } else {
+            known.clone()
+        };
+
+        let lib = Library {
+            articles,
+            taxonomy,
+            locales,
+            default_locale,
+        };
+        diags.extend(lib.check_duplicates());
+        (lib, diags)
+    }
+
+    fn check_duplicates(&self) -> Vec<Diagnostic> {
+        let mut seen: BTreeMap<(&str, &str), &Article> = BTreeMap::new();
+        let mut out = Vec::new();
+        for a in &self.articles {
+            if let Some(first) = seen.insert((&a.locale, &a.id), a) {
+                out.push(
+                    Diagnostic::error(
+                        &a.file,
+                        "duplicate-id",
+                        format!(
+                            "id `{}` is already used in locale `{}` by {}; ids are shared only by translations in other locales",
+                            a.id, a.locale, first.file
+                        ),
+                    )
+                    .at(a.front_line("id"), None),
+                );
+            }
+        }
+        out
+    }
+
+    /// Articles visible in this build: published, plus drafts and archived with `drafts`.
+    pub fn visible(&self, drafts: bool) -> impl Iterator<Item = (usize, &Article)> {
+        self.articles
+            .iter()
+            .enumerate()
+            .filter(move |(_, a)| drafts || a.is_published())
+    }
+}
+
+impl Article {
+    /// The file line of a front matter key, when present.
+    pub fn front_line(&self, key: &str) -> Option<usize> {
+        std::fs::read_to_string(&self.path)
+            .ok()
+            .and_then(|t| crate::yaml::key_line(&t, key))
+    }
+}
+
+/// Reads one article (pure apart from the paths it is given).
+pub fn parse_article(
+    text: &str,
+    file: &str,
+    path: &Path,
+    under_content: &Path,
+    known_locales: &[String],
+    default_locale: &str,
+) -> (Option<Article>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let parts = match frontmatter::split(text) {
+        Ok(p) => p,
+        Err(msg) => {
+            return (
+                None,
+                vec![Diagnostic::error(file, "yaml-syntax", msg).at(Some(1), Some(1))],
+            );
+        }
+    };
+    let (front, has_front) = match parts.yaml {
+        Some(yaml) => match frontmatter::parse(yaml, file, parts.yaml_line) {
+            Ok((fm, ds)) => {
+                diags.extend(ds);
+                (fm, true)
+            }
+            Err(d) => return (None, vec![d]),
+        },
+        None => (FrontMatter::default(), false),
+    };
+    if diags.iter().any(Diagnostic::is_error) {
+        return (None, diags);
+    }
+
+    let mut segments: Vec<String> = under_content
+        .iter()
+        .map(|s| s.to_string_lossy().into_owned())
+        .collect();
+    let file_name = segments.pop().unwrap_or_default();
+    let stem = file_name
+        .trim_end_matches(".md")
+        .trim_end_matches(".markdown")
+        .to_string();
+    let is_locale = |s: &str| {
+        if known_locales.is_empty() {
+            config::is_locale_code(s) && (s.len() == 2 || s.contains('-'))
+        } else {
+            known_locales.iter().any(|k| k == s)
+        }
+    };
+    let path_locale = segments
+        .first()
+        .filter(|s| is_locale(s))
+        .cloned()
+        .inspect(|_| {
+            segments.remove(0);
+        });
+    let (stem, suffix_locale) = match stem.rsplit_once('.') {
+        Some((base, loc)) if is_locale(loc) => (base.to_string(), Some(loc.to_string())),
+        _ => (stem, None),
+    };
+    let locale = front
+        .locale
+        .clone()
+        .or(path_locale)
+        .or(suffix_locale)
+        .unwrap_or_else(|| default_locale.to_string());
+
+    let mut body = parts.body.to_string();
+    let mut body_line_offset = parts.body_line_offset;
+    let title = match &front.title {
+        Some(t) => t.clone(),
+        None if has_front => {
+            diags.push(
+                Diagnostic::error(
+                    file,
+                    "missing-title",
+                    "front matter has no `title`; add `title: ...`",
+                )
+                .at(Some(1), Some(1)),
+            );
+            return (None, diags);
+        }
+        None => match take_h1(&body) {
+            Some((t, rest, lines)) => {
+                body = rest;
+                body_line_offset += lines;
+                t
+            }
+            None => {
+                diags.push(Diagnostic::warning(
+                    file,
+                    "missing-title",
+                    format!("no front matter and no `# heading`: the title is taken from the file name `{stem}`"),
+                ));
+                stem.replace(['-', '_'], " ")
+            }
+        },
+    };
+
+    let mut folders = segments.into_iter();
+    let category_label = front
+        .category
+        .clone()
+        .or_else(|| folders.next())
+        .unwrap_or_else(|| "General".to_string());
+    let section_label = front.section.clone().or_else(|| folders.next());
+    let id_from_path = || {
+        let mut p: Vec<String> = under_content
+            .iter()
+            .map(|s| s.to_string_lossy().into_owned())
+            .collect();
+        if p.first().is_some_and(|s| is_locale(s)) {
+            p.remove(0);
+        }
+        if let Some(last) = p.last_mut() {
+            *last = stem.clone();
+        }
+        slugify(&p.join("-"))
+    };
+    let id = front.id.clone().unwrap_or_else(id_from_path);
+    let slug = front
+        .slug
+        .as_deref()
+        .map(slugify)
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| slugify(&stem));
+    let status = front.status.unwrap_or(Status::Published);
+    (
+        Some(Article {
+            file: file.to_string(),
+            path: path.to_path_buf(),
+            id,
+            locale,
+            slug,
+            title,
+            status,
+            category: slugify(&category_label),
+            section: section_label.as_deref().map(slugify),
+            category_label,
+            section_label,
+            front,
+            body,
+            body_line_offset,
+        }),
+        diags,
+    )
+}
+
+/// Takes a leading `# Title` line (after blank lines) off a body: (title, rest, lines removed).
+fn take_h1(body: &str) -> Option<(String, String, usize)> {
+    let mut skipped = 0;
+    for line in body.lines() {
+        if line.trim().is_empty() {
+            skipped += 1;
+            continue;
+        }
+        let title = line.strip_prefix("# ")?.trim().trim_end_matches('#').trim();
+        let rest: String = body
+            .split_inclusive('\n')
+            .skip(skipped + 1)
+            .collect();
+        return Some((title.to_string(), rest, skipped + 1));
+    }
+    None
+}
+
+/// A path relative to `root`, `/`-separated.
+pub fn rel(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+/// The display name of a category or section label, localized by folder metadata.
+pub fn localized_or(label: &Option<Localized>, fallback: &str, locale: &str, default: &str) -> String {
+    label
+        .as_ref()
+        .map(|l| l.get(locale, default).to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| fallback.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str, under: &str) -> (Option<Article>, Vec<Diagnostic>) {
+        parse_article(
+            text,
+            &format!("content/{under}"),
+            Path::new(under),
+            Path::new(under),
+            &[],
+            "en",
+        )
+    }
+
+    #[test]
+    fn locale_from_path_segment_and_folders_as_taxonomy() {
+        let (a, d) = load("---\ntitle: T\nid: x\n---\nbody", "es/faq/Billing/recibi.md");
+        let a = a.unwrap();
+        assert!(d.is_empty());
+        assert_eq!(a.locale, "es");
+        assert_eq!(a.category, "faq");
+        assert_eq!(a.section.as_deref(), Some("billing"));
+        assert_eq!(a.slug, "recibi");
+    }
+
+    #[test]
+    fn title_from_first_heading_without_front_matter() {
+        let (a, d) = load("\n# Hello there\n\nText\n", "Store/Hello.md");
+        let a = a.unwrap();
+        assert!(d.is_empty());
+        assert_eq!(a.title, "Hello there");
+        assert_eq!(a.body.trim(), "Text");
+        assert_eq!(a.body_line_offset, 2);
+        assert_eq!(a.id, "store-hello");
+    }
+
+    #[test]
+    fn title_from_file_name_warns() {
+        let (a, d) = load("Just text\n", "My-article.md");
+        assert_eq!(a.unwrap().title, "My article");
+        assert_eq!(d[0].code, "missing-title");
+        assert!(!d[0].is_error());
+    }
+
+    #[test]
+    fn missing_title_with_front_matter_is_an_error() {
+        let (a, d) = load("---\nid: x\n---\nText\n", "a.md");
+        assert!(a.is_none());
+        assert_eq!(d[0].code, "missing-title");
+        assert!(d[0].is_error());
+    }
+
+    #[test]
+    fn locale_suffix_in_file_name() {
+        let (a, _) = load("---\ntitle: T\n---\n", "guides/setup.pt.md");
+        let a = a.unwrap();
+        assert_eq!(a.locale, "pt");
+        assert_eq!(a.slug, "setup");
+    }
+}

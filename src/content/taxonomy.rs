@@ -1,0 +1,193 @@
+//! Categories and sections: from folders or front matter, refined by `_meta.yaml` files.
+
+use crate::config::{self, Localized};
+use crate::diag::Diagnostic;
+use crate::util::slugify;
+use crate::yaml;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::Article;
+
+/// The per-folder metadata file name.
+pub const META_FILE: &str = "_meta.yaml";
+
+/// `_meta.yaml` of a category or section folder.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FolderMeta {
+    /// Display name, once or per locale.
+    pub name: Option<Localized>,
+    /// URL segment replacing the one derived from the folder name.
+    pub slug: Option<String>,
+    /// Position in listings (lower first); unordered folders come after, by name.
+    pub order: Option<i64>,
+    /// Short description shown on listings, once or per locale.
+    pub description: Option<Localized>,
+}
+
+/// Merged metadata of one category or section.
+#[derive(Debug, Clone, Default)]
+pub struct Node {
+    pub names: BTreeMap<String, String>,
+    pub any_name: Option<Localized>,
+    pub descriptions: BTreeMap<String, String>,
+    pub any_description: Option<Localized>,
+    pub order: Option<i64>,
+    pub slug: Option<String>,
+}
+
+impl Node {
+    fn merge(&mut self, meta: FolderMeta, locale: Option<&str>) {
+        match (locale, meta.name) {
+            (Some(l), Some(Localized::One(n))) => {
+                self.names.insert(l.to_string(), n);
+            }
+            (_, Some(n)) => self.any_name = Some(n),
+            _ => {}
+        }
+        match (locale, meta.description) {
+            (Some(l), Some(Localized::One(d))) => {
+                self.descriptions.insert(l.to_string(), d);
+            }
+            (_, Some(d)) => self.any_description = Some(d),
+            _ => {}
+        }
+        self.order = meta.order.or(self.order);
+        self.slug = meta.slug.map(|s| slugify(&s)).or(self.slug.take());
+    }
+
+    /// The name in `locale`, or `fallback` (the folder or front matter label).
+    pub fn name(&self, locale: &str, default_locale: &str, fallback: &str) -> String {
+        self.names
+            .get(locale)
+            .cloned()
+            .or_else(|| {
+                self.any_name
+                    .as_ref()
+                    .map(|n| n.get(locale, default_locale).to_string())
+            })
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| fallback.to_string())
+    }
+
+    /// The description in `locale`, if any.
+    pub fn description(&self, locale: &str, default_locale: &str) -> String {
+        self.descriptions
+            .get(locale)
+            .cloned()
+            .or_else(|| {
+                self.any_description
+                    .as_ref()
+                    .map(|d| d.get(locale, default_locale).to_string())
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// Folder metadata keyed by category key, and by (category, section) key.
+#[derive(Debug, Clone, Default)]
+pub struct Taxonomy {
+    pub categories: BTreeMap<String, Node>,
+    pub sections: BTreeMap<(String, String), Node>,
+}
+
+impl Taxonomy {
+    /// Reads one `_meta.yaml` at `under` (its path below the content folder).
+    pub fn add_meta(
+        &mut self,
+        text: &str,
+        file: &str,
+        under: &Path,
+        known_locales: &[String],
+    ) -> Result<(), Diagnostic> {
+        let meta: FolderMeta = if text.trim().is_empty() {
+            FolderMeta::default()
+        } else {
+            yaml::from_str(text).map_err(|e| {
+                Diagnostic::error(file, "bad-meta", format!("{}: {}", META_FILE, e.message))
+                    .at(e.line, e.column)
+            })?
+        };
+        let mut folders: Vec<String> = under
+            .parent()
+            .map(|p| p.iter().map(|s| s.to_string_lossy().into_owned()).collect())
+            .unwrap_or_default();
+        let is_locale = |s: &str| {
+            if known_locales.is_empty() {
+                config::is_locale_code(s) && (s.len() == 2 || s.contains('-'))
+            } else {
+                known_locales.iter().any(|k| k == s)
+            }
+        };
+        let locale = folders.first().filter(|s| is_locale(s)).cloned();
+        if locale.is_some() {
+            folders.remove(0);
+        }
+        match folders.as_slice() {
+            [cat] => self
+                .categories
+                .entry(slugify(cat))
+                .or_default()
+                .merge(meta, locale.as_deref()),
+            [cat, sec, ..] => self
+                .sections
+                .entry((slugify(cat), slugify(sec)))
+                .or_default()
+                .merge(meta, locale.as_deref()),
+            [] => {
+                return Err(Diagnostic::warning(
+                    file,
+                    "bad-meta",
+                    "a _meta.yaml at the top of the content folder (or of a locale folder) describes nothing; put it in a category or section folder",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies `slug` overrides so articles carry the final category and section keys.
+    pub fn resolve_keys(&mut self, articles: &mut [Article]) {
+        let renames: BTreeMap<String, String> = self
+            .categories
+            .iter()
+            .filter_map(|(k, n)| n.slug.clone().map(|s| (k.clone(), s)))
+            .collect();
+        for a in articles.iter_mut() {
+            if let Some(sec) = &a.section
+                && let Some(slug) = self
+                    .sections
+                    .get(&(a.category.clone(), sec.clone()))
+                    .and_then(|n| n.slug.clone())
+            {
+                a.section = Some(slug);
+            }
+            if let Some(new) = renames.get(&a.category) {
+                a.category = new.clone();
+            }
+        }
+        let cats = std::mem::take(&mut self.categories);
+        for (k, n) in cats {
+            self.categories.insert(n.slug.clone().unwrap_or(k), n);
+        }
+        let secs = std::mem::take(&mut self.sections);
+        for ((c, s), n) in secs {
+            let c = renames.get(&c).cloned().unwrap_or(c);
+            self.sections.insert((c, n.slug.clone().unwrap_or(s)), n);
+        }
+    }
+
+    /// Metadata of a category (empty when it has none).
+    pub fn category(&self, key: &str) -> Node {
+        self.categories.get(key).cloned().unwrap_or_default()
+    }
+
+    /// Metadata of a section (empty when it has none).
+    pub fn section(&self, category: &str, section: &str) -> Node {
+        self.sections
+            .get(&(category.to_string(), section.to_string()))
+            .cloned()
+            .unwrap_or_default()
+    }
+}
