@@ -172,7 +172,10 @@ impl Config {
         }
         if let Some(dl) = &self.default_locale {
             if !is_locale_code(dl) {
-                return Err(bad("default_locale", format!("`{dl}` is not a locale code")));
+                return Err(bad(
+                    "default_locale",
+                    format!("`{dl}` is not a locale code"),
+                ));
             }
             if !self.locales.is_empty() && !self.locales.iter().any(|l| l.code() == dl) {
                 return Err(bad(
@@ -256,7 +259,8 @@ pub fn is_locale_code(s: &str) -> bool {
     let first_ok = parts
         .next()
         .is_some_and(|p| (2..=3).contains(&p.len()) && p.chars().all(|c| c.is_ascii_lowercase()));
-    first_ok && parts.all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+    first_ok
+        && parts.all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
 /// A display name for well-known locale codes, in their own language.

@@ -42,7 +42,11 @@ impl Diagnostic {
     }
 
     /// A warning in `file`.
-    pub fn warning(file: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn warning(
+        file: impl Into<String>,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(file, code, message)
@@ -142,13 +146,17 @@ mod tests {
         let text = "ab\ncdé\nf";
         assert_eq!(line_col(text, 0), (1, 1));
         assert_eq!(line_col(text, 3), (2, 1));
-        assert_eq!(line_col(text, 8), (2, 4));
-        assert_eq!(line_col(text, 9), (3, 1));
+        assert_eq!(line_col(text, 7), (2, 4));
+        assert_eq!(line_col(text, 8), (3, 1));
     }
 
     #[test]
     fn display_is_file_line_column() {
-        let d = Diagnostic::error("content/a.md", "missing-title", "add a title").at(Some(2), Some(1));
-        assert_eq!(d.to_string(), "content/a.md:2:1: error[missing-title]: add a title");
+        let d =
+            Diagnostic::error("content/a.md", "missing-title", "add a title").at(Some(2), Some(1));
+        assert_eq!(
+            d.to_string(),
+            "content/a.md:2:1: error[missing-title]: add a title"
+        );
     }
 }

@@ -11,6 +11,7 @@ pub mod diag;
 pub mod history;
 pub mod i18n;
 pub mod render;
+pub mod scaffold;
 pub mod search;
 pub mod server;
 pub mod site;

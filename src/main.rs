@@ -1,1 +1,206 @@
-fn main() {}
+//! The `ayuda` command line: parse arguments, call the library, map outcomes to exit codes
+//! (0 success, 1 content errors, 2 usage or configuration errors).
+
+use ayuda::site::{self, BuildOptions, BuildReport};
+use clap::{Args, Parser, Subcommand};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// ayuda: a fast, multi-locale, searchable help center built from Markdown.
+#[derive(Parser)]
+#[command(version, about, long_about = None, after_help = "Exit codes: 0 success, 1 content errors, 2 usage or configuration errors.\nMore output: RUST_LOG=debug. JSON logs: AYUDA_LOG_FORMAT=json.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the static help center into OUT/site and the search indexes into OUT/search.
+    Build(BuildArgs),
+    /// Check the content like a build and report problems; writes nothing.
+    Check(CheckArgs),
+    /// Create a new article with front matter in the right folder.
+    New(NewArgs),
+    /// Create a small working help center in DIR.
+    Init(InitArgs),
+}
+
+#[derive(Args)]
+struct BuildArgs {
+    /// Site root: the folder with ayuda.yaml and content/.
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+    /// Output folder (default: ROOT/dist).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Include draft and archived articles.
+    #[arg(long)]
+    drafts: bool,
+    /// Absolute URL the site is published at (overrides base_url).
+    #[arg(long)]
+    base_url: Option<String>,
+    /// Print one JSON object with counts and diagnostics on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// Site root: the folder with ayuda.yaml and content/.
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+    /// Print one JSON object with counts and diagnostics on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct NewArgs {
+    /// Title of the article.
+    title: Option<String>,
+    /// Site root.
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+    /// Locale of the article (default: the site's default locale).
+    #[arg(long)]
+    locale: Option<String>,
+    /// Category folder to put it in.
+    #[arg(long)]
+    category: Option<String>,
+    /// Start a translation of the article with this id (title defaults to the original's).
+    #[arg(long)]
+    translate: Option<String>,
+}
+
+#[derive(Args)]
+struct InitArgs {
+    /// Folder to create (default: the current folder).
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+}
+
+fn main() -> ExitCode {
+    init_logging();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("AYUDA_LOG_FORMAT").is_ok_and(|v| v == "json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Build(args) => {
+            let opts = BuildOptions {
+                root: args.root,
+                out: args.out,
+                drafts: args.drafts,
+                base_url: args.base_url,
+                writer_mode: false,
+                progress: !args.json && std::io::stderr().is_terminal(),
+            };
+            Ok(report(site::build(&opts), args.json, "built"))
+        }
+        Command::Check(args) => {
+            let opts = BuildOptions {
+                root: args.root,
+                ..Default::default()
+            };
+            Ok(report(site::check(&opts), args.json, "checked"))
+        }
+        Command::New(args) => {
+            let path = ayuda::scaffold::new_article(
+                &args.root,
+                args.title.as_deref(),
+                args.locale.as_deref(),
+                args.category.as_deref(),
+                args.translate.as_deref(),
+            )?;
+            println!("{}", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Init(args) => {
+            ayuda::scaffold::init(&args.dir)?;
+            println!(
+                "Created a help center in {}. Next: cd {} && ayuda serve",
+                args.dir.display(),
+                args.dir.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Prints a build or check report and returns the exit code it means.
+fn report(result: Result<BuildReport, site::BuildError>, json: bool, verb: &str) -> ExitCode {
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            let code = match e {
+                site::BuildError::Config(_) | site::BuildError::Theme(_) => 2,
+                site::BuildError::Io(_) => 1,
+            };
+            if json {
+                let out = serde_json::json!({"articles": 0, "pages": 0, "locales": {}, "warnings": [],
+                    "errors": [{"file": "ayuda.yaml", "code": "config", "message": e.to_string()}], "elapsed_ms": 0});
+                println!("{out}");
+            }
+            eprintln!("error: {e}");
+            return ExitCode::from(code);
+        }
+    };
+    if json {
+        println!("{}", serde_json::to_string(&report).unwrap_or_default());
+    } else {
+        for d in report.warnings.iter().chain(&report.errors) {
+            eprintln!("{d}");
+        }
+        let locales: Vec<String> = report
+            .locales
+            .iter()
+            .map(|(l, n)| format!("{l} {n}"))
+            .collect();
+        eprintln!(
+            "{verb} {} articles ({}) into {} pages in {} ms: {} errors, {} warnings",
+            report.articles,
+            locales.join(", "),
+            report.pages,
+            report.elapsed_ms,
+            report.errors.len(),
+            report.warnings.len()
+        );
+    }
+    if report.errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}

@@ -49,21 +49,21 @@ impl HeadingIds {
     /// Returns `base` or the first free `base-N`.
     pub fn unique(&mut self, base: &str) -> String {
         let base = if base.is_empty() { "section" } else { base };
-        match self.seen.get_mut(base) {
-            None => {
-                self.seen.insert(base.to_string(), 0);
-                base.to_string()
+        let Some(&start) = self.seen.get(base) else {
+            self.seen.insert(base.to_string(), 0);
+            return base.to_string();
+        };
+        let mut n = start;
+        let candidate = loop {
+            n += 1;
+            let candidate = format!("{base}-{n}");
+            if !self.seen.contains_key(&candidate) {
+                break candidate;
             }
-            Some(n) => loop {
-                *n += 1;
-                let candidate = format!("{base}-{n}");
-                if !self.seen.contains_key(&candidate) {
-                    let c2 = candidate.clone();
-                    self.seen.insert(candidate, 0);
-                    return c2;
-                }
-            },
-        }
+        };
+        self.seen.insert(base.to_string(), n);
+        self.seen.insert(candidate.clone(), 0);
+        candidate
     }
 }
 
@@ -153,7 +153,10 @@ mod tests {
 
     #[test]
     fn github_ids_match_github() {
-        assert_eq!(github_id("Open the order status page"), "open-the-order-status-page");
+        assert_eq!(
+            github_id("Open the order status page"),
+            "open-the-order-status-page"
+        );
         assert_eq!(github_id("What's new?"), "whats-new");
         assert_eq!(github_id("Configuración del SLA"), "configuración-del-sla");
         assert_eq!(github_id("A -- B"), "a----b");
@@ -177,7 +180,10 @@ mod tests {
 
     #[test]
     fn paths_encode_spaces() {
-        assert_eq!(encode_path("Store Support/img/a b.png"), "Store%20Support/img/a%20b.png");
+        assert_eq!(
+            encode_path("Store Support/img/a b.png"),
+            "Store%20Support/img/a%20b.png"
+        );
         assert_eq!(decode_path("a%20b.md"), "a b.md");
     }
 }

@@ -61,11 +61,12 @@ pub fn to_json(value: &Value) -> serde_json::Value {
 /// Finds the 1-based line of a top-level `key:` in YAML text, for diagnostics on a key whose
 /// value is wrong (the parser only reports syntax positions).
 pub fn key_line(text: &str, key: &str) -> Option<usize> {
-    text.lines().position(|line| {
-        line.strip_prefix(key)
-            .is_some_and(|rest| rest.trim_start().starts_with(':'))
-    })
-    .map(|i| i + 1)
+    text.lines()
+        .position(|line| {
+            line.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        })
+        .map(|i| i + 1)
 }
 
 #[cfg(test)]

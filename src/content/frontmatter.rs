@@ -221,9 +221,7 @@ fn date(v: &Value) -> Result<Option<Timestamp>, String> {
         return Ok(None);
     };
     parse_date(&text).map(Some).ok_or_else(|| {
-        format!(
-            "`{text}` is not an ISO 8601 date; write `2024-01-08` or `2024-01-08T19:15:40Z`"
-        )
+        format!("`{text}` is not an ISO 8601 date; write `2024-01-08` or `2024-01-08T19:15:40Z`")
     })
 }
 
@@ -234,10 +232,16 @@ pub fn parse_date(text: &str) -> Option<Timestamp> {
         return Some(ts);
     }
     if let Ok(dt) = text.parse::<jiff::civil::DateTime>() {
-        return dt.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp());
+        return dt
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .ok()
+            .map(|z| z.timestamp());
     }
     if let Ok(d) = text.parse::<jiff::civil::Date>() {
-        return d.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp());
+        return d
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .ok()
+            .map(|z| z.timestamp());
     }
     None
 }

@@ -111,7 +111,9 @@ impl Library {
             let name = entry.file_name().to_string_lossy();
             if name == taxonomy::META_FILE {
                 meta_files.push(entry.into_path());
-            } else if (name.ends_with(".md") || name.ends_with(".markdown")) && !name.starts_with('_') {
+            } else if (name.ends_with(".md") || name.ends_with(".markdown"))
+                && !name.starts_with('_')
+            {
                 md_files.push(entry.into_path());
             }
         }
@@ -127,7 +129,11 @@ impl Library {
         mut diags: Diagnostics,
     ) -> (Library, Diagnostics) {
         let content_dir = root.join(&config.content_dir);
-        let known: Vec<String> = config.locales.iter().map(|l| l.code().to_string()).collect();
+        let known: Vec<String> = config
+            .locales
+            .iter()
+            .map(|l| l.code().to_string())
+            .collect();
         let default_locale = config.default_locale().to_string();
         let loaded: Vec<(Option<Article>, Vec<Diagnostic>)> = md_files
             .par_iter()
@@ -184,7 +190,9 @@ impl Library {
         let locales = if known.is_empty() {
             let mut seen: BTreeSet<String> = articles.iter().map(|a| a.locale.clone()).collect();
             seen.remove(&default_locale);
-            std::iter::once(default_locale.clone()).chain(seen).collect()
+            std::iter::once(default_locale.clone())
+                .chain(seen)
+                .collect()
         } else {
             known.clone()
         };
@@ -395,10 +403,7 @@ fn take_h1(body: &str) -> Option<(String, String, usize)> {
             continue;
         }
         let title = line.strip_prefix("# ")?.trim().trim_end_matches('#').trim();
-        let rest: String = body
-            .split_inclusive('\n')
-            .skip(skipped + 1)
-            .collect();
+        let rest: String = body.split_inclusive('\n').skip(skipped + 1).collect();
         return Some((title.to_string(), rest, skipped + 1));
     }
     None
@@ -413,7 +418,12 @@ pub fn rel(root: &Path, path: &Path) -> String {
 }
 
 /// The display name of a category or section label, localized by folder metadata.
-pub fn localized_or(label: &Option<Localized>, fallback: &str, locale: &str, default: &str) -> String {
+pub fn localized_or(
+    label: &Option<Localized>,
+    fallback: &str,
+    locale: &str,
+    default: &str,
+) -> String {
     label
         .as_ref()
         .map(|l| l.get(locale, default).to_string())
@@ -438,7 +448,10 @@ mod tests {
 
     #[test]
     fn locale_from_path_segment_and_folders_as_taxonomy() {
-        let (a, d) = load("---\ntitle: T\nid: x\n---\nbody", "es/faq/Billing/recibi.md");
+        let (a, d) = load(
+            "---\ntitle: T\nid: x\n---\nbody",
+            "es/faq/Billing/recibi.md",
+        );
         let a = a.unwrap();
         assert!(d.is_empty());
         assert_eq!(a.locale, "es");

@@ -1,0 +1,196 @@
+//! Files beside the pages: sitemap, robots.txt, Atom feeds, and redirects (HTML pages plus a
+//! `_redirects` file for hosts that read one).
+
+use super::output::{Output, url_to_file};
+use super::pages::{redirect_page, translations};
+use super::{BuildError, Site, urls};
+use crate::diag::Diagnostic;
+use crate::util::escape_html;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// Every redirect of the site: old URL → (canonical URL, article index).
+pub fn redirects(site: &Site) -> BTreeMap<String, (String, usize)> {
+    let mut out: BTreeMap<String, (String, usize)> = BTreeMap::new();
+    for (&i, url) in &site.urls {
+        let a = &site.library.articles[i];
+        let mut sources = vec![urls::id_url(&a.locale, &a.id)];
+        for legacy in &a.front.legacy_slugs {
+            let mut old = a.clone();
+            old.slug = crate::util::slugify(legacy);
+            sources.push(urls::article_url(&site.config.permalink, &old));
+        }
+        for alias in &a.front.aliases {
+            let alias = if alias.starts_with('/') {
+                alias.clone()
+            } else {
+                format!("/{alias}")
+            };
+            sources.push(alias);
+        }
+        for s in sources {
+            if s != *url {
+                out.entry(s).or_insert((url.clone(), i));
+            }
+        }
+    }
+    out
+}
+
+/// Two articles claiming one old URL, or an old URL that is now another article's page.
+pub fn redirect_conflicts(site: &Site) -> Vec<Diagnostic> {
+    let pages: BTreeMap<&String, usize> = site.urls.iter().map(|(&i, u)| (u, i)).collect();
+    let mut claimed: BTreeMap<String, usize> = BTreeMap::new();
+    let mut out = Vec::new();
+    for (&i, url) in &site.urls {
+        let a = &site.library.articles[i];
+        let mut sources = Vec::new();
+        for legacy in &a.front.legacy_slugs {
+            let mut old = a.clone();
+            old.slug = crate::util::slugify(legacy);
+            sources.push(urls::article_url(&site.config.permalink, &old));
+        }
+        sources.extend(a.front.aliases.iter().cloned());
+        for s in sources {
+            if s == *url {
+                continue;
+            }
+            if let Some(&owner) = pages.get(&s) {
+                out.push(Diagnostic::warning(
+                    &a.file,
+                    "redirect-conflict",
+                    format!(
+                        "old URL {s} is now the page of {}; no redirect is made",
+                        site.library.articles[owner].file
+                    ),
+                ));
+            } else if let Some(&other) = claimed.get(&s) {
+                if site.library.articles[other].id != a.id {
+                    out.push(Diagnostic::error(
+                        &a.file,
+                        "redirect-conflict",
+                        format!(
+                            "old URL {s} is claimed by this article and by {}; remove it from one of them",
+                            site.library.articles[other].file
+                        ),
+                    ));
+                }
+            } else {
+                claimed.insert(s, i);
+            }
+        }
+    }
+    out
+}
+
+/// Writes sitemap.xml, robots.txt, the Atom feed of each locale and the redirects.
+pub fn write_feeds(site: &Site, output: &Output) -> Result<(), BuildError> {
+    let base = site.config.base();
+    // Sitemap with hreflang alternates.
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n",
+    );
+    for l in &site.library.locales {
+        let _ = writeln!(xml, "  <url><loc>{base}{}</loc></url>", urls::home_url(l));
+    }
+    for (&i, url) in &site.urls {
+        let a = &site.library.articles[i];
+        let _ = write!(
+            xml,
+            "  <url><loc>{}</loc>",
+            escape_html(&format!("{base}{url}"))
+        );
+        if let Some(t) = a.updated() {
+            let _ = write!(xml, "<lastmod>{}</lastmod>", t.strftime("%Y-%m-%d"));
+        }
+        let tr = translations(site, i);
+        if tr.len() > 1 {
+            for (l, j) in &tr {
+                let _ = write!(
+                    xml,
+                    "<xhtml:link rel=\"alternate\" hreflang=\"{l}\" href=\"{}\"/>",
+                    escape_html(&format!("{base}{}", site.urls[j]))
+                );
+            }
+            let default = tr
+                .iter()
+                .find(|(l, _)| *l == site.library.default_locale)
+                .or(tr.first());
+            if let Some((_, j)) = default {
+                let _ = write!(
+                    xml,
+                    "<xhtml:link rel=\"alternate\" hreflang=\"x-default\" href=\"{}\"/>",
+                    escape_html(&format!("{base}{}", site.urls[j]))
+                );
+            }
+        }
+        xml.push_str("</url>\n");
+    }
+    xml.push_str("</urlset>\n");
+    output.write("site/sitemap.xml", xml.as_bytes())?;
+    output.write(
+        "site/robots.txt",
+        format!("User-agent: *\nAllow: /\nDisallow: /api/\n\nSitemap: {base}/sitemap.xml\n")
+            .as_bytes(),
+    )?;
+
+    // Atom feed per locale: most recently updated first.
+    for l in &site.library.locales {
+        let mut items: Vec<usize> = site
+            .urls
+            .keys()
+            .copied()
+            .filter(|&i| site.library.articles[i].locale == *l)
+            .collect();
+        items.sort_by(|&x, &y| {
+            let (ax, ay) = (&site.library.articles[x], &site.library.articles[y]);
+            ay.updated()
+                .cmp(&ax.updated())
+                .then_with(|| ax.file.cmp(&ay.file))
+        });
+        items.truncate(site.config.feed_entries);
+        let newest = items
+            .first()
+            .and_then(|&i| site.library.articles[i].updated())
+            .map_or("1970-01-01T00:00:00Z".to_string(), |t| t.to_string());
+        let mut feed = format!(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{l}\">\n  <title>{}</title>\n  <id>{base}/{l}/</id>\n  <link href=\"{base}/{l}/\"/>\n  <link rel=\"self\" href=\"{base}/{l}/feed.xml\"/>\n  <updated>{newest}</updated>\n",
+            escape_html(site.config.title(l))
+        );
+        for i in items {
+            let a = &site.library.articles[i];
+            let url = format!("{base}{}", site.urls[&i]);
+            let updated = a.updated().map_or(newest.clone(), |t| t.to_string());
+            let summary = a
+                .front
+                .description
+                .clone()
+                .unwrap_or_else(|| site.rendered[&i].summary.clone());
+            let _ = write!(
+                feed,
+                "  <entry>\n    <title>{}</title>\n    <id>{}</id>\n    <link href=\"{}\"/>\n    <updated>{updated}</updated>\n    <summary>{}</summary>\n  </entry>\n",
+                escape_html(&a.title),
+                escape_html(&url),
+                escape_html(&url),
+                escape_html(&summary)
+            );
+        }
+        feed.push_str("</feed>\n");
+        output.write(&format!("site/{l}/feed.xml"), feed.as_bytes())?;
+    }
+
+    // Redirects.
+    let redirects = redirects(site);
+    let mut lines = String::from("# Generated by ayuda: old and short URLs to canonical pages.\n");
+    for (from, (to, _)) in &redirects {
+        let _ = writeln!(lines, "{from} {to} 301");
+        if !site.urls.values().any(|u| u == from) {
+            output.write(
+                &format!("site/{}", url_to_file(from)),
+                redirect_page(to).as_bytes(),
+            )?;
+        }
+    }
+    output.write("site/_redirects", lines.as_bytes())?;
+    Ok(())
+}

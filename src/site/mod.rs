@@ -1,0 +1,357 @@
+//! The build: from the article library to a complete static help center and its search indexes.
+//!
+//! [`Site::load`] reads and renders everything and collects every diagnostic without writing;
+//! [`Site::write`] renders the pages through the theme into an [`Output`] (disk or memory).
+
+pub mod feeds;
+pub mod output;
+pub mod pages;
+pub mod urls;
+
+use crate::config::{Config, ConfigError};
+use crate::content::Library;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::render::markdown::{self, CalloutTitles, Rendered};
+use crate::render::theme::{Theme, ThemeError};
+use crate::search::{DocSection, SearchDoc};
+pub use output::Output;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// What to build and how.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// Site root (holds `ayuda.yaml` and `content/`).
+    pub root: PathBuf,
+    /// Output folder; `ROOT/<output_dir>` (default `ROOT/dist`) when absent.
+    pub out: Option<PathBuf>,
+    /// Include drafts and archived articles.
+    pub drafts: bool,
+    /// Overrides `base_url`.
+    pub base_url: Option<String>,
+    /// Pages carry the live-reload script and writer hints.
+    pub writer_mode: bool,
+    /// Show a progress bar on the terminal.
+    pub progress: bool,
+}
+
+/// A build that cannot start: configuration or theme problems, or the output cannot be written.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("theme: {0}")]
+    Theme(#[from] ThemeError),
+    #[error("writing output: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The figures of a build, as `ayuda build --json` prints them.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct BuildReport {
+    pub articles: usize,
+    pub pages: usize,
+    pub locales: BTreeMap<String, usize>,
+    pub warnings: Vec<Diagnostic>,
+    pub errors: Vec<Diagnostic>,
+    pub elapsed_ms: u128,
+}
+
+/// A loaded and rendered site, not yet written.
+pub struct Site {
+    pub root: PathBuf,
+    pub config: Config,
+    pub library: Library,
+    pub theme: Theme,
+    pub options: BuildOptions,
+    /// Canonical URL of every visible article, by article index.
+    pub urls: BTreeMap<usize, String>,
+    /// Rendered body of every visible article, by article index.
+    pub rendered: BTreeMap<usize, Rendered>,
+    pub diagnostics: Diagnostics,
+}
+
+impl Site {
+    /// Loads configuration, content and theme, renders every visible article and checks links.
+    pub fn load(options: &BuildOptions) -> Result<Site, BuildError> {
+        let root = options.root.clone();
+        let mut config = Config::load(&root)?;
+        if let Some(base) = &options.base_url {
+            config.base_url = base.clone();
+        }
+        let theme = Theme::load(&root, &config)?;
+        let (library, diagnostics) = Library::load(&root, &config);
+        Ok(Site::from_parts(
+            root,
+            config,
+            library,
+            theme,
+            options.clone(),
+            diagnostics,
+        ))
+    }
+
+    /// Renders an already loaded library (used by `load` and by incremental rebuilds).
+    pub fn from_parts(
+        root: PathBuf,
+        config: Config,
+        library: Library,
+        theme: Theme,
+        options: BuildOptions,
+        mut diagnostics: Diagnostics,
+    ) -> Site {
+        let visible: Vec<usize> = library.visible(options.drafts).map(|(i, _)| i).collect();
+        let mut urls = BTreeMap::new();
+        let mut owners: BTreeMap<String, usize> = BTreeMap::new();
+        for &i in &visible {
+            let a = &library.articles[i];
+            let url = urls::article_url(&config.permalink, a);
+            if let Some(&other) = owners.get(&url) {
+                diagnostics.push(Diagnostic::error(
+                    &a.file,
+                    "url-conflict",
+                    format!(
+                        "this article and {} would both be published at {url}; give one a different `slug`",
+                        library.articles[other].file
+                    ),
+                ));
+                continue;
+            }
+            owners.insert(url.clone(), i);
+            urls.insert(i, url);
+        }
+
+        let content_dir = root.join(&config.content_dir);
+        let index =
+            urls::LinkIndex::new(&library, &urls, &content_dir, &config.legacy_article_urls);
+        let strings: BTreeMap<String, crate::render::theme::Strings> = library
+            .locales
+            .iter()
+            .map(|l| (l.clone(), theme.strings_for(l)))
+            .collect();
+        let rendered: BTreeMap<usize, Rendered> = urls
+            .par_iter()
+            .map(|(&i, _)| {
+                let a = &library.articles[i];
+                let s = &strings[&a.locale];
+                let get = |k: &str| s.get(k).map_or("", String::as_str);
+                let titles: CalloutTitles = [
+                    get("callout_note"),
+                    get("callout_tip"),
+                    get("callout_important"),
+                    get("callout_warning"),
+                    get("callout_caution"),
+                ];
+                let resolver = index.resolver(i);
+                (
+                    i,
+                    markdown::render(&a.body, &a.file, a.body_line_offset, &resolver, &titles),
+                )
+            })
+            .collect();
+        // Cross-article anchors.
+        for (&i, r) in &rendered {
+            diagnostics.extend(r.diagnostics.iter().cloned());
+            for check in &r.anchor_checks {
+                let Some(t) = check.target else { continue };
+                let Some(target) = rendered.get(&t) else {
+                    continue;
+                };
+                if !target.heading_ids.iter().any(|h| *h == check.anchor) {
+                    diagnostics.push(
+                        Diagnostic::warning(
+                            &library.articles[i].file,
+                            "broken-anchor",
+                            format!(
+                                "`{}`: {} has no heading with id `{}`",
+                                check.dest, library.articles[t].file, check.anchor
+                            ),
+                        )
+                        .at(Some(check.line), Some(check.column)),
+                    );
+                }
+            }
+        }
+        diagnostics.extend(missing_translations(&library, &urls));
+        let mut site = Site {
+            root,
+            config,
+            library,
+            theme,
+            options,
+            urls,
+            rendered,
+            diagnostics,
+        };
+        site.diagnostics.extend(feeds::redirect_conflicts(&site));
+        site.diagnostics.sort();
+        site
+    }
+
+    /// The output folder for `ayuda build`.
+    pub fn out_dir(&self) -> PathBuf {
+        self.options
+            .out
+            .clone()
+            .unwrap_or_else(|| self.root.join(&self.config.output_dir))
+    }
+
+    /// Visible articles per locale.
+    pub fn locale_counts(&self) -> BTreeMap<String, usize> {
+        let mut counts: BTreeMap<String, usize> = self
+            .library
+            .locales
+            .iter()
+            .map(|l| (l.clone(), 0))
+            .collect();
+        for &i in self.urls.keys() {
+            *counts
+                .entry(self.library.articles[i].locale.clone())
+                .or_default() += 1;
+        }
+        counts
+    }
+
+    /// The documents the search indexes are built from, in a stable order.
+    pub fn search_docs(&self) -> Vec<SearchDoc> {
+        self.urls
+            .iter()
+            .map(|(&i, url)| {
+                let a = &self.library.articles[i];
+                let r = &self.rendered[&i];
+                let (cat_name, sec_name) = pages::taxonomy_names(self, a);
+                SearchDoc {
+                    id: a.id.clone(),
+                    locale: a.locale.clone(),
+                    title: a.title.clone(),
+                    url: url.clone(),
+                    category: a.category.clone(),
+                    category_name: cat_name,
+                    section: a.section.clone().unwrap_or_default(),
+                    section_name: sec_name.unwrap_or_default(),
+                    description: a.front.description.clone().unwrap_or_default(),
+                    tags: a.front.tags.clone(),
+                    sections: if r.sections.is_empty() {
+                        vec![DocSection {
+                            anchor: String::new(),
+                            heading: String::new(),
+                            text: String::new(),
+                        }]
+                    } else {
+                        r.sections.clone()
+                    },
+                    updated: a.updated().map(|t| t.to_string()),
+                }
+            })
+            .collect()
+    }
+
+    /// Renders every page and writes the site, the theme snapshot and the search indexes.
+    /// Returns the number of pages written.
+    pub fn write(&self, output: &Output) -> Result<usize, BuildError> {
+        let pages = pages::write_pages(self, output)?;
+        feeds::write_feeds(self, output)?;
+        for (name, bytes) in self.theme.files() {
+            output.write(&format!("theme/{name}"), &bytes)?;
+        }
+        output.write(
+            "theme/site.json",
+            &serde_json::to_vec_pretty(&pages::service_meta(self))
+                .map_err(std::io::Error::other)?,
+        )?;
+        if let Some(dir) = output.dir() {
+            crate::search::write_indexes(
+                &dir.join("search"),
+                &self.search_docs(),
+                &self.config.search,
+            )?;
+        }
+        Ok(pages)
+    }
+}
+
+/// Builds `ROOT` into its output folder: nothing is written when the content has errors.
+pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
+    let start = Instant::now();
+    let site = Site::load(options)?;
+    let mut report = BuildReport {
+        articles: site.urls.len(),
+        locales: site.locale_counts(),
+        warnings: site.diagnostics.warnings.clone(),
+        errors: site.diagnostics.errors.clone(),
+        ..Default::default()
+    };
+    if !site.diagnostics.has_errors() {
+        let out = site.out_dir();
+        for sub in ["site", "search", "theme"] {
+            let dir = out.join(sub);
+            if dir.exists() {
+                std::fs::remove_dir_all(&dir)?;
+            }
+        }
+        report.pages = site.write(&Output::Disk(out))?;
+    }
+    report.elapsed_ms = start.elapsed().as_millis();
+    Ok(report)
+}
+
+/// Checks `ROOT` like a build, writing nothing.
+pub fn check(options: &BuildOptions) -> Result<BuildReport, BuildError> {
+    let start = Instant::now();
+    let site = Site::load(options)?;
+    Ok(BuildReport {
+        articles: site.urls.len(),
+        pages: 0,
+        locales: site.locale_counts(),
+        warnings: site.diagnostics.warnings.clone(),
+        errors: site.diagnostics.errors.clone(),
+        elapsed_ms: start.elapsed().as_millis(),
+    })
+}
+
+/// Warns about translation groups missing a locale the site publishes.
+fn missing_translations(library: &Library, urls: &BTreeMap<usize, String>) -> Vec<Diagnostic> {
+    if library.locales.len() < 2 {
+        return Vec::new();
+    }
+    let mut groups: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let mut first: BTreeMap<&str, usize> = BTreeMap::new();
+    for &i in urls.keys() {
+        let a = &library.articles[i];
+        groups.entry(&a.id).or_default().insert(&a.locale);
+        let better = first
+            .get(a.id.as_str())
+            .is_none_or(|&f| library.articles[f].locale != library.default_locale);
+        if better {
+            first.insert(&a.id, i);
+        }
+    }
+    let mut out = Vec::new();
+    for (id, present) in groups {
+        let missing: Vec<&str> = library
+            .locales
+            .iter()
+            .map(String::as_str)
+            .filter(|l| !present.contains(l))
+            .collect();
+        if !missing.is_empty() {
+            let a = &library.articles[first[id]];
+            out.push(Diagnostic::warning(
+                &a.file,
+                "missing-translation",
+                format!(
+                    "article `{id}` has no translation in {}; readers of those locales see it only in their fallback",
+                    missing.join(", ")
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// Used by tests and tools: the site root of a path, resolved.
+pub fn canonical_root(root: &Path) -> PathBuf {
+    root.canonicalize().unwrap_or_else(|_| root.to_path_buf())
+}

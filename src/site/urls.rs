@@ -1,0 +1,338 @@
+//! URLs: canonical article URLs from the permalink pattern, and the resolver that turns links
+//! written in articles (relative `.md` paths, legacy help-center URLs, `/a/{id}`) into them.
+
+use crate::content::{Article, Library};
+use crate::render::markdown::{Resolution, Resolver};
+use crate::util::{decode_path, encode_path};
+use regex::Regex;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Component, Path, PathBuf};
+
+/// The canonical URL of an article under `pattern`.
+pub fn article_url(pattern: &str, a: &Article) -> String {
+    pattern
+        .replace("{locale}", &a.locale)
+        .replace("{slug}", &a.slug)
+        .replace("{id}", &crate::util::slugify(&a.id))
+        .replace("{category}", &a.category)
+        .replace("{section}", a.section.as_deref().unwrap_or("general"))
+}
+
+/// Home of a locale.
+pub fn home_url(locale: &str) -> String {
+    format!("/{locale}/")
+}
+
+/// A category page.
+pub fn category_url(locale: &str, category: &str) -> String {
+    format!("/{locale}/categories/{category}/")
+}
+
+/// A section page.
+pub fn section_url(locale: &str, category: &str, section: &str) -> String {
+    format!("/{locale}/categories/{category}/{section}/")
+}
+
+/// The permanent short link of an article, redirecting to its canonical URL.
+pub fn id_url(locale: &str, id: &str) -> String {
+    format!("/{locale}/a/{}/", encode_path(id))
+}
+
+/// The ticket form of a locale.
+pub fn ticket_url(locale: &str) -> String {
+    format!("/{locale}/tickets/new/")
+}
+
+/// Where the site's copy of a content file lives.
+pub fn file_url(rel_under_content: &str) -> String {
+    format!("/files/{}", encode_path(rel_under_content))
+}
+
+/// Lookups every article's links are resolved against.
+pub struct LinkIndex<'a> {
+    pub library: &'a Library,
+    /// Canonical URL per article index (visible articles only).
+    pub urls: &'a BTreeMap<usize, String>,
+    by_path: HashMap<PathBuf, usize>,
+    by_id: HashMap<&'a str, Vec<usize>>,
+    legacy: Vec<Regex>,
+    content_dir: PathBuf,
+}
+
+impl<'a> LinkIndex<'a> {
+    /// Indexes the visible articles.
+    pub fn new(
+        library: &'a Library,
+        urls: &'a BTreeMap<usize, String>,
+        content_dir: &Path,
+        legacy_templates: &[String],
+    ) -> LinkIndex<'a> {
+        let mut by_path = HashMap::new();
+        let mut by_id: HashMap<&str, Vec<usize>> = HashMap::new();
+        for &i in urls.keys() {
+            let a = &library.articles[i];
+            by_path.insert(normalize(&a.path), i);
+            by_id.entry(a.id.as_str()).or_default().push(i);
+        }
+        let legacy = legacy_templates
+            .iter()
+            .filter_map(|t| legacy_regex(t).ok())
+            .collect();
+        LinkIndex {
+            library,
+            urls,
+            by_path,
+            by_id,
+            legacy,
+            content_dir: content_dir.to_path_buf(),
+        }
+    }
+
+    /// The best article with `id` for a reader of `locale`: same locale, else the default, else any.
+    pub fn by_id(&self, id: &str, locale: &str) -> Option<usize> {
+        let group = self.by_id.get(id)?;
+        let pick = |l: &str| {
+            group
+                .iter()
+                .copied()
+                .find(|&i| self.library.articles[i].locale == l)
+        };
+        pick(locale)
+            .or_else(|| pick(&self.library.default_locale))
+            .or_else(|| group.first().copied())
+    }
+
+    /// True when any article (visible or not) carries `id`.
+    fn id_exists_hidden(&self, id: &str) -> bool {
+        self.library.articles.iter().any(|a| a.id == id)
+    }
+
+    /// The resolver for links written in article `from`.
+    pub fn resolver(&'a self, from: usize) -> ArticleResolver<'a> {
+        ArticleResolver { index: self, from }
+    }
+}
+
+/// Resolves the links of one article.
+pub struct ArticleResolver<'a> {
+    index: &'a LinkIndex<'a>,
+    from: usize,
+}
+
+fn split_fragment(dest: &str) -> (&str, Option<&str>) {
+    match dest.split_once('#') {
+        Some((p, f)) => (p, Some(f)),
+        None => (dest, None),
+    }
+}
+
+fn is_external(dest: &str) -> bool {
+    let lower = dest.to_ascii_lowercase();
+    lower.starts_with("//")
+        || lower.contains("://")
+        || lower.starts_with("mailto:")
+        || lower.starts_with("tel:")
+        || lower.starts_with("data:")
+        || lower.starts_with("javascript:")
+}
+
+impl ArticleResolver<'_> {
+    fn article(&self) -> &Article {
+        &self.index.library.articles[self.from]
+    }
+
+    fn to_article(&self, target: usize, fragment: Option<&str>) -> Resolution {
+        let url = &self.index.urls[&target];
+        match fragment.filter(|f| !f.is_empty()) {
+            Some(f) if !f.starts_with(":~:") => Resolution::Internal {
+                url: format!("{url}#{f}"),
+                target: Some(target),
+                anchor: Some(decode_path(f)),
+            },
+            Some(f) => Resolution::Internal {
+                url: format!("{url}#{f}"),
+                target: Some(target),
+                anchor: None,
+            },
+            None => Resolution::Internal {
+                url: url.clone(),
+                target: Some(target),
+                anchor: None,
+            },
+        }
+    }
+
+    fn by_id(&self, id: &str, fragment: Option<&str>, dest: &str) -> Resolution {
+        let locale = self.article().locale.clone();
+        match self.index.by_id(id, &locale) {
+            Some(t) => self.to_article(t, fragment),
+            None if self.index.id_exists_hidden(id) => Resolution::Broken {
+                code: "link-to-unpublished",
+                message: format!("`{dest}` links to article `{id}`, which is not published"),
+                error: false,
+            },
+            None => Resolution::Broken {
+                code: "unknown-article-id",
+                message: format!(
+                    "`{dest}` links to article id `{id}`, which is not in this help center; the link is kept as written"
+                ),
+                error: false,
+            },
+        }
+    }
+}
+
+impl Resolver for ArticleResolver<'_> {
+    fn link(&self, dest: &str) -> Resolution {
+        let dest = dest.trim();
+        for re in &self.index.legacy {
+            if let Some(c) = re.captures(dest) {
+                let id = c.get(1).map_or("", |m| m.as_str());
+                let fragment = c.get(2).map(|m| m.as_str());
+                return self.by_id(id, fragment, dest);
+            }
+        }
+        if is_external(dest) || dest.is_empty() {
+            return Resolution::Keep;
+        }
+        let (path, fragment) = split_fragment(dest);
+        let path_only = path.split('?').next().unwrap_or(path);
+        // `/a/{id}` or `/{locale}/a/{id}/`
+        let segs: Vec<&str> = path_only.trim_matches('/').split('/').collect();
+        if path_only.starts_with('/') {
+            let id = match segs.as_slice() {
+                ["a", id] | [_, "a", id] => Some(*id),
+                _ => None,
+            };
+            if let Some(id) = id {
+                return self.by_id(&decode_path(id), fragment, dest);
+            }
+            return Resolution::Keep;
+        }
+        if path_only.is_empty() {
+            return Resolution::Keep;
+        }
+        if path_only.ends_with(".md") || path_only.ends_with(".markdown") {
+            let from_dir = self.article().path.parent().unwrap_or(Path::new(""));
+            let target = normalize(&from_dir.join(decode_path(path_only)));
+            return match self.index.by_path.get(&target) {
+                Some(&t) => self.to_article(t, fragment),
+                None => {
+                    let hidden = self
+                        .index
+                        .library
+                        .articles
+                        .iter()
+                        .any(|a| normalize(&a.path) == target);
+                    Resolution::Broken {
+                        code: "broken-link",
+                        message: if hidden {
+                            format!(
+                                "`{dest}` links to an article that is not published (draft or archived)"
+                            )
+                        } else {
+                            format!(
+                                "`{dest}` does not exist; check the path (relative to this file)"
+                            )
+                        },
+                        error: !hidden,
+                    }
+                }
+            };
+        }
+        match self.asset(dest) {
+            // A relative link to something that is not a file may be a page of the host site.
+            Resolution::Broken { code, message, .. } => Resolution::Broken {
+                code,
+                message,
+                error: false,
+            },
+            other => other,
+        }
+    }
+
+    fn asset(&self, src: &str) -> Resolution {
+        let src = src.trim();
+        if is_external(src) || src.is_empty() || src.starts_with('/') || src.starts_with('#') {
+            return Resolution::Keep;
+        }
+        let (path, _) = split_fragment(src);
+        let path = path.split('?').next().unwrap_or(path);
+        let from_dir = self.article().path.parent().unwrap_or(Path::new(""));
+        let target = normalize(&from_dir.join(decode_path(path)));
+        let under = target
+            .strip_prefix(normalize(&self.index.content_dir))
+            .map(|p| p.to_string_lossy().replace('\\', "/"));
+        match under {
+            Ok(rel) if target.is_file() => Resolution::Asset {
+                url: file_url(&rel),
+            },
+            Ok(_) => Resolution::Broken {
+                code: "missing-file",
+                message: format!("`{src}` does not exist next to this article"),
+                error: true,
+            },
+            Err(_) => Resolution::Broken {
+                code: "missing-file",
+                message: format!("`{src}` points outside the content folder"),
+                error: true,
+            },
+        }
+    }
+}
+
+/// Resolves `.` and `..` without touching the file system.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// A regex for a legacy URL template: `{id}` captured, an optional `-slug` after it, and the
+/// fragment captured.
+pub fn legacy_regex(template: &str) -> Result<Regex, regex::Error> {
+    let (before, after) = template.split_once("{id}").unwrap_or((template, ""));
+    let before = regex::escape(
+        before
+            .trim_start_matches("https://")
+            .trim_start_matches("http://"),
+    );
+    let after = regex::escape(after.trim_end_matches('/'));
+    Regex::new(&format!(
+        r"^(?:https?:)?//{before}([A-Za-z0-9_]+)(?:-[^/?#]*)?{after}/?(?:\?[^#]*)?(?:#(.*))?$"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn legacy_urls_match_with_and_without_slug() {
+        let re = legacy_regex("https://support.example.com/hc/en-us/articles/{id}").unwrap();
+        let c = re
+            .captures("https://support.example.com/hc/en-us/articles/360016495679-Install-x#step-2")
+            .unwrap();
+        assert_eq!(&c[1], "360016495679");
+        assert_eq!(&c[2], "step-2");
+        assert!(re.is_match("https://support.example.com/hc/en-us/articles/42"));
+        assert!(re.is_match("http://support.example.com/hc/en-us/articles/42/"));
+        assert!(!re.is_match("https://support.example.com/hc/en-us/sections/42"));
+    }
+
+    #[test]
+    fn normalize_resolves_dots() {
+        assert_eq!(
+            normalize(Path::new("/c/a/b/../x/./y.md")),
+            PathBuf::from("/c/a/x/y.md")
+        );
+    }
+}
