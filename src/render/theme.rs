@@ -190,3 +190,131 @@ fn read_tree(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>, ThemeError> {
     }
     Ok(out)
 }
+
+/// Renders theme pages outside a build (the service's search results, ticket form and thank-you
+/// pages) with the same shared context the build gave every page of a locale.
+pub struct PageRenderer {
+    theme: Theme,
+    /// `{site, t, assets}` per locale, as written by the build to `OUT/theme/context/<locale>.json`.
+    contexts: BTreeMap<String, serde_json::Value>,
+    default_locale: String,
+}
+
+/// The page-specific part of a context (`page.*` in docs/templates.md).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct PageMeta {
+    pub title: String,
+    /// Site-relative URL of the page.
+    pub url: String,
+    pub description: String,
+}
+
+impl PageRenderer {
+    /// Loads the theme snapshot and per-locale contexts a build wrote to `DIST/theme/`.
+    pub fn from_dist(dist: &Path) -> Result<PageRenderer, ThemeError> {
+        let theme_dir = dist.join("theme");
+        let mut files = read_tree(&theme_dir)?;
+        let mut contexts = BTreeMap::new();
+        let context_files: Vec<String> = files
+            .keys()
+            .filter(|k| k.starts_with("context/"))
+            .cloned()
+            .collect();
+        for name in context_files {
+            let bytes = files.remove(&name).unwrap_or_default();
+            let locale = name
+                .trim_start_matches("context/")
+                .trim_end_matches(".json")
+                .to_string();
+            let value: serde_json::Value =
+                serde_json::from_slice(&bytes).map_err(|e| ThemeError {
+                    file: format!("theme/{name}"),
+                    message: e.to_string(),
+                })?;
+            contexts.insert(locale, value);
+        }
+        let meta = files.remove("site.json").unwrap_or_default();
+        let default_locale = serde_json::from_slice::<serde_json::Value>(&meta)
+            .ok()
+            .and_then(|v| v["default_locale"].as_str().map(str::to_string))
+            .unwrap_or_else(|| "en".into());
+        Ok(PageRenderer {
+            theme: Theme::from_files(files)?,
+            contexts,
+            default_locale,
+        })
+    }
+
+    /// Builds a renderer from a loaded theme and contexts (used in writer mode).
+    pub fn new(
+        theme: Theme,
+        contexts: BTreeMap<String, serde_json::Value>,
+        default_locale: String,
+    ) -> PageRenderer {
+        PageRenderer {
+            theme,
+            contexts,
+            default_locale,
+        }
+    }
+
+    /// The locale to use for a requested one: itself when the site has it, else the default.
+    pub fn locale<'a>(&'a self, requested: Option<&'a str>) -> &'a str {
+        match requested {
+            Some(l) if self.contexts.contains_key(l) => l,
+            _ => &self.default_locale,
+        }
+    }
+
+    /// Locales the site publishes.
+    pub fn locales(&self) -> impl Iterator<Item = &str> {
+        self.contexts.keys().map(String::as_str)
+    }
+
+    /// UI strings of a locale.
+    pub fn strings(&self, locale: &str) -> Strings {
+        self.theme.strings_for(locale)
+    }
+
+    /// Renders `template` for `locale` with `page` and extra variables.
+    pub fn render(
+        &self,
+        template: &str,
+        locale: &str,
+        page: &PageMeta,
+        extra: &[(&str, serde_json::Value)],
+    ) -> Result<String, ThemeError> {
+        let locale = self.locale(Some(locale)).to_string();
+        let base = self.contexts.get(&locale).cloned().unwrap_or_default();
+        let mut ctx = Context::new();
+        for key in ["site", "t", "assets"] {
+            ctx.insert(key, &base[key]);
+        }
+        let base_url = base["site"]["base_url"].as_str().unwrap_or("");
+        ctx.insert(
+            "page",
+            &serde_json::json!({
+                "kind": template.trim_end_matches(".html"),
+                "title": page.title,
+                "url": page.url,
+                "canonical": format!("{base_url}{}", page.url),
+                "description": page.description,
+                "lang": locale,
+                "alternates": [],
+                "translations": self.contexts.keys().map(|l| serde_json::json!({
+                    "locale": l,
+                    "name": crate::config::locale_name(l),
+                    "url": format!("/{l}/"),
+                    "current": *l == locale,
+                })).collect::<Vec<_>>(),
+                "breadcrumbs": [],
+                "json_ld": "{}",
+                "feed_url": format!("/{locale}/feed.xml"),
+            }),
+        );
+        for (k, v) in extra {
+            ctx.insert(k.to_string(), v);
+        }
+        self.theme.render(template, &ctx)
+    }
+}

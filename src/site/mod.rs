@@ -261,6 +261,12 @@ impl Site {
             &serde_json::to_vec_pretty(&pages::service_meta(self))
                 .map_err(std::io::Error::other)?,
         )?;
+        for (locale, ctx) in pages::service_contexts(self) {
+            output.write(
+                &format!("theme/context/{locale}.json"),
+                &serde_json::to_vec(&ctx).map_err(std::io::Error::other)?,
+            )?;
+        }
         if let Some(dir) = output.dir() {
             crate::search::write_indexes(
                 &dir.join("search"),

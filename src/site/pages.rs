@@ -777,6 +777,21 @@ fn homes_for(site: &Site, f: fn(&str) -> String) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The shared context of every locale (`site`, `t`, `assets`), for pages the service renders.
+pub fn service_contexts(site: &Site) -> BTreeMap<String, Value> {
+    site.library
+        .locales
+        .iter()
+        .map(|l| {
+            let lc = locale_context(site, l);
+            (
+                l.clone(),
+                json!({"site": lc.site, "t": lc.strings, "assets": lc.assets}),
+            )
+        })
+        .collect()
+}
+
 /// What the service needs to know about the built site (locales, titles, categories).
 pub fn service_meta(site: &Site) -> Value {
     json!({
