@@ -116,7 +116,7 @@ impl Site {
                         "this article and {} would both be published at {url}; give one a different `slug`",
                         library.articles[other].file
                     ),
-                ));
+                ).at(a.front_line("slug"), None));
                 continue;
             }
             owners.insert(url.clone(), i);

@@ -225,7 +225,11 @@ impl Resolver for ArticleResolver<'_> {
                         .iter()
                         .any(|a| normalize(&a.path) == target);
                     Resolution::Broken {
-                        code: "broken-link",
+                        code: if hidden {
+                            "link-to-unpublished"
+                        } else {
+                            "broken-link"
+                        },
                         message: if hidden {
                             format!(
                                 "`{dest}` links to an article that is not published (draft or archived)"
