@@ -250,12 +250,20 @@
     });
   }
 
+  // Task-list checkboxes from Markdown have no label: name them after their item's text.
+  function taskLists() {
+    $$('.prose li > input[type="checkbox"]').forEach(function (cb) {
+      if (!cb.labels || !cb.labels.length) cb.setAttribute('aria-label', cb.parentNode.textContent.trim().slice(0, 120));
+    });
+  }
+
   function init() {
     pickLanguage();
     $$('form[role="search"]').forEach(combobox);
     var box = d.getElementById('suggestions');
     if (box) ticketForm(box);
     tables();
+    taskLists();
     var summary = d.getElementById('error-summary');
     if (summary) summary.focus({ preventScroll: false });
     // print the revision history too
