@@ -1,1 +1,273 @@
+/* ayuda.js — progressive enhancement for the default theme (vanilla, no build, no external
+   requests). Everything works without it. Parts: root language pick, search combobox
+   (ARIA 1.2, /api/suggest), ticket form (suggestions, remember key, page field), tables. */
+(function () {
+  'use strict';
+  var d = document;
+  var reduce = !!(window.matchMedia && matchMedia('(prefers-reduced-motion: reduce)').matches);
+  function $$(sel, root) { return Array.prototype.slice.call((root || d).querySelectorAll(sel)); }
+  function el(tag, cls, text) {
+    var e = d.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = text;
+    return e;
+  }
 
+  // A suggester: GET /api/suggest; `done` gets the hits, or [] on any failure.
+  // Each suggester drops its own stale answers; cancel() drops the pending one.
+  function suggester() {
+    var seq = 0;
+    function run(q, locale, done) {
+      var my = ++seq;
+      fetch('/api/suggest?q=' + encodeURIComponent(q) + '&locale=' + encodeURIComponent(locale),
+        { headers: { Accept: 'application/json' }, credentials: 'same-origin' })
+        .then(function (r) { return r.ok ? r.json() : { hits: [] }; })
+        .then(function (j) { if (my === seq) done((j && j.hits) || []); })
+        .catch(function () { if (my === seq) done([]); });
+    }
+    run.cancel = function () { seq++; };
+    return run;
+  }
+
+  // Snippets may contain <mark>: keep text and <mark> only, never other markup.
+  function snippet(html) {
+    var tpl = d.createElement('template'), out = d.createDocumentFragment();
+    tpl.innerHTML = html || '';
+    (function walk(node, into) {
+      Array.prototype.forEach.call(node.childNodes, function (n) {
+        if (n.nodeType === 3) into.appendChild(d.createTextNode(n.nodeValue));
+        else if (n.nodeType === 1) {
+          var target = into;
+          if (n.nodeName === 'MARK') { target = el('mark'); into.appendChild(target); }
+          walk(n, target);
+        }
+      });
+    })(tpl.content, out);
+    return out;
+  }
+
+  // 1. Root page: go to the best locale for navigator.languages, unless ?stay.
+  function pickLanguage() {
+    var list = d.querySelector('[data-locale-chooser]');
+    if (!list || /[?&]stay(=|&|$)/.test(location.search)) return;
+    var links = $$('a[data-locale]', list), prefs = navigator.languages || [navigator.language || ''];
+    function find(test) {
+      for (var i = 0; i < prefs.length; i++) {
+        var p = String(prefs[i]).toLowerCase();
+        for (var j = 0; j < links.length; j++) {
+          if (test(p, links[j].getAttribute('data-locale').toLowerCase())) return links[j];
+        }
+      }
+    }
+    var hit = find(function (p, c) { return p === c; }) ||
+      find(function (p, c) { return p.split('-')[0] === c.split('-')[0]; }) ||
+      links.filter(function (a) { return a.getAttribute('data-locale') === list.getAttribute('data-default'); })[0];
+    if (hit) location.replace(hit.href);
+  }
+
+  // 2. Search box -> ARIA 1.2 combobox with a listbox of suggestions.
+  function combobox(form) {
+    var input = form.querySelector('input[name="q"]');
+    var locale = (form.querySelector('input[name="locale"]') || {}).value || d.documentElement.lang;
+    var status = form.querySelector('[data-search-status]');
+    if (!input || !window.fetch) return;
+    var list = el('ul', 'suggest-list');
+    list.id = input.id + '-listbox';
+    list.hidden = true;
+    list.setAttribute('role', 'listbox');
+    list.setAttribute('aria-label', form.getAttribute('data-list-label') || '');
+    input.parentNode.appendChild(list);
+    input.setAttribute('role', 'combobox');
+    input.setAttribute('aria-autocomplete', 'list');
+    input.setAttribute('aria-expanded', 'false');
+    input.setAttribute('aria-controls', list.id);
+    var hits = [], active = -1, timer, suggest = suggester();
+
+    function announce(n) {
+      if (!status) return;
+      var msg = n === 0 ? form.getAttribute('data-msg-none') :
+        n === 1 ? form.getAttribute('data-msg-one') : form.getAttribute('data-msg-many');
+      status.textContent = (msg || '').replace('{count}', n);
+    }
+    function open(yes) {
+      list.hidden = !yes;
+      input.setAttribute('aria-expanded', yes ? 'true' : 'false');
+      if (!yes) select(-1);
+    }
+    function select(i) {
+      active = i;
+      $$('[role="option"]', list).forEach(function (li, j) {
+        li.setAttribute('aria-selected', j === i ? 'true' : 'false');
+        if (j === i) {
+          input.setAttribute('aria-activedescendant', li.id);
+          li.scrollIntoView({ block: 'nearest', behavior: reduce ? 'auto' : 'smooth' });
+        }
+      });
+      if (i < 0) input.removeAttribute('aria-activedescendant');
+    }
+    function go(i) { if (hits[i] && hits[i].url) location.href = hits[i].url; }
+    function render() {
+      list.textContent = '';
+      hits.forEach(function (h, i) {
+        var li = el('li');
+        li.id = list.id + '-' + i;
+        li.setAttribute('role', 'option');
+        li.setAttribute('aria-selected', 'false');
+        li.appendChild(el('span', 'suggest-title', h.title || ''));
+        if (h.category) li.appendChild(el('span', 'suggest-cat', h.category));
+        li.addEventListener('mousedown', function (e) { e.preventDefault(); });
+        li.addEventListener('click', function () { go(i); });
+        list.appendChild(li);
+      });
+    }
+
+    input.addEventListener('input', function () {
+      clearTimeout(timer);
+      var q = input.value.trim();
+      if (q.length < 2) { suggest.cancel(); hits = []; render(); open(false); if (status) status.textContent = ''; return; }
+      timer = setTimeout(function () {
+        suggest(q, locale, function (h) {
+          hits = h.slice(0, 8);
+          render();
+          open(hits.length > 0 && d.activeElement === input);
+          announce(hits.length);
+        });
+      }, 120);
+    });
+    input.addEventListener('keydown', function (e) {
+      var n = hits.length;
+      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        if (!n) return;
+        e.preventDefault();
+        if (list.hidden) { open(true); }
+        var down = e.key === 'ArrowDown';
+        select(active < 0 ? (down ? 0 : n - 1) : (active + (down ? 1 : n - 1)) % n);
+      } else if (e.key === 'Enter') {
+        if (!list.hidden && active >= 0) { e.preventDefault(); go(active); }
+        // otherwise the form submits to /search
+      } else if (e.key === 'Escape') {
+        if (!list.hidden) { e.preventDefault(); open(false); }
+        else if (input.value) { e.preventDefault(); input.value = ''; }
+      }
+    });
+    input.addEventListener('blur', function () { open(false); });
+    input.addEventListener('focus', function () { if (hits.length && input.value.trim().length > 1) open(true); });
+  }
+
+  // 3. Ticket form: suggestions while typing, hidden page field, remember the partner key.
+  function ticketForm(box) {
+    var form = box.closest('form');
+    if (!form) return;
+    var subject = form.elements.subject, description = form.elements.description;
+    var suggested = form.elements.suggested, opened = form.elements.opened, page = form.elements.page;
+    var locale = box.getAttribute('data-locale') || d.documentElement.lang;
+    function addId(input, id) {
+      if (!input || id == null) return;
+      var ids = input.value ? input.value.split(',') : [];
+      if (ids.indexOf(String(id)) < 0) ids.push(String(id));
+      input.value = ids.join(',');
+    }
+    // page the partner came from: ?from=, else a same-origin referrer
+    if (page && !page.value) {
+      var from = new URLSearchParams(location.search).get('from');
+      if (from) page.value = from;
+      else if (d.referrer) {
+        try {
+          var u = new URL(d.referrer);
+          if (u.origin === location.origin && u.pathname !== location.pathname) page.value = u.pathname + u.search;
+        } catch (e) { /* ignore */ }
+      }
+    }
+    var timer, last = '', suggest = suggester();
+    function update() {
+      var q = ((subject && subject.value) || '').trim();
+      if (q.length < 4 && description) q = (q + ' ' + description.value.trim().split(/\s+/).slice(0, 12).join(' ')).trim();
+      q = q.slice(0, 120);
+      if (q === last || !window.fetch) return;
+      last = q;
+      if (q.length < 4) { suggest.cancel(); box.textContent = ''; return; }
+      suggest(q, locale, function (hits) {
+        box.textContent = '';
+        hits = hits.slice(0, 5);
+        if (!hits.length) return;
+        var ul = el('ul');
+        hits.forEach(function (h) {
+          addId(suggested, h.id);
+          var li = el('li'), a = el('a', null, h.title || '');
+          a.href = h.url;
+          a.target = '_blank';
+          a.rel = 'noopener';
+          a.appendChild(el('span', 'visually-hidden', ' ' + (box.getAttribute('data-new-tab') || '')));
+          a.addEventListener('click', function () { addId(opened, h.id); });
+          li.appendChild(a);
+          if (h.snippet) { var s = el('span', 'snippet'); s.appendChild(snippet(h.snippet)); li.appendChild(s); }
+          ul.appendChild(li);
+        });
+        box.appendChild(el('h2', null, box.getAttribute('data-title') || ''));
+        box.appendChild(ul);
+      });
+    }
+    function schedule() { clearTimeout(timer); timer = setTimeout(update, 400); }
+    if (subject) subject.addEventListener('input', schedule);
+    if (description) description.addEventListener('input', schedule);
+    if (subject && subject.value) update();
+
+    var key = form.elements.partner_key, wrap = form.querySelector('[data-remember-label]');
+    if (key && wrap) {
+      var store = null, K = 'ayuda.partner_key';
+      try { store = window.localStorage; store.getItem(K); } catch (e) { store = null; }
+      if (store) {
+        var row = el('div', 'check'), cb = el('input'), label = el('label', null, wrap.getAttribute('data-remember-label'));
+        cb.type = 'checkbox';
+        cb.id = 'remember-key';
+        label.htmlFor = cb.id;
+        row.appendChild(cb);
+        row.appendChild(label);
+        (key.closest('.field') || wrap).appendChild(row);
+        var saved = store.getItem(K);
+        if (saved) { cb.checked = true; if (!key.value) key.value = saved; }
+        form.addEventListener('submit', function () {
+          try { if (cb.checked && key.value) store.setItem(K, key.value); else store.removeItem(K); } catch (e) { /* ignore */ }
+        });
+      }
+    }
+  }
+
+  // 4. Wide tables scroll in a focusable, labelled region.
+  function tables() {
+    $$('.prose').forEach(function (prose) {
+      $$('table', prose).forEach(function (t) {
+        var p = t.parentNode;
+        if (p.classList.contains('table-wrap') || p.classList.contains('overflow-x-auto')) return;
+        var w = el('div', 'table-wrap');
+        w.tabIndex = 0;
+        w.setAttribute('role', 'region');
+        var cap = t.querySelector('caption');
+        w.setAttribute('aria-label', cap ? cap.textContent : (prose.getAttribute('data-table-label') || 'Table'));
+        p.insertBefore(w, t);
+        w.appendChild(t);
+      });
+    });
+  }
+
+  // Task-list checkboxes from Markdown have no label: name them after their item's text.
+  function taskLists() {
+    $$('.prose li > input[type="checkbox"]').forEach(function (cb) {
+      if (!cb.labels || !cb.labels.length) cb.setAttribute('aria-label', cb.parentNode.textContent.trim().slice(0, 120));
+    });
+  }
+
+  function init() {
+    pickLanguage();
+    $$('form[role="search"]').forEach(combobox);
+    var box = d.getElementById('suggestions');
+    if (box) ticketForm(box);
+    tables();
+    taskLists();
+    var summary = d.getElementById('error-summary');
+    if (summary) summary.focus({ preventScroll: false });
+    // print the revision history too
+    window.addEventListener('beforeprint', function () { $$('details.history').forEach(function (x) { x.open = true; }); });
+  }
+  if (d.readyState === 'loading') d.addEventListener('DOMContentLoaded', init); else init();
+})();
