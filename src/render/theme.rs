@@ -96,11 +96,11 @@ impl Theme {
         })
     }
 
-    /// UI strings for `locale`, each key falling back to English, then to Spanish.
+    /// UI strings for `locale`, each key falling back to English.
     pub fn strings_for(&self, locale: &str) -> Strings {
         let base = locale.split(['-', '_']).next().unwrap_or(locale);
         let mut out = Strings::new();
-        for l in ["es", "en", base, locale] {
+        for l in ["en", base, locale] {
             if let Some(s) = self.strings.get(l) {
                 out.extend(s.iter().map(|(k, v)| (k.clone(), v.clone())));
             }

@@ -71,6 +71,10 @@ pub struct Site {
     /// Rendered body of every visible article, by article index.
     pub rendered: BTreeMap<usize, Rendered>,
     pub diagnostics: Diagnostics,
+    /// Visible articles by translation id, in site locale order.
+    pub groups: std::collections::HashMap<String, Vec<usize>>,
+    /// UI strings per locale.
+    pub strings: BTreeMap<String, crate::render::theme::Strings>,
 }
 
 impl Site {
@@ -82,7 +86,13 @@ impl Site {
             config.base_url = base.clone();
         }
         let theme = Theme::load(&root, &config)?;
+        let t = Instant::now();
         let (library, diagnostics) = Library::load(&root, &config);
+        tracing::debug!(
+            ms = t.elapsed().as_millis() as u64,
+            articles = library.articles.len(),
+            "content loaded"
+        );
         Ok(Site::from_parts(
             root,
             config,
@@ -131,6 +141,7 @@ impl Site {
             .iter()
             .map(|l| (l.clone(), theme.strings_for(l)))
             .collect();
+        let t = Instant::now();
         let rendered: BTreeMap<usize, Rendered> = urls
             .par_iter()
             .map(|(&i, _)| {
@@ -151,6 +162,7 @@ impl Site {
                 )
             })
             .collect();
+        tracing::debug!(ms = t.elapsed().as_millis() as u64, "markdown rendered");
         // Cross-article anchors.
         for (&i, r) in &rendered {
             diagnostics.extend(r.diagnostics.iter().cloned());
@@ -159,7 +171,7 @@ impl Site {
                 let Some(target) = rendered.get(&t) else {
                     continue;
                 };
-                if !target.heading_ids.iter().any(|h| *h == check.anchor) {
+                if !target.heading_ids.contains(&check.anchor) {
                     diagnostics.push(
                         Diagnostic::warning(
                             &library.articles[i].file,
@@ -175,6 +187,23 @@ impl Site {
             }
         }
         diagnostics.extend(missing_translations(&library, &urls));
+        let mut groups: std::collections::HashMap<String, Vec<usize>> = Default::default();
+        for &i in urls.keys() {
+            groups
+                .entry(library.articles[i].id.clone())
+                .or_default()
+                .push(i);
+        }
+        let locale_rank = |l: &str| {
+            library
+                .locales
+                .iter()
+                .position(|x| x == l)
+                .unwrap_or(usize::MAX)
+        };
+        for members in groups.values_mut() {
+            members.sort_by_key(|&i| locale_rank(&library.articles[i].locale));
+        }
         let mut site = Site {
             root,
             config,
@@ -184,6 +213,8 @@ impl Site {
             urls,
             rendered,
             diagnostics,
+            groups,
+            strings,
         };
         site.diagnostics.extend(feeds::redirect_conflicts(&site));
         site.diagnostics.sort();
@@ -251,8 +282,15 @@ impl Site {
     /// Renders every page and writes the site, the theme snapshot and the search indexes.
     /// Returns the number of pages written.
     pub fn write(&self, output: &Output) -> Result<usize, BuildError> {
+        let t = Instant::now();
         let pages = pages::write_pages(self, output)?;
+        tracing::debug!(ms = t.elapsed().as_millis() as u64, pages, "pages written");
+        let t = Instant::now();
         feeds::write_feeds(self, output)?;
+        tracing::debug!(
+            ms = t.elapsed().as_millis() as u64,
+            "feeds, sitemap and redirects written"
+        );
         for (name, bytes) in self.theme.files() {
             output.write(&format!("theme/{name}"), &bytes)?;
         }
@@ -268,6 +306,7 @@ impl Site {
             )?;
         }
         if let Some(dir) = output.dir() {
+            let _t = Instant::now();
             crate::search::write_indexes(
                 &dir.join("search"),
                 &self.search_docs(),
@@ -290,14 +329,10 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         ..Default::default()
     };
     if !site.diagnostics.has_errors() {
-        let out = site.out_dir();
-        for sub in ["site", "search", "theme"] {
-            let dir = out.join(sub);
-            if dir.exists() {
-                std::fs::remove_dir_all(&dir)?;
-            }
-        }
-        report.pages = site.write(&Output::Disk(out))?;
+        let output = Output::disk(site.out_dir());
+        report.pages = site.write(&output)?;
+        output.remove_stale("site")?;
+        output.remove_stale("theme")?;
     }
     report.elapsed_ms = start.elapsed().as_millis();
     Ok(report)

@@ -1,17 +1,33 @@
 //! The one write path of a build: to disk (`ayuda build`) or to memory (`ayuda serve`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 /// Where a build's files go. Paths are `/`-separated and relative to the output root
 /// (`site/es/index.html`, `search/es/…`, `theme/…`).
+///
+/// On disk, files whose bytes did not change are left alone (their modification time too, which
+/// keeps uploads to a CDN incremental) and files a build no longer writes are removed afterwards
+/// by [`Output::remove_stale`]; deleting the whole folder first makes file systems such as ext4
+/// crawl when thousands of files are created again right after.
 pub enum Output {
-    Disk(PathBuf),
+    Disk {
+        root: PathBuf,
+        written: Mutex<HashSet<PathBuf>>,
+    },
     Memory(Mutex<BTreeMap<String, Vec<u8>>>),
 }
 
 impl Output {
+    /// An output writing below `root`.
+    pub fn disk(root: PathBuf) -> Output {
+        Output::Disk {
+            root,
+            written: Mutex::new(HashSet::new()),
+        }
+    }
+
     /// An in-memory output.
     pub fn memory() -> Output {
         Output::Memory(Mutex::new(BTreeMap::new()))
@@ -20,12 +36,21 @@ impl Output {
     /// Writes one file.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
         match self {
-            Output::Disk(root) => {
+            Output::Disk { root, written } => {
                 let path = root.join(rel);
-                if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir)?;
+                let unchanged = std::fs::metadata(&path)
+                    .is_ok_and(|m| m.len() == bytes.len() as u64)
+                    && std::fs::read(&path).is_ok_and(|old| old == bytes);
+                if !unchanged {
+                    if let Some(dir) = path.parent() {
+                        std::fs::create_dir_all(dir)?;
+                    }
+                    std::fs::write(&path, bytes)?;
                 }
-                std::fs::write(path, bytes)
+                if let Ok(mut w) = written.lock() {
+                    w.insert(path);
+                }
+                Ok(())
             }
             Output::Memory(map) => {
                 map.lock()
@@ -39,13 +64,7 @@ impl Output {
     /// Copies a source file into the output.
     pub fn copy(&self, from: &Path, rel: &str) -> std::io::Result<()> {
         match self {
-            Output::Disk(root) => {
-                let path = root.join(rel);
-                if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir)?;
-                }
-                std::fs::copy(from, path).map(|_| ())
-            }
+            Output::Disk { .. } => self.write(rel, &std::fs::read(from)?),
             Output::Memory(_) => self.write(rel, &std::fs::read(from)?),
         }
     }
@@ -53,7 +72,7 @@ impl Output {
     /// The disk folder, when writing to disk.
     pub fn dir(&self) -> Option<&Path> {
         match self {
-            Output::Disk(p) => Some(p),
+            Output::Disk { root, .. } => Some(root),
             Output::Memory(_) => None,
         }
     }
@@ -61,9 +80,39 @@ impl Output {
     /// Takes the files of a memory output.
     pub fn into_files(self) -> BTreeMap<String, Vec<u8>> {
         match self {
-            Output::Disk(_) => BTreeMap::new(),
+            Output::Disk { .. } => BTreeMap::new(),
             Output::Memory(m) => m.into_inner().unwrap_or_default(),
         }
+    }
+}
+
+impl Output {
+    /// Removes files under `sub` (e.g. `site`) that this build did not write, and empty folders.
+    pub fn remove_stale(&self, sub: &str) -> std::io::Result<()> {
+        let Output::Disk { root, written } = self else {
+            return Ok(());
+        };
+        let dir = root.join(sub);
+        if !dir.is_dir() {
+            return Ok(());
+        }
+        let written = written
+            .lock()
+            .map_err(|_| std::io::Error::other("output lock poisoned"))?;
+        let mut dirs = Vec::new();
+        for entry in walkdir::WalkDir::new(&dir).contents_first(true) {
+            let entry = entry.map_err(std::io::Error::other)?;
+            if entry.file_type().is_dir() {
+                dirs.push(entry.into_path());
+            } else if !written.contains(entry.path()) {
+                std::fs::remove_file(entry.path())?;
+            }
+        }
+        for d in dirs {
+            // Fails (and is ignored) when the folder still has files.
+            let _ = std::fs::remove_dir(d);
+        }
+        Ok(())
     }
 }
 

@@ -54,9 +54,9 @@ pub struct CategoryView {
 pub fn taxonomy_names(site: &Site, a: &Article) -> (String, Option<String>) {
     let dl = &site.library.default_locale;
     let strings_general = || {
-        site.theme
-            .strings_for(&a.locale)
-            .get("general_category")
+        site.strings
+            .get(&a.locale)
+            .and_then(|s| s.get("general_category"))
             .cloned()
             .unwrap_or_else(|| "General".into())
     };
@@ -114,7 +114,7 @@ pub fn categories(site: &Site, locale: &str) -> Vec<CategoryView> {
         .copied()
         .filter(|&i| site.library.articles[i].locale == locale)
         .collect();
-    idxs.sort_by_key(|&i| article_order(site, i));
+    idxs.sort_by_cached_key(|&i| article_order(site, i));
     for i in idxs {
         let a = &site.library.articles[i];
         let (cat_name, sec_name) = taxonomy_names(site, a);
@@ -171,6 +171,8 @@ struct LocaleContext {
     strings: Value,
     categories: Vec<CategoryView>,
     assets: Value,
+    /// `site`, `t` and `assets` converted once; cloning a Tera context shares its values.
+    base: Context,
 }
 
 fn asset_url(site: &Site, name: &str) -> String {
@@ -203,8 +205,7 @@ fn locale_context(site: &Site, locale: &str) -> LocaleContext {
         .iter()
         .map(|l| json!({"code": l, "name": locale_display(site, l), "url": urls::home_url(l)}))
         .collect();
-    LocaleContext {
-        site: json!({
+    let site_value = json!({
             "title": site.config.title(locale),
             "base_url": site.config.base(),
             "locale": locale,
@@ -215,10 +216,19 @@ fn locale_context(site: &Site, locale: &str) -> LocaleContext {
             "tickets_enabled": site.config.support.tickets_enabled(),
             "search_url": "/search",
             "ticket_url": urls::ticket_url(locale),
-        }),
-        strings: serde_json::to_value(site.theme.strings_for(locale)).unwrap_or(Value::Null),
+    });
+    let strings = serde_json::to_value(site.strings.get(locale)).unwrap_or(Value::Null);
+    let assets = json!({"css": asset_url(site, "ayuda.css"), "js": asset_url(site, "ayuda.js")});
+    let mut base = Context::new();
+    base.insert("site", &site_value);
+    base.insert("t", &strings);
+    base.insert("assets", &assets);
+    LocaleContext {
+        site: site_value,
+        strings,
         categories,
-        assets: json!({"css": asset_url(site, "ayuda.css"), "js": asset_url(site, "ayuda.js")}),
+        assets,
+        base,
     }
 }
 
@@ -259,10 +269,7 @@ fn render_page(
     locale: &str,
     page: Page,
 ) -> Result<String, BuildError> {
-    let mut ctx = Context::new();
-    ctx.insert("site", &lc.site);
-    ctx.insert("t", &lc.strings);
-    ctx.insert("assets", &lc.assets);
+    let mut ctx = lc.base.clone();
     let mut alternates: Vec<Value> = Vec::new();
     if page.versions.len() > 1 {
         for (l, u) in &page.versions {
@@ -337,25 +344,18 @@ fn home_crumb(site: &Site, lc: &LocaleContext, locale: &str) -> (String, String)
     (name, urls::home_url(locale))
 }
 
-/// Translations of article `i` that are published in this build: (locale, index).
+/// Translations of article `i` that are published in this build: (locale, index), in site
+/// locale order, including `i` itself.
 pub fn translations(site: &Site, i: usize) -> Vec<(String, usize)> {
-    let id = &site.library.articles[i].id;
-    let mut out: Vec<(String, usize)> = site
-        .urls
-        .keys()
-        .copied()
-        .filter(|&j| site.library.articles[j].id == *id)
-        .map(|j| (site.library.articles[j].locale.clone(), j))
-        .collect();
-    let order = |l: &str| {
-        site.library
-            .locales
-            .iter()
-            .position(|x| x == l)
-            .unwrap_or(usize::MAX)
-    };
-    out.sort_by_key(|(l, _)| order(l));
-    out
+    site.groups
+        .get(&site.library.articles[i].id)
+        .map(|members| {
+            members
+                .iter()
+                .map(|&j| (site.library.articles[j].locale.clone(), j))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn related(
@@ -516,6 +516,7 @@ pub fn write_pages(site: &Site, output: &Output) -> Result<usize, BuildError> {
     } else {
         indicatif::ProgressBar::hidden()
     };
+    tracing::debug!("contexts ready");
     // Articles, in parallel.
     let indices: Vec<usize> = site.urls.keys().copied().collect();
     indices
@@ -531,6 +532,7 @@ pub fn write_pages(site: &Site, output: &Output) -> Result<usize, BuildError> {
             Ok(())
         })?;
     progress.finish_and_clear();
+    tracing::debug!("article pages written");
     let mut count = indices.len();
 
     // Listing and fixed pages per locale.
@@ -554,6 +556,7 @@ pub fn write_pages(site: &Site, output: &Output) -> Result<usize, BuildError> {
         })?;
     count += other_count;
 
+    tracing::debug!("listing pages written");
     // Root: language chooser, and the site-wide 404 in the default locale.
     let dl = site.library.default_locale.clone();
     let lc = &contexts[&dl];
@@ -723,7 +726,7 @@ fn locale_pages(
     }
     // Ticket form.
     if site.config.support.tickets_enabled() {
-        let strings = site.theme.strings_for(locale);
+        let strings = site.strings.get(locale).cloned().unwrap_or_default();
         let title = strings
             .get("ticket_title")
             .cloned()
@@ -803,9 +806,9 @@ pub fn service_meta(site: &Site) -> Value {
 }
 
 /// An HTML page that sends readers (and crawlers, via the canonical link) to `to`.
-pub fn redirect_page(to: &str) -> String {
+pub fn redirect_page(to: &str, lang: &str) -> String {
     let to = escape_html(to);
     format!(
-        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Redirecting…</title><link rel=\"canonical\" href=\"{to}\"><meta name=\"robots\" content=\"noindex\"><meta http-equiv=\"refresh\" content=\"0; url={to}\"></head><body><a href=\"{to}\">{to}</a></body></html>\n"
+        "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>Redirecting…</title><link rel=\"canonical\" href=\"{to}\"><meta name=\"robots\" content=\"noindex\"><meta http-equiv=\"refresh\" content=\"0; url={to}\"></head><body><main><a href=\"{to}\">{to}</a></main></body></html>\n"
     )
 }
