@@ -70,6 +70,8 @@ pub struct Site {
     pub urls: BTreeMap<usize, String>,
     /// Rendered body of every visible article, by article index.
     pub rendered: BTreeMap<usize, Rendered>,
+    /// Revisions, dates and old URLs of the articles (from git when in a checkout; issue 6).
+    pub history: crate::history::History,
     pub diagnostics: Diagnostics,
 }
 
@@ -175,6 +177,9 @@ impl Site {
             }
         }
         diagnostics.extend(missing_translations(&library, &urls));
+        // History: one git log for the whole library (docs/history.md).
+        let history = crate::history::History::load(&root, &config, &library, &urls);
+        diagnostics.extend(history.diagnostics.iter().cloned());
         let mut site = Site {
             root,
             config,
@@ -183,6 +188,7 @@ impl Site {
             options,
             urls,
             rendered,
+            history,
             diagnostics,
         };
         site.diagnostics.extend(feeds::redirect_conflicts(&site));
@@ -242,7 +248,7 @@ impl Site {
                     } else {
                         r.sections.clone()
                     },
-                    updated: a.updated().map(|t| t.to_string()),
+                    updated: self.history.updated(a).map(|t| t.to_string()),
                 }
             })
             .collect()
