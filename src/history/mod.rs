@@ -16,7 +16,7 @@ use crate::site::urls;
 use jiff::Timestamp;
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -258,14 +258,19 @@ impl History {
     /// Decides which article each old URL leads to: the one that held it last. Old URLs that are
     /// a current page are left alone; two articles claiming one old URL get a warning.
     fn resolve_redirects(&mut self, library: &Library, urls: &BTreeMap<usize, String>) {
-        let pages: HashMap<&str, usize> = urls.iter().map(|(&i, u)| (u.as_str(), i)).collect();
+        // Current pages and permanent short links are never taken over by an old URL.
+        let mut taken: HashSet<String> = urls.values().cloned().collect();
+        taken.extend(urls.keys().map(|&i| {
+            let a = &library.articles[i];
+            urls::id_url(&a.locale, &a.id)
+        }));
         let mut claims: BTreeMap<&str, Vec<(Timestamp, usize)>> = BTreeMap::new();
         for &i in urls.keys() {
             let Some(h) = self.by_file.get(&library.articles[i].file) else {
                 continue;
             };
             for (url, &time) in &h.old_urls {
-                if !pages.contains_key(url.as_str()) {
+                if !taken.contains(url) {
                     claims.entry(url).or_default().push((time, i));
                 }
             }
