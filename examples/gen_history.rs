@@ -220,6 +220,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         stream.push(b'\n');
     }
 
+    if out.join(".git").exists() && args.iter().any(|a| a == "--time-only") {
+        return time_history(&out);
+    }
     if out.exists() {
         return Err(format!("{} exists; give a new folder", out.display()).into());
     }
@@ -281,6 +284,7 @@ fn time_history(root: &Path) -> Result<(), Box<dyn std::error::Error>> {
         .iter()
         .map(|a| history.record(a).revisions)
         .sum();
+    println!("phases of the last run (cumulative): {:?}", history.phases);
     println!(
         "history: {} articles, {revisions} revisions, {} redirects, median {} ms (runs {times:?})",
         library.articles.len(),

@@ -76,6 +76,8 @@ pub struct History {
     pub diagnostics: Vec<Diagnostic>,
     /// Time spent reading history.
     pub elapsed: Duration,
+    /// Time per phase (`git log`, parse, old versions, redirects), for benchmarks and debug logs.
+    pub phases: Vec<(&'static str, Duration)>,
 }
 
 /// One line of an article's history panel.
@@ -169,13 +171,20 @@ impl History {
                 return history;
             }
         };
+        history.phases.push(("git log", start.elapsed()));
         let commits = git::parse_log(&log);
         let files: Vec<(usize, &str)> = urls
             .keys()
             .map(|&i| (i, library.articles[i].file.as_str()))
             .collect();
         let mut per_article = attribute(&commits, &checkout.prefix, &files);
+        history
+            .phases
+            .push(("parse and follow renames", start.elapsed()));
         let old = old_urls(root, config, library, &per_article);
+        history
+            .phases
+            .push(("old versions and URLs", start.elapsed()));
         for (i, changes) in per_article.drain() {
             let old_urls = old.get(&i).cloned().unwrap_or_default();
             history.by_file.insert(
@@ -185,9 +194,11 @@ impl History {
         }
         history.resolve_redirects(library, urls);
         history.elapsed = start.elapsed();
+        history.phases.push(("redirects", history.elapsed));
         tracing::debug!(
             commits = commits.len(),
             ms = history.elapsed.as_millis() as u64,
+            phases = ?history.phases,
             "history read from git"
         );
         history
@@ -398,30 +409,43 @@ fn old_urls(
             let current = &library.articles[i];
             let now = urls::article_url(&config.permalink, current);
             let now_id = urls::id_url(&current.locale, &current.id);
-            let mut seen: HashMap<(&str, &str), Option<(String, String)>> = HashMap::new();
+            // An old URL depends on the file path and the front matter only: versions that
+            // differ in their body alone are parsed once.
+            let mut seen: HashMap<(&str, String), Option<(String, String)>> = HashMap::new();
             let mut out: BTreeMap<String, Timestamp> = BTreeMap::new();
             for c in &per_article[&i] {
                 let Some(blob) = &c.blob else { continue };
-                let key = (c.file.as_str(), blob.as_str());
-                let found = seen.entry(key).or_insert_with(|| {
-                    let text = String::from_utf8_lossy(texts.get(blob)?);
-                    let under = Path::new(&c.file)
-                        .strip_prefix(&content_dir)
-                        .unwrap_or(Path::new(&c.file));
-                    let (old, _) = parse_article(
-                        &text,
-                        &c.file,
-                        &root.join(&c.file),
-                        under,
-                        &known,
-                        default_locale,
-                    );
-                    let old = old.filter(|o| o.status == Status::Published)?;
-                    Some((
-                        urls::article_url(&config.permalink, &old),
-                        urls::id_url(&old.locale, &old.id),
-                    ))
-                });
+                let Some(bytes) = texts.get(blob) else {
+                    continue;
+                };
+                let text = String::from_utf8_lossy(bytes);
+                let front = match crate::content::frontmatter::split(&text) {
+                    Ok(parts) => parts
+                        .yaml
+                        .map(|y| format!("---\n{y}\n---\n"))
+                        .unwrap_or_default(),
+                    Err(_) => continue,
+                };
+                let found = seen
+                    .entry((c.file.as_str(), front))
+                    .or_insert_with_key(|(_, text)| {
+                        let under = Path::new(&c.file)
+                            .strip_prefix(&content_dir)
+                            .unwrap_or(Path::new(&c.file));
+                        let (old, _) = parse_article(
+                            text,
+                            &c.file,
+                            &root.join(&c.file),
+                            under,
+                            &known,
+                            default_locale,
+                        );
+                        let old = old.filter(|o| o.status == Status::Published)?;
+                        Some((
+                            urls::article_url(&config.permalink, &old),
+                            urls::id_url(&old.locale, &old.id),
+                        ))
+                    });
                 let Some((url, id_url)) = found else { continue };
                 for u in [url, id_url] {
                     if *u != now && *u != now_id {
