@@ -201,10 +201,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 (Some(old), Some(m)) if c < m => old.clone(),
                 _ => a.path.clone(),
             };
-            if is_move {
-                if let Some(old) = &a.old {
-                    writeln!(stream, "D {old}")?;
-                }
+            if is_move && let Some(old) = &a.old {
+                writeln!(stream, "D {old}")?;
             }
             let mut text = a.text.clone();
             if !last {
