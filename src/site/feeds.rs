@@ -34,6 +34,12 @@ pub fn redirects(site: &Site) -> BTreeMap<String, (String, usize)> {
             }
         }
     }
+    // URLs seen in git history (issue 6), after the explicit ones, which win.
+    for (old, &i) in &site.history.redirects {
+        if let Some(url) = site.urls.get(&i) {
+            out.entry(old.clone()).or_insert((url.clone(), i));
+        }
+    }
     out
 }
 
@@ -100,7 +106,7 @@ pub fn write_feeds(site: &Site, output: &Output) -> Result<(), BuildError> {
             "  <url><loc>{}</loc>",
             escape_html(&format!("{base}{url}"))
         );
-        if let Some(t) = a.updated() {
+        if let Some(t) = site.history.updated(a) {
             let _ = write!(xml, "<lastmod>{}</lastmod>", t.strftime("%Y-%m-%d"));
         }
         let tr = translations(site, i);
@@ -144,14 +150,14 @@ pub fn write_feeds(site: &Site, output: &Output) -> Result<(), BuildError> {
             .collect();
         items.sort_by(|&x, &y| {
             let (ax, ay) = (&site.library.articles[x], &site.library.articles[y]);
-            ay.updated()
-                .cmp(&ax.updated())
+            (site.history.updated(ay))
+                .cmp(&site.history.updated(ax))
                 .then_with(|| ax.file.cmp(&ay.file))
         });
         items.truncate(site.config.feed_entries);
         let newest = items
             .first()
-            .and_then(|&i| site.library.articles[i].updated())
+            .and_then(|&i| site.history.updated(&site.library.articles[i]))
             .map_or("1970-01-01T00:00:00Z".to_string(), |t| t.to_string());
         let mut feed = format!(
             "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{l}\">\n  <title>{}</title>\n  <id>{base}/{l}/</id>\n  <link href=\"{base}/{l}/\"/>\n  <link rel=\"self\" href=\"{base}/{l}/feed.xml\"/>\n  <updated>{newest}</updated>\n",
@@ -160,7 +166,10 @@ pub fn write_feeds(site: &Site, output: &Output) -> Result<(), BuildError> {
         for i in items {
             let a = &site.library.articles[i];
             let url = format!("{base}{}", site.urls[&i]);
-            let updated = a.updated().map_or(newest.clone(), |t| t.to_string());
+            let updated = site
+                .history
+                .updated(a)
+                .map_or(newest.clone(), |t| t.to_string());
             let summary = a
                 .front
                 .description
@@ -177,6 +186,10 @@ pub fn write_feeds(site: &Site, output: &Output) -> Result<(), BuildError> {
         }
         feed.push_str("</feed>\n");
         output.write(&format!("site/{l}/feed.xml"), feed.as_bytes())?;
+        // What's new feed (issue 6).
+        let changes = crate::history::whats_new::changes(site, l);
+        let atom = crate::history::whats_new::atom(site, l, &changes);
+        output.write(&format!("site/{l}/whats-new.xml"), atom.as_bytes())?;
     }
 
     // Redirects.

@@ -70,6 +70,8 @@ pub struct Site {
     pub urls: BTreeMap<usize, String>,
     /// Rendered body of every visible article, by article index.
     pub rendered: BTreeMap<usize, Rendered>,
+    /// Revisions, dates and old URLs of the articles (from git when in a checkout; issue 6).
+    pub history: crate::history::History,
     pub diagnostics: Diagnostics,
     /// Visible articles by translation id, in site locale order.
     pub groups: std::collections::HashMap<String, Vec<usize>>,
@@ -204,6 +206,9 @@ impl Site {
         for members in groups.values_mut() {
             members.sort_by_key(|&i| locale_rank(&library.articles[i].locale));
         }
+        // History: one git log for the whole library (docs/history.md).
+        let history = crate::history::History::load(&root, &config, &library, &urls);
+        diagnostics.extend(history.diagnostics.iter().cloned());
         let mut site = Site {
             root,
             config,
@@ -212,6 +217,7 @@ impl Site {
             options,
             urls,
             rendered,
+            history,
             diagnostics,
             groups,
             strings,
@@ -273,7 +279,7 @@ impl Site {
                     } else {
                         r.sections.clone()
                     },
-                    updated: a.updated().map(|t| t.to_string()),
+                    updated: self.history.updated(a).map(|t| t.to_string()),
                 }
             })
             .collect()

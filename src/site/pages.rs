@@ -92,8 +92,9 @@ fn list_item(site: &Site, i: usize) -> ListItem {
         title: a.title.clone(),
         url: site.urls[&i].clone(),
         description,
-        updated: a
-            .updated()
+        updated: site
+            .history
+            .updated(a)
             .map(|t| format_date(t, &a.locale))
             .unwrap_or_default(),
     }
@@ -425,7 +426,8 @@ fn article_page(
         .description
         .clone()
         .unwrap_or_else(|| truncate_words(&r.summary, 160));
-    let updated = a.updated();
+    let record = site.history.record(a); // dates, version, history (issue 6)
+    let updated = record.updated;
     let versions: Vec<(String, String)> = translations(site, i)
         .into_iter()
         .map(|(l, j)| (l, site.urls[&j].clone()))
@@ -455,7 +457,7 @@ fn article_page(
         .front
         .first_published
         .or(a.front.published)
-        .or(a.front.created)
+        .or(record.created)
     {
         article_ld["datePublished"] = json!(t.to_string());
     }
@@ -468,15 +470,15 @@ fn article_page(
         "description": description,
         "updated": updated.map(|t| format_date(t, &a.locale)).unwrap_or_default(),
         "updated_iso": updated.map(|t| t.to_string()).unwrap_or_default(),
-        "created": a.front.created.map(|t| format_date(t, &a.locale)).unwrap_or_default(),
-        "version": a.front.version.clone().unwrap_or_default(),
+        "created": record.created.map(|t| format_date(t, &a.locale)).unwrap_or_default(),
+        "version": record.version,
         "author": a.front.author.clone().unwrap_or_default(),
         "tags": a.front.tags,
         "category": {"key": a.category, "name": cat_name, "url": cat_url},
         "section": section,
         "related": related(site, i, by_group),
-        "history": Vec::<Value>::new(),
-        "revisions": 0,
+        "history": record.items(&a.locale, crate::history::PANEL_LIMIT),
+        "revisions": record.revisions,
         "status": a.status,
         "extra": a.front.extra,
     });
@@ -632,8 +634,8 @@ fn locale_pages(
     recent.sort_by(|&x, &y| {
         let ax = &site.library.articles[x];
         let ay = &site.library.articles[y];
-        ay.updated()
-            .cmp(&ax.updated())
+        (site.history.updated(ay))
+            .cmp(&site.history.updated(ax))
             .then_with(|| ax.file.cmp(&ay.file))
     });
     let recent: Vec<ListItem> = recent
@@ -746,6 +748,29 @@ fn locale_pages(
                 extra: vec![(
                     "ticket_form",
                     crate::tickets::form_context(&site.config.support, locale, &strings),
+                )],
+            },
+        ));
+    }
+    // What's new (issue 6): the latest change of each article; the theme may leave it out.
+    if site.theme.has("whats_new.html") {
+        use crate::history::whats_new;
+        let title = whats_new::title(site, locale);
+        let url = whats_new::url(locale);
+        let changes = whats_new::changes(site, locale);
+        pages.push((
+            locale.to_string(),
+            Page {
+                template: "whats_new.html",
+                url: url.clone(),
+                title: title.clone(),
+                description: String::new(),
+                versions: homes_for(site, whats_new::url),
+                breadcrumbs: vec![home.clone(), (title, url)],
+                json_ld: json!({}),
+                extra: vec![(
+                    "changes",
+                    serde_json::to_value(&changes).unwrap_or(Value::Null),
                 )],
             },
         ));
