@@ -31,6 +31,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     state TEXT NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     next_attempt_ms INTEGER NOT NULL,
+    -- Set while a worker holds the job; a job whose lease ran out is taken again.
+    lease_until_ms INTEGER,
     last_error TEXT,
     updated_ms INTEGER NOT NULL,
     UNIQUE (ticket_seq, target)

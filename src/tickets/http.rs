@@ -95,7 +95,12 @@ impl TicketsState {
     ) -> Result<TicketsState, OpenError> {
         let support = config.support.clone();
         let calendar = Calendar::from_config(&support).map_err(|(k, m)| OpenError::Config(k, m))?;
-        let store: Arc<dyn TicketStore> = Arc::new(SqliteStore::open(data).await?);
+        let sqlite = SqliteStore::open(data).await?;
+        let released = sqlite.release_leases().await?;
+        if released > 0 {
+            tracing::info!("resuming {released} deliveries interrupted by the previous run");
+        }
+        let store: Arc<dyn TicketStore> = Arc::new(sqlite);
         let renderer = match dist {
             Some(d) if d.join("theme").is_dir() => match PageRenderer::from_dist(d) {
                 Ok(r) => Some(Arc::new(r)),

@@ -182,6 +182,15 @@ impl SqliteStore {
             notify,
         })
     }
+
+    /// Frees the leases of jobs a killed process held, so a restarted service resumes them at
+    /// once. Only for the service that owns the file (the embedded queue has one instance).
+    pub async fn release_leases(&self) -> Result<u64, StoreError> {
+        let r = sqlx::query("UPDATE jobs SET lease_until_ms = NULL WHERE state = 'pending' AND lease_until_ms IS NOT NULL")
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected())
+    }
 }
 
 async fn writer(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Request>, notify: Arc<Notify>) {
@@ -396,8 +405,9 @@ impl TicketStore for SqliteStore {
             let now_ms = now.as_millisecond();
             let until = now_ms + lease.as_millis() as i64;
             let rows = sqlx::query(
-                "UPDATE jobs SET next_attempt_ms = ?, attempts = attempts + 1, updated_ms = ?
+                "UPDATE jobs SET lease_until_ms = ?, attempts = attempts + 1, updated_ms = ?
                  WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND next_attempt_ms <= ?
+                              AND (lease_until_ms IS NULL OR lease_until_ms <= ?2)
                               ORDER BY next_attempt_ms LIMIT ?)
                  RETURNING id, ticket_seq, target, attempts",
             )
@@ -434,7 +444,8 @@ impl TicketStore for SqliteStore {
                 Outcome::Dead { error } => ("dead", now, Some(error)),
             };
             sqlx::query(
-                "UPDATE jobs SET state = ?, next_attempt_ms = ?, last_error = ?, updated_ms = ? WHERE id = ?",
+                "UPDATE jobs SET state = ?, next_attempt_ms = ?, last_error = ?, updated_ms = ?,
+                 lease_until_ms = NULL WHERE id = ?",
             )
             .bind(state)
             .bind(next)
