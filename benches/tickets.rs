@@ -25,10 +25,17 @@ async fn run(seconds: u64) -> RunResult {
         "support:\n  partner_key_required: false\n  limits: {rate_limit_per_minute: 0}\n  targets: [{kind: jsonl, path: bench.jsonl}]\n",
     )
     .expect("config");
-    let state = TicketsState::open(&config, dir.path(), None).await.expect("open");
+    let state = TicketsState::open(&config, dir.path(), None)
+        .await
+        .expect("open");
     let _worker = state.spawn_worker();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let url = format!("http://{}/api/tickets", listener.local_addr().expect("addr"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!(
+        "http://{}/api/tickets",
+        listener.local_addr().expect("addr")
+    );
     tokio::spawn(async move {
         let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
         let _ = axum::serve(listener, app).await;
@@ -47,8 +54,13 @@ async fn run(seconds: u64) -> RunResult {
     let measuring = Arc::new(AtomicBool::new(false));
     let mut tasks = Vec::new();
     for _ in 0..CLIENTS {
-        let (client, url, body, stop, measuring) =
-            (client.clone(), url.clone(), body.clone(), stop.clone(), measuring.clone());
+        let (client, url, body, stop, measuring) = (
+            client.clone(),
+            url.clone(),
+            body.clone(),
+            stop.clone(),
+            measuring.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             let mut errors = 0;
@@ -101,7 +113,10 @@ async fn run(seconds: u64) -> RunResult {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
     let seconds = args.first().and_then(|s| s.parse().ok()).unwrap_or(10);
     let runs = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(3usize);
     let rt = tokio::runtime::Builder::new_multi_thread()

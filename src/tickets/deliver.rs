@@ -424,18 +424,26 @@ pub async fn run_worker(store: Arc<dyn TicketStore>, deliverer: Arc<Deliverer>) 
             let Ok(permit) = sem.clone().acquire_owned().await else {
                 break;
             };
-            let store = store.clone();
             let d = deliverer.clone();
             set.spawn(async move {
                 let _permit = permit;
-                attempt(&*store, &d, job).await;
+                attempt(&d, job).await
             });
         }
-        while set.join_next().await.is_some() {}
+        let mut outcomes = Vec::new();
+        while let Some(r) = set.join_next().await {
+            if let Ok(o) = r {
+                outcomes.push(o);
+            }
+        }
+        // One transaction records the whole batch; a failure leaves the leases to expire.
+        if let Err(e) = store.finish(outcomes).await {
+            tracing::error!("recording delivery outcomes: {e}");
+        }
     }
 }
 
-async fn attempt(store: &dyn TicketStore, d: &Deliverer, job: Job) {
+async fn attempt(d: &Deliverer, job: Job) -> (i64, Outcome) {
     let outcome = match d.deliver(&job.target, &job.ticket).await {
         Ok(()) => {
             tracing::info!(ticket = %job.ticket.id, target = %job.target, "delivered");
@@ -451,9 +459,7 @@ async fn attempt(store: &dyn TicketStore, d: &Deliverer, job: Job) {
             Outcome::Retry { at, error: f.error }
         }
     };
-    if let Err(e) = store.finish(job.id, outcome).await {
-        tracing::error!("recording delivery outcome of job {}: {e}", job.id);
-    }
+    (job.id, outcome)
 }
 
 #[cfg(test)]

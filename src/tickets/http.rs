@@ -442,7 +442,7 @@ async fn post_ticket(State(s): State<TicketsState>, req: Request) -> Response {
         },
     };
     let requested = ctx.input.locale.trim().to_string();
-    if inner.locales.iter().any(|l| *l == requested) {
+    if inner.locales.contains(&requested) {
         ctx.locale = requested.clone();
         ctx.lang = messages::lang_of(&requested);
     }

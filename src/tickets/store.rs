@@ -130,8 +130,8 @@ pub trait TicketStore: Send + Sync + 'static {
     /// Leases up to `limit` due jobs until `now + lease` and counts the attempt.
     fn claim(&self, now: Timestamp, lease: SignedDuration, limit: u32)
     -> StoreFuture<'_, Vec<Job>>;
-    /// Records the outcome of a claimed job.
-    fn finish(&self, job: i64, outcome: Outcome) -> StoreFuture<'_, ()>;
+    /// Records the outcomes of claimed jobs (one transaction, so one fsync for a whole batch).
+    fn finish(&self, outcomes: Vec<(i64, Outcome)>) -> StoreFuture<'_, ()>;
     /// When the next pending job is due.
     fn next_due(&self) -> StoreFuture<'_, Option<Timestamp>>;
     /// Wakes the delivery worker after inserts.
@@ -435,25 +435,29 @@ impl TicketStore for SqliteStore {
         })
     }
 
-    fn finish(&self, job: i64, outcome: Outcome) -> StoreFuture<'_, ()> {
+    fn finish(&self, outcomes: Vec<(i64, Outcome)>) -> StoreFuture<'_, ()> {
         Box::pin(async move {
             let now = Timestamp::now().as_millisecond();
-            let (state, next, error) = match outcome {
-                Outcome::Done => ("done", now, None),
-                Outcome::Retry { at, error } => ("pending", at.as_millisecond(), Some(error)),
-                Outcome::Dead { error } => ("dead", now, Some(error)),
-            };
-            sqlx::query(
-                "UPDATE jobs SET state = ?, next_attempt_ms = ?, last_error = ?, updated_ms = ?,
-                 lease_until_ms = NULL WHERE id = ?",
-            )
-            .bind(state)
-            .bind(next)
-            .bind(error)
-            .bind(now)
-            .bind(job)
-            .execute(&self.pool)
-            .await?;
+            let mut tx = self.pool.begin().await?;
+            for (job, outcome) in outcomes {
+                let (state, next, error) = match outcome {
+                    Outcome::Done => ("done", now, None),
+                    Outcome::Retry { at, error } => ("pending", at.as_millisecond(), Some(error)),
+                    Outcome::Dead { error } => ("dead", now, Some(error)),
+                };
+                sqlx::query(
+                    "UPDATE jobs SET state = ?, next_attempt_ms = ?, last_error = ?, updated_ms = ?,
+                     lease_until_ms = NULL WHERE id = ?",
+                )
+                .bind(state)
+                .bind(next)
+                .bind(error)
+                .bind(now)
+                .bind(job)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
             Ok(())
         })
     }
