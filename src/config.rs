@@ -152,7 +152,8 @@ impl Config {
     fn validate(&self, text: &str) -> Result<(), ConfigError> {
         let bad = |key: &str, message: String| ConfigError::Invalid {
             file: CONFIG_FILE.into(),
-            line: yaml::key_line(text, key),
+            line: yaml::key_line(text, key)
+                .or_else(|| crate::tickets::config::key_path_line(text, key)),
             column: None,
             message: format!("{key}: {message}"),
         };

@@ -25,6 +25,95 @@ enum Command {
     New(NewArgs),
     /// Create a small working help center in DIR.
     Init(InitArgs),
+    /// Print the deadlines a ticket of TYPE received at an instant gets (JSON).
+    Sla(SlaArgs),
+    /// Issue, list and revoke partner keys.
+    Partners(PartnersArgs),
+    /// Read the ticket queue.
+    Tickets(TicketsArgs),
+}
+
+#[derive(Args)]
+struct SlaArgs {
+    /// Request type id (e.g. technical).
+    #[arg(long = "type")]
+    kind: String,
+    /// Reception instant in RFC 3339, e.g. 2026-03-06T17:30:00-05:00.
+    #[arg(long)]
+    at: String,
+    /// Site root: the folder with ayuda.yaml.
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+    /// Compact JSON on one line (default: pretty JSON).
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct DataArgs {
+    /// Site root: the folder with ayuda.yaml.
+    #[arg(long, default_value = ".", global = true)]
+    root: PathBuf,
+    /// Where the queue and partner keys live (default: ROOT/data).
+    #[arg(long, global = true)]
+    data: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct PartnersArgs {
+    #[command(subcommand)]
+    command: PartnersCommand,
+    #[command(flatten)]
+    dirs: DataArgs,
+}
+
+#[derive(Subcommand)]
+enum PartnersCommand {
+    /// Issue a key for partner NAME; the key is printed once and only its hash is stored.
+    Add { name: String },
+    /// List partners and their keys' state.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke the active key of partner NAME.
+    Revoke { name: String },
+}
+
+#[derive(Args)]
+struct TicketsArgs {
+    #[command(subcommand)]
+    command: TicketsCommand,
+    #[command(flatten)]
+    dirs: DataArgs,
+}
+
+#[derive(Subcommand)]
+enum TicketsCommand {
+    /// List tickets, newest first.
+    List {
+        /// Only tickets with this status (received) or delivery state (pending, delivered, dead).
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one ticket by reference (e.g. T-7K3M-Q9).
+    Show {
+        reference: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve only the ticket API and run deliveries (ops and tests).
+    #[command(hide = true)]
+    ServeApi {
+        /// Address to listen on (port 0 picks one; the address is printed).
+        #[arg(long, default_value = "127.0.0.1:8081")]
+        bind: String,
+        /// A built site whose theme renders the form and thank-you pages.
+        #[arg(long)]
+        dist: Option<PathBuf>,
+    },
 }
 
 #[derive(Args)]
@@ -154,6 +243,102 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 args.dir.display(),
                 args.dir.display()
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sla(args) => {
+            let v = ayuda::tickets::cli::sla(&args.root, &args.kind, &args.at)?;
+            if args.json {
+                println!("{v}");
+            } else {
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Partners(args) => partners(args),
+        Command::Tickets(args) => tickets(args),
+    }
+}
+
+fn partners(args: PartnersArgs) -> anyhow::Result<ExitCode> {
+    use ayuda::tickets::cli;
+    let data = cli::data_dir(&args.dirs.root, args.dirs.data);
+    match args.command {
+        PartnersCommand::Add { name } => {
+            let key = cli::partners_add(&data, &name)?;
+            println!("{key}");
+            eprintln!(
+                "Key for {name} stored as a hash in {}. Give it to the partner now: it is not shown again.",
+                data.display()
+            );
+        }
+        PartnersCommand::List { json } => {
+            let list = cli::partners_list(&data)?;
+            if json {
+                println!("{}", serde_json::Value::Array(list));
+            } else {
+                for p in list {
+                    let state = if p["active"] == true {
+                        "active"
+                    } else {
+                        "revoked"
+                    };
+                    println!(
+                        "{}\t{}\t{}\t{state}",
+                        p["name"].as_str().unwrap_or(""),
+                        p["key_id"].as_str().unwrap_or(""),
+                        p["created"].as_str().unwrap_or("")
+                    );
+                }
+            }
+        }
+        PartnersCommand::Revoke { name } => {
+            cli::partners_revoke(&data, &name)?;
+            eprintln!("Revoked the key of {name}.");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn tickets(args: TicketsArgs) -> anyhow::Result<ExitCode> {
+    use ayuda::tickets::cli;
+    let data = cli::data_dir(&args.dirs.root, args.dirs.data);
+    match args.command {
+        TicketsCommand::List { state, json } => {
+            let list = cli::tickets_list(&data, state)?;
+            if json {
+                println!("{}", serde_json::to_string(&list)?);
+            } else {
+                for t in list {
+                    println!(
+                        "{}\t{}\t{}\t{}\tbreach {}\t{}\t{}",
+                        t.id,
+                        t.kind,
+                        t.status,
+                        t.deliveries,
+                        t.first_response_breach,
+                        t.partner,
+                        t.subject
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        TicketsCommand::Show { reference, json } => match cli::tickets_show(&data, &reference)? {
+            Some(v) if json => {
+                println!("{}", serde_json::to_string(&v)?);
+                Ok(ExitCode::SUCCESS)
+            }
+            Some(v) => {
+                println!("{}", serde_json::to_string_pretty(&v)?);
+                Ok(ExitCode::SUCCESS)
+            }
+            None => {
+                eprintln!("error: no ticket {reference}");
+                Ok(ExitCode::from(1))
+            }
+        },
+        TicketsCommand::ServeApi { bind, dist } => {
+            cli::serve_api(&args.dirs.root, &data, dist.as_deref(), &bind)?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -1,38 +1,140 @@
 //! Tickets: intake, validation, SLA calendar, durable escalation queue and deliveries.
+//!
+//! Flow: a post (form or JSON) passes the guards ([`guard`]) and the partner key check
+//! ([`keys`]), is validated ([`validate`]), gets its deadlines from the business calendar
+//! ([`calendar`]), and is stored with its contact chain and delivery jobs in one transaction
+//! ([`store`]) before the partner sees 201/303; the worker ([`deliver`]) then hands it to the
+//! team's tools.
 
-use serde::{Deserialize, Serialize};
+pub mod calendar;
+pub mod cli;
+pub mod config;
+pub mod deliver;
+pub mod guard;
+pub mod http;
+pub mod keys;
+pub mod messages;
+pub mod store;
+pub mod validate;
 
-/// `support:` in ayuda.yaml.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct SupportConfig {}
+pub use config::SupportConfig;
+pub use http::{TicketsState, router};
 
-impl SupportConfig {
-    /// Checks values serde cannot; returns the offending key and a message.
-    pub fn validate(&self) -> Result<(), (String, String)> {
-        Ok(())
+use crate::config::Localized;
+use config::{Clock, SlaRule};
+use std::collections::BTreeMap;
+
+/// True when the site offers the ticket form (the default configuration does).
+pub fn tickets_enabled() -> bool {
+    SupportConfig::default().tickets_enabled()
+}
+
+/// The path of the theme's script-facing time-token endpoint.
+pub const TOKEN_URL: &str = "/api/tickets/token";
+
+/// A localized SLA hint for one rule (`Primera respuesta en 2–3 h hábiles`).
+fn rule_hint(rule: &SlaRule, lang: &str) -> String {
+    let hours = |d: jiff::SignedDuration| d.as_secs_f64() / 3600.0;
+    messages::sla_hint(
+        lang,
+        hours(rule.target.0),
+        rule.clock == Clock::Business,
+        hours(rule.breach()),
+    )
+}
+
+/// The SLA hint of a request type: the business-hours rule, plus the outside one when different.
+pub fn type_sla_hint(
+    t: &config::RequestType,
+    locale: &str,
+    strings: &BTreeMap<String, String>,
+) -> String {
+    let lang = messages::lang_of(locale);
+    let inside = t.sla.rule(true).map(|r| rule_hint(r, lang));
+    let outside = t.sla.rule(false).map(|r| rule_hint(r, lang));
+    match (inside, outside) {
+        (Some(i), Some(o)) if i != o => {
+            let label = strings
+                .get("ticket_outside_hours")
+                .cloned()
+                .unwrap_or_else(|| {
+                    match lang {
+                        "es" => "fuera del horario laboral",
+                        "pt" => "fora do horário comercial",
+                        _ => "outside business hours",
+                    }
+                    .to_string()
+                });
+            let lower = o.chars().next().map_or(String::new(), |c| {
+                c.to_lowercase().collect::<String>() + &o[c.len_utf8()..]
+            });
+            format!("{i}; {label}: {lower}")
+        }
+        (Some(i), _) => i,
+        (None, Some(o)) => o,
+        (None, None) => String::new(),
     }
 }
 
-impl SupportConfig {
-    /// True when the site offers the ticket form.
-    pub fn tickets_enabled(&self) -> bool {
-        true
-    }
+fn label(l: &Localized, locale: &str) -> String {
+    l.get(locale, "en").to_string()
 }
 
 /// The `ticket_form` context of the ticket page in `locale` (see docs/templates.md).
+///
+/// The page is static, so `time_token` is empty here: the theme's script fills the `form_ts`
+/// field from `token_url` when the page loads (see [`guard`] for the no-JavaScript path).
 pub fn form_context(
-    _config: &SupportConfig,
-    _locale: &str,
-    _strings: &std::collections::BTreeMap<String, String>,
+    config: &SupportConfig,
+    locale: &str,
+    strings: &BTreeMap<String, String>,
 ) -> serde_json::Value {
+    let types: Vec<serde_json::Value> = config
+        .types
+        .iter()
+        .map(|t| {
+            serde_json::json!({
+                "id": t.id,
+                "label": label(&t.label, locale),
+                "sla": type_sla_hint(t, locale, strings),
+            })
+        })
+        .collect();
     serde_json::json!({
         "action": "/api/tickets",
-        "types": [],
-        "values": {},
+        "types": types,
+        "values": {"locale": locale},
         "errors": {},
-        "partner_key_required": true,
+        "partner_key_required": config.partner_key_required,
         "time_token": "",
+        "token_url": TOKEN_URL,
+        "suggest_url": "/api/suggest",
+        "min_fill_seconds": config.form.min_fill_seconds,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_context_lists_types_with_hints() {
+        let c = SupportConfig::default();
+        let ctx = form_context(&c, "es", &BTreeMap::new());
+        let types = ctx["types"].as_array().unwrap();
+        assert_eq!(types.len(), 3);
+        assert_eq!(types[1]["id"], "technical");
+        assert_eq!(types[1]["label"], "Error o pregunta técnica");
+        assert_eq!(
+            types[1]["sla"],
+            "Primera respuesta en 2–3 h hábiles; fuera del horario laboral: primera respuesta en 24 h"
+        );
+        assert_eq!(types[2]["sla"], "Primera respuesta en 24 h");
+        assert_eq!(ctx["partner_key_required"], true);
+        let en = form_context(&c, "en", &BTreeMap::new());
+        assert_eq!(
+            en["types"][0]["sla"],
+            "First response within 2–3 business hours"
+        );
+    }
 }

@@ -1,0 +1,119 @@
+//! The ticket commands behind `ayuda sla`, `ayuda partners` and `ayuda tickets`; `main.rs` only
+//! parses arguments and maps these results to exit codes.
+
+use crate::tickets::calendar::{self, Calendar};
+use crate::tickets::keys;
+use crate::tickets::store::{SqliteStore, TicketStore};
+use crate::tickets::{TicketsState, router};
+use anyhow::{Context, Result, anyhow};
+use jiff::Timestamp;
+use std::path::{Path, PathBuf};
+
+fn load_config(root: &Path) -> Result<crate::Config> {
+    crate::Config::load(root).map_err(|e| anyhow!("{e}"))
+}
+
+/// The data folder: `--data` or `ROOT/data`.
+pub fn data_dir(root: &Path, data: Option<PathBuf>) -> PathBuf {
+    data.unwrap_or_else(|| root.join("data"))
+}
+
+/// `ayuda sla`: the deadlines of a ticket of `kind` received `at` (RFC 3339), as the contract JSON.
+pub fn sla(root: &Path, kind: &str, at: &str) -> Result<serde_json::Value> {
+    let config = load_config(root)?;
+    let cal = Calendar::from_config(&config.support).map_err(|(k, m)| anyhow!("{k}: {m}"))?;
+    let received: Timestamp = at.parse().with_context(|| {
+        format!("`{at}` is not an RFC 3339 instant such as 2026-03-06T17:30:00-05:00")
+    })?;
+    if config.support.request_type(kind).is_none() {
+        let known: Vec<&str> = config.support.types.iter().map(|t| t.id.as_str()).collect();
+        return Err(anyhow!(
+            "unknown type `{kind}`; configured types: {}",
+            known.join(", ")
+        ));
+    }
+    let d = calendar::deadlines(&config.support, &cal, kind, received)?;
+    Ok(calendar::sla_json(kind, &cal, &d))
+}
+
+/// `ayuda partners add`: the new key, to print once.
+pub fn partners_add(data: &Path, name: &str) -> Result<String> {
+    Ok(keys::add(data, name)?)
+}
+
+/// `ayuda partners list`: name, created, revoked per key (never hashes).
+pub fn partners_list(data: &Path) -> Result<Vec<serde_json::Value>> {
+    Ok(keys::list(data)?
+        .into_iter()
+        .map(|p| {
+            serde_json::json!({"name": p.name, "key_id": p.key_id, "created": p.created,
+                "revoked": p.revoked, "active": p.revoked.is_none()})
+        })
+        .collect())
+}
+
+/// `ayuda partners revoke`.
+pub fn partners_revoke(data: &Path, name: &str) -> Result<()> {
+    Ok(keys::revoke(data, name)?)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+/// `ayuda tickets list`: summaries, newest first.
+pub fn tickets_list(
+    data: &Path,
+    state: Option<String>,
+) -> Result<Vec<crate::tickets::store::TicketSummary>> {
+    ensure_queue(data)?;
+    runtime()?.block_on(async {
+        let store = SqliteStore::open(data).await?;
+        Ok(store.list(state).await?)
+    })
+}
+
+/// `ayuda tickets show`.
+pub fn tickets_show(
+    data: &Path,
+    reference: &str,
+) -> Result<Option<crate::tickets::store::TicketView>> {
+    ensure_queue(data)?;
+    runtime()?.block_on(async {
+        let store = SqliteStore::open(data).await?;
+        Ok(store.get(reference.to_string()).await?)
+    })
+}
+
+fn ensure_queue(data: &Path) -> Result<()> {
+    if !data.join(crate::tickets::store::DB_FILE).exists() {
+        return Err(anyhow!(
+            "no ticket queue in {} (pass --data DIR, or run the service first)",
+            data.display()
+        ));
+    }
+    Ok(())
+}
+
+/// `ayuda tickets serve-api`: the ticket endpoints and the delivery worker alone, for ops and
+/// tests until the main service merges [`router`]. Prints `listening on ADDR` once bound.
+pub fn serve_api(root: &Path, data: &Path, dist: Option<&Path>, bind: &str) -> Result<()> {
+    let config = load_config(root)?;
+    runtime()?.block_on(async {
+        let state = TicketsState::open(&config, data, dist).await?;
+        let _worker = state.spawn_worker();
+        let listener = tokio::net::TcpListener::bind(bind)
+            .await
+            .with_context(|| format!("cannot listen on {bind}"))?;
+        println!("listening on {}", listener.local_addr()?);
+        let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+        Ok(())
+    })
+}

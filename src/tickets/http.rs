@@ -1,0 +1,715 @@
+//! The ticket endpoints, as a self-contained router the service merges:
+//! `POST /api/tickets`, `GET /api/tickets/token`, and the thank-you page `GET /tickets/thanks`.
+
+use crate::render::theme::{PageMeta, PageRenderer};
+use crate::tickets::calendar::{self, Calendar};
+use crate::tickets::config::SupportConfig;
+use crate::tickets::deliver::Deliverer;
+use crate::tickets::guard::{self, RateLimiter, TokenCheck};
+use crate::tickets::keys::{KeyCheck, PartnerKeys};
+use crate::tickets::messages::{self, Msg};
+use crate::tickets::store::{SqliteStore, Ticket, TicketStore};
+use crate::tickets::validate::{self, FieldErrors, TicketInput};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use jiff::Timestamp;
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Shared state of the ticket endpoints.
+#[derive(Clone)]
+pub struct TicketsState(Arc<Inner>);
+
+/// What the endpoints need; built by [`TicketsState::open`] or by hand in tests.
+pub struct Inner {
+    pub config: SupportConfig,
+    pub calendar: Calendar,
+    /// Locales a ticket may carry.
+    pub locales: Vec<String>,
+    pub default_locale: String,
+    pub base_url: String,
+    pub store: Arc<dyn TicketStore>,
+    pub keys: PartnerKeys,
+    pub limiter: RateLimiter,
+    /// Signs time-trap tokens and thank-you links.
+    pub secret: Vec<u8>,
+    /// Renders the form with errors and the thank-you page with the site's theme.
+    pub renderer: Option<Arc<PageRenderer>>,
+    pub deliverer: Arc<Deliverer>,
+}
+
+/// Errors opening the ticket service.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("support configuration: {0}: {1}")]
+    Config(String, String),
+    #[error(transparent)]
+    Store(#[from] crate::tickets::store::StoreError),
+    #[error(transparent)]
+    Keys(#[from] crate::tickets::keys::KeyError),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Reads the service secret from the configured environment variable, else from (or into)
+/// `DATA/secret.key`.
+pub fn load_secret(config: &SupportConfig, data: &Path) -> Result<Vec<u8>, OpenError> {
+    if let Ok(v) = std::env::var(&config.secret_env)
+        && v.len() >= 16
+    {
+        return Ok(v.into_bytes());
+    }
+    let path = data.join("secret.key");
+    match std::fs::read(&path) {
+        Ok(b) if b.len() >= 32 => return Ok(b),
+        _ => {}
+    }
+    let secret: [u8; 32] = rand::random();
+    let text = hex::encode(secret);
+    std::fs::create_dir_all(data)
+        .map_err(|e| OpenError::Other(format!("{}: {e}", data.display())))?;
+    std::fs::write(&path, &text)
+        .map_err(|e| OpenError::Other(format!("{}: {e}", path.display())))?;
+    Ok(text.into_bytes())
+}
+
+impl TicketsState {
+    /// Wraps prepared parts.
+    pub fn new(inner: Inner) -> TicketsState {
+        TicketsState(Arc::new(inner))
+    }
+
+    /// Opens the queue and keys in `data` for the site configured by `config`; `dist` (a built
+    /// site) gives the theme for the HTML pages.
+    pub async fn open(
+        config: &crate::Config,
+        data: &Path,
+        dist: Option<&Path>,
+    ) -> Result<TicketsState, OpenError> {
+        let support = config.support.clone();
+        let calendar = Calendar::from_config(&support).map_err(|(k, m)| OpenError::Config(k, m))?;
+        let sqlite = SqliteStore::open(data).await?;
+        let released = sqlite.release_leases().await?;
+        if released > 0 {
+            tracing::info!("resuming {released} deliveries interrupted by the previous run");
+        }
+        let store: Arc<dyn TicketStore> = Arc::new(sqlite);
+        let renderer = match dist {
+            Some(d) if d.join("theme").is_dir() => match PageRenderer::from_dist(d) {
+                Ok(r) => Some(Arc::new(r)),
+                Err(e) => {
+                    tracing::warn!("ticket pages without theme: {e}");
+                    None
+                }
+            },
+            _ => None,
+        };
+        let mut locales: Vec<String> = config
+            .configured_locales()
+            .into_iter()
+            .map(|l| l.code)
+            .collect();
+        if locales.is_empty() {
+            locales = match &renderer {
+                Some(r) => r.locales().map(str::to_string).collect(),
+                None => Vec::new(),
+            };
+        }
+        if locales.is_empty() {
+            locales = messages::LANGUAGES.iter().map(|s| s.to_string()).collect();
+        }
+        let deliverer = Deliverer::new(&support, data.to_path_buf(), config.base())
+            .map_err(OpenError::Other)?;
+        Ok(TicketsState::new(Inner {
+            limiter: RateLimiter::from_env(support.limits.rate_limit_per_minute),
+            secret: load_secret(&support, data)?,
+            keys: PartnerKeys::open(data)?,
+            calendar,
+            locales,
+            default_locale: config.default_locale().to_string(),
+            base_url: config.base().to_string(),
+            store,
+            renderer,
+            deliverer: Arc::new(deliverer),
+            config: support,
+        }))
+    }
+
+    /// The state's parts.
+    pub fn inner(&self) -> &Inner {
+        &self.0
+    }
+
+    /// Starts the delivery worker on the current runtime.
+    pub fn spawn_worker(&self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(crate::tickets::deliver::run_worker(
+            self.0.store.clone(),
+            self.0.deliverer.clone(),
+        ))
+    }
+}
+
+/// The ticket routes with their own state, ready for `Router::merge`.
+pub fn router(state: TicketsState) -> Router {
+    Router::new()
+        .route("/api/tickets", post(post_ticket))
+        .route("/api/tickets/token", get(token))
+        .route("/tickets/thanks", get(thanks))
+        .with_state(state)
+}
+
+async fn token(State(s): State<TicketsState>) -> Response {
+    let t = guard::issue_token(&s.0.secret, Timestamp::now().as_millisecond());
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        axum::Json(serde_json::json!({"time_token": t})),
+    )
+        .into_response()
+}
+
+/// How the client posted, which decides the shape of every answer.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Json,
+    Form,
+}
+
+fn client_ip(req: &Request, trust_xff: bool) -> IpAddr {
+    if trust_xff
+        && let Some(ip) = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.trim().parse().ok())
+    {
+        return ip;
+    }
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
+}
+
+fn header_str<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    h.get(name).and_then(|v| v.to_str().ok())
+}
+
+struct Ctx {
+    state: TicketsState,
+    mode: Mode,
+    lang: &'static str,
+    locale: String,
+    input: TicketInput,
+}
+
+impl Ctx {
+    fn refuse(&self, status: StatusCode, msg: Msg) -> Response {
+        let text = msg.text(self.lang);
+        match self.mode {
+            Mode::Json => (
+                status,
+                axum::Json(serde_json::json!({"error": text, "code": msg.code()})),
+            )
+                .into_response(),
+            Mode::Form => (
+                status,
+                page(&self.state, "thanks.html", &self.locale, &text, None, &text),
+            )
+                .into_response(),
+        }
+    }
+
+    /// Field errors: 422 JSON, or the form again with errors next to the fields.
+    fn field_errors(&self, status: StatusCode, errors: &FieldErrors) -> Response {
+        let map: BTreeMap<&str, String> = errors
+            .iter()
+            .map(|(k, m)| (*k, self.localized(*m)))
+            .collect();
+        match self.mode {
+            Mode::Json => (status, axum::Json(serde_json::json!({"errors": map}))).into_response(),
+            Mode::Form => (status, self.form_page(&map)).into_response(),
+        }
+    }
+
+    fn localized(&self, m: Msg) -> String {
+        let key = format!("ticket_error_{}", m.code());
+        match (&self.state.0.renderer, m) {
+            // Theme strings override only parameterless messages.
+            (
+                Some(r),
+                Msg::Required | Msg::Email | Msg::UnknownType | Msg::BadKey | Msg::MissingKey,
+            ) => r
+                .strings(&self.locale)
+                .get(&key)
+                .cloned()
+                .unwrap_or_else(|| m.text(self.lang)),
+            _ => m.text(self.lang),
+        }
+    }
+
+    fn form_page(&self, errors: &BTreeMap<&str, String>) -> axum::response::Html<String> {
+        let s = &self.state.0;
+        let strings = s
+            .renderer
+            .as_ref()
+            .map(|r| r.strings(&self.locale))
+            .unwrap_or_default();
+        let mut ctx = crate::tickets::form_context(&s.config, &self.locale, &strings);
+        ctx["values"] = self.input.form_values();
+        ctx["errors"] = serde_json::json!(errors);
+        ctx["time_token"] = serde_json::json!(guard::issue_token(
+            &s.secret,
+            Timestamp::now().as_millisecond()
+        ));
+        let title = strings
+            .get("ticket_title")
+            .cloned()
+            .unwrap_or_else(|| match self.lang {
+                "es" => "Abrir un ticket".into(),
+                "pt" => "Abrir um ticket".into(),
+                _ => "Open a ticket".into(),
+            });
+        page(
+            &self.state,
+            "ticket.html",
+            &self.locale,
+            &title,
+            Some(("ticket_form", ctx)),
+            "",
+        )
+    }
+}
+
+/// Renders a theme page, or a minimal fallback page when there is no built theme.
+fn page(
+    s: &TicketsState,
+    template: &str,
+    locale: &str,
+    title: &str,
+    extra: Option<(&str, serde_json::Value)>,
+    message: &str,
+) -> axum::response::Html<String> {
+    let url = match template {
+        "ticket.html" => format!("/{locale}/tickets/new/"),
+        _ => "/tickets/thanks".into(),
+    };
+    if let Some(r) = &s.0.renderer {
+        let meta = PageMeta {
+            title: title.to_string(),
+            url,
+            description: String::new(),
+        };
+        let extra: Vec<(&str, serde_json::Value)> = extra.clone().into_iter().collect();
+        match r.render(template, locale, &meta, &extra) {
+            Ok(html) => return axum::response::Html(html),
+            Err(e) => tracing::error!("rendering {template}: {e}"),
+        }
+    }
+    axum::response::Html(fallback_html(
+        locale,
+        title,
+        extra.as_ref().map(|(_, v)| v),
+        message,
+    ))
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn fallback_html(
+    locale: &str,
+    title: &str,
+    ctx: Option<&serde_json::Value>,
+    message: &str,
+) -> String {
+    let mut body = format!("<h1>{}</h1>", esc(title));
+    if !message.is_empty() && message != title {
+        body.push_str(&format!("<p>{}</p>", esc(message)));
+    }
+    if let Some(c) = ctx {
+        if c.get("id").is_some() {
+            body.push_str(&format!(
+                "<p><strong>{}</strong></p><p>{}</p><p>{}</p>",
+                esc(c["id"].as_str().unwrap_or("")),
+                esc(c["type_label"].as_str().unwrap_or("")),
+                esc(c["first_response_due"].as_str().unwrap_or(""))
+            ));
+        } else {
+            body.push_str(&format!("<form method=\"post\" action=\"/api/tickets\"><input type=\"hidden\" name=\"form_ts\" value=\"{}\">", esc(c["time_token"].as_str().unwrap_or(""))));
+            let errors = &c["errors"];
+            for f in [
+                "name",
+                "email",
+                "partner",
+                "type",
+                "subject",
+                "description",
+                "partner_key",
+                "locale",
+                "page",
+            ] {
+                let v = c["values"][f].as_str().unwrap_or("");
+                body.push_str(&format!(
+                    "<p><label>{f} <input name=\"{f}\" value=\"{}\"></label>",
+                    esc(v)
+                ));
+                if let Some(e) = errors[f].as_str() {
+                    body.push_str(&format!(" <span class=\"error\">{}</span>", esc(e)));
+                }
+                body.push_str("</p>");
+            }
+            if let Some(e) = errors["form"].as_str() {
+                body.push_str(&format!("<p class=\"error\">{}</p>", esc(e)));
+            }
+            body.push_str("<p hidden><input name=\"website\" tabindex=\"-1\" autocomplete=\"off\"></p><button>OK</button></form>");
+        }
+    }
+    format!(
+        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title></head><body>{body}</body></html>",
+        esc(locale),
+        esc(title)
+    )
+}
+
+async fn post_ticket(State(s): State<TicketsState>, req: Request) -> Response {
+    let inner = &s.0;
+    let headers = req.headers().clone();
+    let content_type = header_str(&headers, "content-type")
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let mode = if content_type.starts_with("application/x-www-form-urlencoded") {
+        Mode::Form
+    } else {
+        Mode::Json
+    };
+    let accept_lang =
+        header_str(&headers, "accept-language").and_then(messages::from_accept_language);
+    let mut ctx = Ctx {
+        state: s.clone(),
+        mode,
+        lang: accept_lang.unwrap_or(messages::lang_of(&inner.default_locale)),
+        locale: inner.default_locale.clone(),
+        input: TicketInput::default(),
+    };
+    let ip = client_ip(&req, inner.config.limits.trust_forwarded_for);
+    if let Err(wait) = inner.limiter.take(ip, 1.0) {
+        let mut r = ctx.refuse(StatusCode::TOO_MANY_REQUESTS, Msg::RateLimited(wait));
+        if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return r;
+    }
+    if mode == Mode::Json
+        && !content_type.starts_with("application/json")
+        && !content_type.is_empty()
+    {
+        return ctx.refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, Msg::Unsupported);
+    }
+    let limit = inner.config.limits.max_body_bytes;
+    let too_large = |ctx: &Ctx| ctx.refuse(StatusCode::PAYLOAD_TOO_LARGE, Msg::TooLarge(limit));
+    if header_str(&headers, "content-length")
+        .and_then(|v| v.parse::<usize>().ok())
+        .is_some_and(|n| n > limit)
+    {
+        return too_large(&ctx);
+    }
+    let body: Bytes = match axum::body::to_bytes(req.into_body(), limit).await {
+        Ok(b) => b,
+        Err(_) => return too_large(&ctx),
+    };
+    ctx.input = match mode {
+        Mode::Form => TicketInput::from_form(&body),
+        Mode::Json => match serde_json::from_slice(&body) {
+            Ok(v) => v,
+            Err(e) => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    axum::Json(serde_json::json!({"error": format!("invalid JSON: {e}"), "code": "bad_json"})),
+                )
+                    .into_response();
+            }
+        },
+    };
+    let requested = ctx.input.locale.trim().to_string();
+    if inner.locales.contains(&requested) {
+        ctx.locale = requested.clone();
+        ctx.lang = messages::lang_of(&requested);
+    }
+    // Browser guards: origin on anything a browser sends; honeypot and time trap on forms.
+    let browser = mode == Mode::Form || headers.contains_key("sec-fetch-site");
+    if browser
+        && !guard::origin_allowed(
+            header_str(&headers, "origin"),
+            header_str(&headers, "sec-fetch-site"),
+            header_str(&headers, "host"),
+            &inner.base_url,
+            &inner.config.form.allowed_origins,
+        )
+    {
+        return ctx.refuse(StatusCode::FORBIDDEN, Msg::Origin);
+    }
+    if !ctx.input.website.trim().is_empty() {
+        return ctx.refuse(StatusCode::BAD_REQUEST, Msg::Rejected);
+    }
+    if mode == Mode::Form || !ctx.input.form_ts.is_empty() {
+        let check = guard::check_token(
+            &inner.secret,
+            &ctx.input.form_ts,
+            Timestamp::now().as_millisecond(),
+            Duration::from_secs(inner.config.form.min_fill_seconds),
+            Duration::from_secs(inner.config.form.max_age_hours * 3600),
+        );
+        let msg = match check {
+            TokenCheck::Ok => None,
+            TokenCheck::Missing => Some(Msg::Confirm),
+            TokenCheck::TooFast => Some(Msg::TooFast),
+            TokenCheck::Expired => Some(Msg::FormExpired),
+        };
+        if let Some(m) = msg {
+            return ctx.field_errors(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &FieldErrors::from([("form", m)]),
+            );
+        }
+    }
+    // Partner key.
+    let mut partner_key_name = None;
+    if inner.config.partner_key_required {
+        let key = header_str(&headers, "authorization")
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(str::to_string)
+            .unwrap_or_else(|| ctx.input.partner_key.clone());
+        if key.trim().is_empty() {
+            return unauthorized(&ctx, Msg::MissingKey);
+        }
+        let keys = inner.keys.clone();
+        let check = tokio::task::spawn_blocking(move || keys.check(&key)).await;
+        match check {
+            Ok(KeyCheck::Valid(name)) => partner_key_name = Some(name),
+            _ => {
+                // A bad key costs more of the client's budget than a normal request.
+                let _ = inner.limiter.take(ip, 4.0);
+                return unauthorized(&ctx, Msg::BadKey);
+            }
+        }
+    }
+    let valid = match validate::validate(
+        &ctx.input,
+        &inner.config,
+        &inner.locales,
+        &inner.default_locale,
+        partner_key_name.as_deref(),
+    ) {
+        Ok(v) => v,
+        Err(errors) => return ctx.field_errors(StatusCode::UNPROCESSABLE_ENTITY, &errors),
+    };
+    let received = Timestamp::now();
+    let deadlines = match calendar::deadlines(&inner.config, &inner.calendar, &valid.kind, received)
+    {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::error!("deadlines: {e}");
+            return ctx.refuse(StatusCode::SERVICE_UNAVAILABLE, Msg::Unavailable);
+        }
+    };
+    let ticket = Ticket {
+        id: String::new(),
+        kind: valid.kind,
+        status: "received".into(),
+        created: received,
+        locale: valid.locale,
+        name: valid.name,
+        email: valid.email,
+        partner: valid.partner,
+        partner_key: partner_key_name,
+        subject: valid.subject,
+        description: valid.description,
+        page: valid.page,
+        suggested: valid.suggested,
+        opened: valid.opened,
+        time_zone: inner.calendar.time_zone_name().to_string(),
+        deadlines,
+    };
+    let stored = match inner
+        .store
+        .insert(ticket, inner.deliverer.target_ids())
+        .await
+    {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::error!("storing ticket: {e}");
+            let mut r = ctx.refuse(StatusCode::SERVICE_UNAVAILABLE, Msg::Unavailable);
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            return r;
+        }
+    };
+    tracing::info!(ticket = %stored.id, kind = %stored.kind, "ticket received");
+    let tz = ctx.input.tz.trim();
+    let thanks = thanks_url(&s, &stored.id, &stored.locale, tz);
+    match mode {
+        Mode::Form => (StatusCode::SEE_OTHER, [(header::LOCATION, thanks)]).into_response(),
+        Mode::Json => {
+            let cal = &inner.calendar;
+            let d = &stored.deadlines;
+            (
+                StatusCode::CREATED,
+                [(header::LOCATION, thanks.clone())],
+                axum::Json(serde_json::json!({
+                    "id": stored.id,
+                    "type": stored.kind,
+                    "status": stored.status,
+                    "created": cal.rfc3339(stored.created),
+                    "business_hours": d.business_hours,
+                    "time_zone": cal.time_zone_name(),
+                    "first_response_due": cal.rfc3339(d.first_response_target),
+                    "first_response_breach": cal.rfc3339(d.first_response_breach),
+                    "thanks_url": thanks,
+                })),
+            )
+                .into_response()
+        }
+    }
+}
+
+fn unauthorized(ctx: &Ctx, msg: Msg) -> Response {
+    let mut r = match ctx.mode {
+        Mode::Json => {
+            let text = msg.text(ctx.lang);
+            (
+                StatusCode::UNAUTHORIZED,
+                axum::Json(serde_json::json!({"error": text, "code": msg.code(), "errors": {"partner_key": text}})),
+            )
+                .into_response()
+        }
+        Mode::Form => ctx.field_errors(
+            StatusCode::UNAUTHORIZED,
+            &FieldErrors::from([("partner_key", msg)]),
+        ),
+    };
+    r.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer realm=\"ayuda tickets\""),
+    );
+    r
+}
+
+fn thanks_url(s: &TicketsState, id: &str, locale: &str, tz: &str) -> String {
+    let sig = guard::signature(&s.0.secret, "thanks", id);
+    let enc = |v: &str| {
+        percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC).to_string()
+    };
+    let mut url = format!(
+        "/tickets/thanks?id={}&locale={}&sig={sig}",
+        enc(id),
+        enc(locale)
+    );
+    if !tz.is_empty() && jiff::tz::TimeZone::get(tz).is_ok() {
+        url.push_str(&format!("&tz={}", enc(tz)));
+    }
+    url
+}
+
+#[derive(serde::Deserialize)]
+struct ThanksQuery {
+    id: String,
+    #[serde(default)]
+    locale: String,
+    #[serde(default)]
+    tz: String,
+    #[serde(default)]
+    sig: String,
+}
+
+async fn thanks(State(s): State<TicketsState>, Query(q): Query<ThanksQuery>) -> Response {
+    let inner = &s.0;
+    let locale = if inner.locales.contains(&q.locale) {
+        q.locale.clone()
+    } else {
+        inner.default_locale.clone()
+    };
+    let lang = messages::lang_of(&locale);
+    let not_found = || {
+        let title = match lang {
+            "es" => "Ticket no encontrado",
+            "pt" => "Ticket não encontrado",
+            _ => "Ticket not found",
+        };
+        (
+            StatusCode::NOT_FOUND,
+            page(&s, "404.html", &locale, title, None, title),
+        )
+            .into_response()
+    };
+    if !guard::verify_signature(&inner.secret, "thanks", &q.id, &q.sig) {
+        return not_found();
+    }
+    let view = match inner.store.get(q.id.clone()).await {
+        Ok(Some(v)) => v,
+        Ok(None) => return not_found(),
+        Err(e) => {
+            tracing::error!("thank-you page: {e}");
+            return (StatusCode::SERVICE_UNAVAILABLE, Msg::Unavailable.text(lang)).into_response();
+        }
+    };
+    let t = view.ticket;
+    let tz =
+        jiff::tz::TimeZone::get(q.tz.trim()).unwrap_or_else(|_| inner.calendar.time_zone().clone());
+    let type_label = inner
+        .config
+        .request_type(&t.kind)
+        .map(|rt| rt.label.get(&locale, &inner.default_locale).to_string())
+        .unwrap_or_else(|| t.kind.clone());
+    let ctx = serde_json::json!({
+        "id": t.id,
+        "type": t.kind,
+        "type_label": type_label,
+        "status": t.status,
+        "first_response_due": crate::i18n::format_datetime(t.deadlines.first_response_target, &tz, &locale),
+        "first_response_due_iso": calendar::rfc3339(t.deadlines.first_response_target, &tz),
+    });
+    let strings = inner
+        .renderer
+        .as_ref()
+        .map(|r| r.strings(&locale))
+        .unwrap_or_default();
+    let title = strings
+        .get("ticket_thanks_title")
+        .cloned()
+        .unwrap_or_else(|| match lang {
+            "es" => "Recibimos tu ticket".into(),
+            "pt" => "Recebemos seu ticket".into(),
+            _ => "We received your ticket".into(),
+        });
+    (
+        [(header::CACHE_CONTROL, "private, no-store")],
+        page(
+            &s,
+            "thanks.html",
+            &locale,
+            &title,
+            Some(("ticket", ctx)),
+            "",
+        ),
+    )
+        .into_response()
+}
+
+/// Where the ticket data of a site lives by default: `ROOT/data`.
+pub fn default_data_dir(root: &Path) -> PathBuf {
+    root.join("data")
+}

@@ -1,0 +1,336 @@
+//! Partner keys: issued once by `ayuda partners add`, stored only as argon2 hashes in
+//! `DATA/partners.json`, checked in constant time.
+//!
+//! A key reads `ayk_<id>_<secret>`: the id finds the record without trying every hash. After one
+//! successful argon2 check the service keeps the key's SHA-256 in memory and compares digests in
+//! constant time, so a busy partner does not pay argon2 on every ticket. The file is re-read when
+//! it changes, so `ayuda partners revoke` takes effect without a restart.
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+/// The file holding partner key hashes inside the data folder.
+pub const KEYS_FILE: &str = "partners.json";
+
+const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// One issued key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PartnerRecord {
+    pub name: String,
+    pub key_id: String,
+    /// argon2id PHC string of the whole key.
+    pub hash: String,
+    pub created: Timestamp,
+    #[serde(default)]
+    pub revoked: Option<Timestamp>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct KeysFile {
+    partners: Vec<PartnerRecord>,
+}
+
+/// Errors of the key store.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("{path}: {message}")]
+    File { path: PathBuf, message: String },
+    #[error("a partner named `{0}` already has an active key; revoke it first")]
+    Exists(String),
+    #[error("no active key for partner `{0}`")]
+    NotFound(String),
+    #[error("partner names must be 1 to 100 characters without control characters")]
+    BadName,
+    #[error("cannot hash the key: {0}")]
+    Hash(String),
+}
+
+fn random_code(n: usize) -> String {
+    let bytes: Vec<u8> = (0..n).map(|_| rand::random_range(0..32u8)).collect();
+    bytes
+        .iter()
+        .map(|&b| ALPHABET[b as usize] as char)
+        .collect()
+}
+
+fn read_file(path: &Path) -> Result<KeysFile, KeyError> {
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| KeyError::File {
+            path: path.into(),
+            message: e.to_string(),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(KeysFile::default()),
+        Err(e) => Err(KeyError::File {
+            path: path.into(),
+            message: e.to_string(),
+        }),
+    }
+}
+
+fn write_file(path: &Path, file: &KeysFile) -> Result<(), KeyError> {
+    let err = |e: std::io::Error| KeyError::File {
+        path: path.into(),
+        message: e.to_string(),
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(err)?;
+    }
+    let tmp = path.with_extension("json.tmp");
+    let text = serde_json::to_vec_pretty(file).map_err(|e| KeyError::File {
+        path: path.into(),
+        message: e.to_string(),
+    })?;
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&tmp).map_err(err)?;
+        f.write_all(&text).map_err(err)?;
+        f.sync_all().map_err(err)?;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600));
+    }
+    std::fs::rename(&tmp, path).map_err(err)
+}
+
+/// Issues a key for `name` and stores its hash; returns the key (shown once).
+pub fn add(data: &Path, name: &str) -> Result<String, KeyError> {
+    add_with(data, name, Argon2::default())
+}
+
+/// Like [`add`] with explicit argon2 parameters (tests use cheap ones).
+pub fn add_with(data: &Path, name: &str, argon: Argon2<'_>) -> Result<String, KeyError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(KeyError::BadName);
+    }
+    let path = data.join(KEYS_FILE);
+    let mut file = read_file(&path)?;
+    if file
+        .partners
+        .iter()
+        .any(|p| p.name == name && p.revoked.is_none())
+    {
+        return Err(KeyError::Exists(name.into()));
+    }
+    let key_id = random_code(8);
+    let key = format!("ayk_{key_id}_{}", random_code(32));
+    let hash = argon
+        .hash_password(key.as_bytes())
+        .map_err(|e| KeyError::Hash(e.to_string()))?
+        .to_string();
+    file.partners.push(PartnerRecord {
+        name: name.into(),
+        key_id,
+        hash,
+        created: Timestamp::now(),
+        revoked: None,
+    });
+    write_file(&path, &file)?;
+    Ok(key)
+}
+
+/// Every key record (hashes included; callers print names and dates only).
+pub fn list(data: &Path) -> Result<Vec<PartnerRecord>, KeyError> {
+    Ok(read_file(&data.join(KEYS_FILE))?.partners)
+}
+
+/// Revokes the active key of `name`.
+pub fn revoke(data: &Path, name: &str) -> Result<(), KeyError> {
+    let path = data.join(KEYS_FILE);
+    let mut file = read_file(&path)?;
+    let mut found = false;
+    for p in file
+        .partners
+        .iter_mut()
+        .filter(|p| p.name == name && p.revoked.is_none())
+    {
+        p.revoked = Some(Timestamp::now());
+        found = true;
+    }
+    if !found {
+        return Err(KeyError::NotFound(name.into()));
+    }
+    write_file(&path, &file)
+}
+
+/// Outcome of a key check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyCheck {
+    /// Valid: the partner's name.
+    Valid(String),
+    /// Unknown, malformed or revoked.
+    Invalid,
+}
+
+struct Loaded {
+    mtime: Option<SystemTime>,
+    checked: Instant,
+    records: Vec<PartnerRecord>,
+    /// SHA-256 of keys that passed argon2, by key id.
+    verified: HashMap<String, [u8; 32]>,
+}
+
+/// The service's view of the key file, reloaded when it changes.
+#[derive(Clone)]
+pub struct PartnerKeys {
+    path: PathBuf,
+    inner: Arc<Mutex<Loaded>>,
+    /// A hash to check unknown ids against, so they cost as much as known ones.
+    dummy: Arc<std::sync::OnceLock<String>>,
+}
+
+impl PartnerKeys {
+    /// Opens the key file of a data folder (missing means no keys yet).
+    pub fn open(data: &Path) -> Result<PartnerKeys, KeyError> {
+        let path = data.join(KEYS_FILE);
+        let records = read_file(&path)?.partners;
+        Ok(PartnerKeys {
+            inner: Arc::new(Mutex::new(Loaded {
+                mtime: mtime(&path),
+                checked: Instant::now(),
+                records,
+                verified: HashMap::new(),
+            })),
+            path,
+            dummy: Arc::new(std::sync::OnceLock::new()),
+        })
+    }
+
+    fn refresh(&self, l: &mut Loaded) {
+        if l.checked.elapsed() < Duration::from_millis(500) {
+            return;
+        }
+        l.checked = Instant::now();
+        let m = mtime(&self.path);
+        if m != l.mtime {
+            match read_file(&self.path) {
+                Ok(f) => {
+                    l.records = f.partners;
+                    l.verified.clear();
+                    l.mtime = m;
+                }
+                Err(e) => tracing::warn!("keeping previous partner keys: {e}"),
+            }
+        }
+    }
+
+    /// Checks a key (blocking: may run argon2; call from `spawn_blocking`).
+    pub fn check(&self, key: &str) -> KeyCheck {
+        let key = key.trim();
+        let digest: [u8; 32] = Sha256::digest(key.as_bytes()).into();
+        let key_id = key
+            .strip_prefix("ayk_")
+            .and_then(|r| r.split_once('_'))
+            .map(|(id, _)| id.to_string())
+            .unwrap_or_default();
+        let (record, cached) = {
+            let Ok(mut l) = self.inner.lock() else {
+                return KeyCheck::Invalid;
+            };
+            self.refresh(&mut l);
+            let record = l
+                .records
+                .iter()
+                .find(|r| r.key_id == key_id && r.revoked.is_none())
+                .cloned();
+            (record, l.verified.get(&key_id).copied())
+        };
+        if let (Some(r), Some(c)) = (&record, cached) {
+            return if ct_eq(&c, &digest) {
+                KeyCheck::Valid(r.name.clone())
+            } else {
+                KeyCheck::Invalid
+            };
+        }
+        let dummy = || {
+            self.dummy.get_or_init(|| {
+                Argon2::default()
+                    .hash_password(b"ayk_00000000_dummy")
+                    .map(|h| h.to_string())
+                    .unwrap_or_default()
+            })
+        };
+        let hash: &str = match &record {
+            Some(r) => &r.hash,
+            None => dummy(),
+        };
+        let ok = PasswordHash::new(hash).ok().is_some_and(|h| {
+            Argon2::default()
+                .verify_password(key.as_bytes(), &h)
+                .is_ok()
+        });
+        match record {
+            Some(r) if ok => {
+                if let Ok(mut l) = self.inner.lock() {
+                    l.verified.insert(key_id, digest);
+                }
+                KeyCheck::Valid(r.name)
+            }
+            _ => KeyCheck::Invalid,
+        }
+    }
+}
+
+fn mtime(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// Constant-time equality of two digests.
+pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cheap() -> Argon2<'static> {
+        let params = argon2::Params::new(256, 1, 1, None).unwrap();
+        Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+    }
+
+    #[test]
+    fn add_check_revoke() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = add_with(dir.path(), "Partner TV", cheap()).unwrap();
+        assert!(key.starts_with("ayk_"));
+        let text = std::fs::read_to_string(dir.path().join(KEYS_FILE)).unwrap();
+        assert!(!text.contains(&key), "the key itself is never stored");
+        assert!(matches!(
+            add_with(dir.path(), "Partner TV", cheap()),
+            Err(KeyError::Exists(_))
+        ));
+        let keys = PartnerKeys::open(dir.path()).unwrap();
+        assert_eq!(keys.check(&key), KeyCheck::Valid("Partner TV".into()));
+        assert_eq!(
+            keys.check(&key),
+            KeyCheck::Valid("Partner TV".into()),
+            "cached path"
+        );
+        assert_eq!(keys.check(&format!("{key}x")), KeyCheck::Invalid);
+        assert_eq!(keys.check("ayk_NOPE_abc"), KeyCheck::Invalid);
+        assert_eq!(keys.check(""), KeyCheck::Invalid);
+        revoke(dir.path(), "Partner TV").unwrap();
+        std::thread::sleep(Duration::from_millis(600));
+        assert_eq!(
+            keys.check(&key),
+            KeyCheck::Invalid,
+            "revocation is seen without restart"
+        );
+        assert!(matches!(
+            revoke(dir.path(), "Partner TV"),
+            Err(KeyError::NotFound(_))
+        ));
+    }
+}

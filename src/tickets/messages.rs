@@ -1,0 +1,263 @@
+//! Messages partners read (field errors, refusals, SLA hints) in es, en and pt.
+//!
+//! They live here rather than in the theme's i18n files because the API answers in the partner's
+//! language even when no site was built; theme strings with the same key (`ticket_error_<code>`)
+//! override them on the HTML pages.
+
+/// Languages with message tables; anything else falls back to English.
+pub const LANGUAGES: [&str; 3] = ["es", "en", "pt"];
+
+/// A message code with its parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Msg {
+    Required,
+    TooShort(usize),
+    TooLong(usize),
+    Email,
+    UnknownType,
+    UnknownLocale,
+    BadPage,
+    TooManyItems(usize),
+    TooFast,
+    FormExpired,
+    MissingKey,
+    BadKey,
+    RateLimited(u64),
+    TooLarge(usize),
+    Origin,
+    Rejected,
+    Unsupported,
+    Unavailable,
+    Confirm,
+}
+
+impl Msg {
+    /// The stable code of the message (`required`), also the suffix of its theme i18n key.
+    pub fn code(self) -> &'static str {
+        match self {
+            Msg::Required => "required",
+            Msg::TooShort(_) => "too_short",
+            Msg::TooLong(_) => "too_long",
+            Msg::Email => "email",
+            Msg::UnknownType => "unknown_type",
+            Msg::UnknownLocale => "unknown_locale",
+            Msg::BadPage => "bad_page",
+            Msg::TooManyItems(_) => "too_many_items",
+            Msg::TooFast => "too_fast",
+            Msg::FormExpired => "form_expired",
+            Msg::MissingKey => "missing_key",
+            Msg::BadKey => "bad_key",
+            Msg::RateLimited(_) => "rate_limited",
+            Msg::TooLarge(_) => "too_large",
+            Msg::Origin => "origin",
+            Msg::Rejected => "rejected",
+            Msg::Unsupported => "unsupported",
+            Msg::Unavailable => "unavailable",
+            Msg::Confirm => "confirm",
+        }
+    }
+
+    /// The message in `lang` (es, en, pt; English otherwise).
+    pub fn text(self, lang: &str) -> String {
+        let l = lang_of(lang);
+        let pick = |es: &str, en: &str, pt: &str| -> String {
+            match l {
+                "es" => es.to_string(),
+                "pt" => pt.to_string(),
+                _ => en.to_string(),
+            }
+        };
+        match self {
+            Msg::Required => pick(
+                "Este campo es obligatorio.",
+                "This field is required.",
+                "Este campo é obrigatório.",
+            ),
+            Msg::TooShort(n) => pick(
+                &format!("Escribe al menos {n} caracteres."),
+                &format!("Write at least {n} characters."),
+                &format!("Escreva pelo menos {n} caracteres."),
+            ),
+            Msg::TooLong(n) => pick(
+                &format!("Usa como máximo {n} caracteres."),
+                &format!("Use at most {n} characters."),
+                &format!("Use no máximo {n} caracteres."),
+            ),
+            Msg::Email => pick(
+                "Escribe una dirección de correo válida, como nombre@empresa.com.",
+                "Enter a valid email address, such as name@company.com.",
+                "Informe um endereço de e-mail válido, como nome@empresa.com.",
+            ),
+            Msg::UnknownType => pick(
+                "Elige un tipo de solicitud de la lista.",
+                "Choose a request type from the list.",
+                "Escolha um tipo de solicitação da lista.",
+            ),
+            Msg::UnknownLocale => pick(
+                "Idioma no disponible.",
+                "Language not available.",
+                "Idioma não disponível.",
+            ),
+            Msg::BadPage => pick(
+                "La página de origen no es una dirección válida.",
+                "The page you came from is not a valid address.",
+                "A página de origem não é um endereço válido.",
+            ),
+            Msg::TooManyItems(n) => pick(
+                &format!("Como máximo {n} elementos."),
+                &format!("At most {n} items."),
+                &format!("No máximo {n} itens."),
+            ),
+            Msg::TooFast => pick(
+                "Enviaste el formulario demasiado rápido. Revísalo y envíalo de nuevo.",
+                "The form was sent too quickly. Please check it and send it again.",
+                "O formulário foi enviado rápido demais. Revise-o e envie novamente.",
+            ),
+            Msg::FormExpired => pick(
+                "El formulario caducó. Revisa tus datos y envíalo de nuevo.",
+                "The form expired. Please check your details and send it again.",
+                "O formulário expirou. Revise seus dados e envie novamente.",
+            ),
+            Msg::MissingKey => pick(
+                "Falta la clave de partner. Escríbela tal como la recibiste del equipo de soporte.",
+                "The partner key is missing. Enter it exactly as the support team gave it to you.",
+                "Falta a chave de parceiro. Digite-a exatamente como recebeu da equipe de suporte.",
+            ),
+            Msg::BadKey => pick(
+                "La clave de partner no es válida o fue revocada. Revísala o pide una nueva al equipo de soporte.",
+                "The partner key is not valid or was revoked. Check it or ask the support team for a new one.",
+                "A chave de parceiro não é válida ou foi revogada. Verifique-a ou peça uma nova à equipe de suporte.",
+            ),
+            Msg::RateLimited(s) => pick(
+                &format!("Demasiadas solicitudes. Inténtalo de nuevo en {s} s."),
+                &format!("Too many requests. Try again in {s} s."),
+                &format!("Solicitações demais. Tente novamente em {s} s."),
+            ),
+            Msg::TooLarge(n) => pick(
+                &format!("La solicitud es demasiado grande (máximo {} KB).", n / 1024),
+                &format!("The request is too large (at most {} KB).", n / 1024),
+                &format!("A solicitação é grande demais (no máximo {} KB).", n / 1024),
+            ),
+            Msg::Origin => pick(
+                "El formulario debe enviarse desde el centro de ayuda.",
+                "The form must be sent from the help center.",
+                "O formulário deve ser enviado a partir da central de ajuda.",
+            ),
+            Msg::Rejected => pick(
+                "Solicitud rechazada.",
+                "Request rejected.",
+                "Solicitação recusada.",
+            ),
+            Msg::Unsupported => pick(
+                "Envía JSON o un formulario (application/x-www-form-urlencoded).",
+                "Send JSON or a form (application/x-www-form-urlencoded).",
+                "Envie JSON ou um formulário (application/x-www-form-urlencoded).",
+            ),
+            Msg::Confirm => pick(
+                "Por seguridad, revisa el formulario y envíalo de nuevo.",
+                "For your security, please check the form and send it again.",
+                "Por segurança, revise o formulário e envie novamente.",
+            ),
+            Msg::Unavailable => pick(
+                "No pudimos registrar tu ticket. Inténtalo de nuevo en unos minutos.",
+                "We could not record your ticket. Please try again in a few minutes.",
+                "Não conseguimos registrar seu ticket. Tente novamente em alguns minutos.",
+            ),
+        }
+    }
+}
+
+/// The message table language for a locale code (`pt-BR` → `pt`; unknown → `en`).
+pub fn lang_of(locale: &str) -> &'static str {
+    match locale.split(['-', '_']).next().unwrap_or("") {
+        "es" => "es",
+        "pt" => "pt",
+        _ => "en",
+    }
+}
+
+/// The first supported language in an `Accept-Language` header.
+pub fn from_accept_language(header: &str) -> Option<&'static str> {
+    header
+        .split(',')
+        .filter_map(|part| part.split(';').next())
+        .map(str::trim)
+        .find_map(|tag| match tag.split(['-', '_']).next()? {
+            "es" => Some("es"),
+            "pt" => Some("pt"),
+            "en" => Some("en"),
+            _ => None,
+        })
+}
+
+/// A human SLA hint for the form (`Respuesta en 2 h hábiles`).
+pub fn sla_hint(lang: &str, hours_target: f64, business: bool, breach_hours: f64) -> String {
+    let h = |x: f64| {
+        if x.fract() == 0.0 {
+            format!("{x:.0}")
+        } else {
+            format!("{x:.1}")
+        }
+    };
+    let (t, b) = (h(hours_target), h(breach_hours));
+    let range = if breach_hours > hours_target {
+        format!("{t}–{b}")
+    } else {
+        t
+    };
+    match (lang_of(lang), business) {
+        ("es", true) => format!("Primera respuesta en {range} h hábiles"),
+        ("es", false) => format!("Primera respuesta en {range} h"),
+        ("pt", true) => format!("Primeira resposta em {range} h úteis"),
+        ("pt", false) => format!("Primeira resposta em {range} h"),
+        (_, true) => format!("First response within {range} business hours"),
+        (_, false) => format!("First response within {range} hours"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_exists_in_every_language() {
+        let all = [
+            Msg::Required,
+            Msg::TooShort(3),
+            Msg::TooLong(9),
+            Msg::Email,
+            Msg::UnknownType,
+            Msg::UnknownLocale,
+            Msg::BadPage,
+            Msg::TooManyItems(2),
+            Msg::TooFast,
+            Msg::FormExpired,
+            Msg::MissingKey,
+            Msg::BadKey,
+            Msg::RateLimited(5),
+            Msg::TooLarge(65536),
+            Msg::Origin,
+            Msg::Rejected,
+            Msg::Unsupported,
+            Msg::Unavailable,
+            Msg::Confirm,
+        ];
+        for m in all {
+            let es = m.text("es");
+            let en = m.text("en");
+            let pt = m.text("pt");
+            assert!(!es.is_empty() && !en.is_empty() && !pt.is_empty());
+            assert_ne!(es, en, "{m:?}");
+            assert_ne!(pt, en, "{m:?}");
+        }
+    }
+
+    #[test]
+    fn accept_language_picks_first_supported() {
+        assert_eq!(
+            from_accept_language("fr-FR, pt-BR;q=0.8, en;q=0.5"),
+            Some("pt")
+        );
+        assert_eq!(from_accept_language("de"), None);
+    }
+}

@@ -1,0 +1,478 @@
+//! The durable escalation queue. [`TicketStore`] is what the service and the worker need; the
+//! embedded [`SqliteStore`] implements it on one SQLite file (WAL, `synchronous=FULL`), and a
+//! shared database can implement it for several service instances.
+//!
+//! Writes go through one writer task that commits tickets in groups: every ticket of a group is
+//! fsynced by one commit before any of their senders is answered, which keeps durability while
+//! letting 50 concurrent clients share the cost of each fsync.
+
+use crate::tickets::calendar::Deadlines;
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
+};
+use sqlx::{Connection, Row};
+use std::future::Future;
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::Arc;
+use tokio::sync::{Notify, mpsc, oneshot};
+
+/// The queue database file inside the data folder.
+pub const DB_FILE: &str = "tickets.sqlite";
+
+/// Tickets a group commit takes at most.
+const MAX_GROUP: usize = 256;
+
+/// A ticket as stored and delivered (the webhook body's `ticket`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Ticket {
+    /// Human-friendly reference, e.g. `T-7K3M-Q9`.
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub status: String,
+    pub created: Timestamp,
+    pub locale: String,
+    pub name: String,
+    pub email: String,
+    pub partner: String,
+    /// Name of the partner key used, when one was.
+    pub partner_key: Option<String>,
+    pub subject: String,
+    pub description: String,
+    pub page: String,
+    pub suggested: Vec<String>,
+    pub opened: Vec<String>,
+    pub time_zone: String,
+    pub deadlines: Deadlines,
+}
+
+/// A delivery job's state.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Delivery {
+    pub target: String,
+    /// `pending`, `done` or `dead`.
+    pub state: String,
+    pub attempts: i64,
+    pub next_attempt: Option<Timestamp>,
+    pub last_error: Option<String>,
+}
+
+/// A ticket with its deliveries (`ayuda tickets show`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TicketView {
+    pub ticket: Ticket,
+    pub deliveries: Vec<Delivery>,
+}
+
+/// One line of `ayuda tickets list`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TicketSummary {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub status: String,
+    pub created: Timestamp,
+    pub first_response_target: Timestamp,
+    pub first_response_breach: Timestamp,
+    pub partner: String,
+    pub subject: String,
+    /// `delivered` when every job is done, `dead` when one is dead, else `pending`.
+    pub deliveries: String,
+}
+
+/// A claimed delivery job.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub id: i64,
+    pub target: String,
+    /// Attempts including this one.
+    pub attempts: i64,
+    pub ticket: Ticket,
+}
+
+/// What happened to a delivery attempt.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Done,
+    Retry { at: Timestamp, error: String },
+    Dead { error: String },
+}
+
+/// Storage failures.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("queue database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("queue migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("queue data: {0}")]
+    Data(String),
+    #[error("the queue writer stopped")]
+    Closed,
+}
+
+/// A boxed future returned by [`TicketStore`] methods (object-safe async).
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// The escalation queue as the service and the delivery worker see it.
+pub trait TicketStore: Send + Sync + 'static {
+    /// Stores the ticket (assigning its reference), its contact chain and one pending job per
+    /// target in one durable transaction; returns the ticket with its reference.
+    fn insert(&self, ticket: Ticket, targets: Vec<String>) -> StoreFuture<'_, Ticket>;
+    /// Tickets, newest first, optionally filtered by status or delivery state.
+    fn list(&self, state: Option<String>) -> StoreFuture<'_, Vec<TicketSummary>>;
+    /// One ticket with its deliveries.
+    fn get(&self, id: String) -> StoreFuture<'_, Option<TicketView>>;
+    /// Leases up to `limit` due jobs until `now + lease` and counts the attempt.
+    fn claim(&self, now: Timestamp, lease: SignedDuration, limit: u32)
+    -> StoreFuture<'_, Vec<Job>>;
+    /// Records the outcomes of claimed jobs (one transaction, so one fsync for a whole batch).
+    fn finish(&self, outcomes: Vec<(i64, Outcome)>) -> StoreFuture<'_, ()>;
+    /// When the next pending job is due.
+    fn next_due(&self) -> StoreFuture<'_, Option<Timestamp>>;
+    /// Wakes the delivery worker after inserts.
+    fn notifier(&self) -> Arc<Notify>;
+}
+
+type Request = (
+    Ticket,
+    Vec<String>,
+    oneshot::Sender<Result<Ticket, StoreError>>,
+);
+
+/// The embedded queue: one SQLite file in the data folder.
+pub struct SqliteStore {
+    pool: SqlitePool,
+    writer: mpsc::Sender<Request>,
+    notify: Arc<Notify>,
+}
+
+fn options(path: &Path) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(std::time::Duration::from_secs(10))
+}
+
+impl SqliteStore {
+    /// Opens (creating and migrating) `DATA/tickets.sqlite` and starts the writer task.
+    pub async fn open(data: &Path) -> Result<SqliteStore, StoreError> {
+        std::fs::create_dir_all(data)
+            .map_err(|e| StoreError::Data(format!("{}: {e}", data.display())))?;
+        let path = data.join(DB_FILE);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options(&path))
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        let conn = SqliteConnection::connect_with(&options(&path)).await?;
+        let (tx, rx) = mpsc::channel(4096);
+        let notify = Arc::new(Notify::new());
+        tokio::spawn(writer(conn, rx, notify.clone()));
+        Ok(SqliteStore {
+            pool,
+            writer: tx,
+            notify,
+        })
+    }
+
+    /// Frees the leases of jobs a killed process held, so a restarted service resumes them at
+    /// once. Only for the service that owns the file (the embedded queue has one instance).
+    pub async fn release_leases(&self) -> Result<u64, StoreError> {
+        let r = sqlx::query("UPDATE jobs SET lease_until_ms = NULL WHERE state = 'pending' AND lease_until_ms IS NOT NULL")
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected())
+    }
+}
+
+async fn writer(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Request>, notify: Arc<Notify>) {
+    let mut group: Vec<Request> = Vec::with_capacity(MAX_GROUP);
+    while let Some(first) = rx.recv().await {
+        group.push(first);
+        while group.len() < MAX_GROUP {
+            match rx.try_recv() {
+                Ok(r) => group.push(r),
+                Err(_) => break,
+            }
+        }
+        let tickets: Vec<(Ticket, Vec<String>)> = group
+            .iter()
+            .map(|(t, targets, _)| (t.clone(), targets.clone()))
+            .collect();
+        match commit_group(&mut conn, tickets).await {
+            Ok(stored) => {
+                for ((_, _, reply), t) in group.drain(..).zip(stored) {
+                    let _ = reply.send(Ok(t));
+                }
+                notify.notify_one();
+            }
+            Err(e) => {
+                tracing::error!("group commit failed: {e}");
+                let msg = e.to_string();
+                for (_, _, reply) in group.drain(..) {
+                    let _ = reply.send(Err(StoreError::Data(msg.clone())));
+                }
+            }
+        }
+    }
+}
+
+/// A new reference: `T-` and six characters of Crockford's base32 (no I, L, O, U).
+pub fn new_reference() -> String {
+    const A: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let c: Vec<char> = (0..6)
+        .map(|_| A[rand::random_range(0..32usize)] as char)
+        .collect();
+    format!("T-{}{}{}{}-{}{}", c[0], c[1], c[2], c[3], c[4], c[5])
+}
+
+async fn commit_group(
+    conn: &mut SqliteConnection,
+    group: Vec<(Ticket, Vec<String>)>,
+) -> Result<Vec<Ticket>, StoreError> {
+    let mut tx = conn.begin().await?;
+    let mut out = Vec::with_capacity(group.len());
+    for (mut t, targets) in group {
+        let seq = loop {
+            t.id = new_reference();
+            let doc = serde_json::to_string(&t).map_err(|e| StoreError::Data(e.to_string()))?;
+            let row = sqlx::query(
+                "INSERT INTO tickets (id, type, status, created_ms, first_response_target_ms,
+                 first_response_breach_ms, partner, email, subject, doc)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING seq",
+            )
+            .bind(&t.id)
+            .bind(&t.kind)
+            .bind(&t.status)
+            .bind(t.created.as_millisecond())
+            .bind(t.deadlines.first_response_target.as_millisecond())
+            .bind(t.deadlines.first_response_breach.as_millisecond())
+            .bind(&t.partner)
+            .bind(&t.email)
+            .bind(&t.subject)
+            .bind(doc)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(row) = row {
+                break row.try_get::<i64, _>(0)?;
+            }
+        };
+        for (i, c) in t.deadlines.contacts.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO ticket_contacts (ticket_seq, position, role, notify_at_ms, due_ms)
+                 VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(seq)
+            .bind(i as i64)
+            .bind(&c.role)
+            .bind(c.notify_at.as_millisecond())
+            .bind(c.due.as_millisecond())
+            .execute(&mut *tx)
+            .await?;
+        }
+        let now = t.created.as_millisecond();
+        for target in &targets {
+            sqlx::query(
+                "INSERT INTO jobs (ticket_seq, target, state, attempts, next_attempt_ms, updated_ms)
+                 VALUES (?, ?, 'pending', 0, ?, ?)",
+            )
+            .bind(seq)
+            .bind(target)
+            .bind(now)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        out.push(t);
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+fn ts(ms: i64) -> Timestamp {
+    Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+fn parse_doc(doc: &str) -> Result<Ticket, StoreError> {
+    serde_json::from_str(doc).map_err(|e| StoreError::Data(format!("stored ticket: {e}")))
+}
+
+impl TicketStore for SqliteStore {
+    fn insert(&self, ticket: Ticket, targets: Vec<String>) -> StoreFuture<'_, Ticket> {
+        Box::pin(async move {
+            let (tx, rx) = oneshot::channel();
+            self.writer
+                .send((ticket, targets, tx))
+                .await
+                .map_err(|_| StoreError::Closed)?;
+            rx.await.map_err(|_| StoreError::Closed)?
+        })
+    }
+
+    fn list(&self, state: Option<String>) -> StoreFuture<'_, Vec<TicketSummary>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT t.id, t.type, t.status, t.created_ms, t.first_response_target_ms,
+                        t.first_response_breach_ms, t.partner, t.subject,
+                        SUM(j.state = 'dead'), SUM(j.state = 'pending')
+                 FROM tickets t LEFT JOIN jobs j ON j.ticket_seq = t.seq
+                 GROUP BY t.seq ORDER BY t.created_ms DESC, t.seq DESC",
+            )
+            .fetch_all(&self.pool)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                let dead: Option<i64> = r.try_get(8)?;
+                let pending: Option<i64> = r.try_get(9)?;
+                let deliveries = if dead.unwrap_or(0) > 0 {
+                    "dead"
+                } else if pending.unwrap_or(0) > 0 {
+                    "pending"
+                } else {
+                    "delivered"
+                };
+                let s = TicketSummary {
+                    id: r.try_get(0)?,
+                    kind: r.try_get(1)?,
+                    status: r.try_get(2)?,
+                    created: ts(r.try_get(3)?),
+                    first_response_target: ts(r.try_get(4)?),
+                    first_response_breach: ts(r.try_get(5)?),
+                    partner: r.try_get(6)?,
+                    subject: r.try_get(7)?,
+                    deliveries: deliveries.into(),
+                };
+                if state
+                    .as_deref()
+                    .is_none_or(|st| st == s.status || st == s.deliveries)
+                {
+                    out.push(s);
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    fn get(&self, id: String) -> StoreFuture<'_, Option<TicketView>> {
+        Box::pin(async move {
+            let id = id.trim().to_ascii_uppercase();
+            let Some(row) = sqlx::query("SELECT seq, doc FROM tickets WHERE id = ?")
+                .bind(&id)
+                .fetch_optional(&self.pool)
+                .await?
+            else {
+                return Ok(None);
+            };
+            let seq: i64 = row.try_get(0)?;
+            let ticket = parse_doc(&row.try_get::<String, _>(1)?)?;
+            let jobs = sqlx::query(
+                "SELECT target, state, attempts, next_attempt_ms, last_error FROM jobs
+                 WHERE ticket_seq = ? ORDER BY id",
+            )
+            .bind(seq)
+            .fetch_all(&self.pool)
+            .await?;
+            let mut deliveries = Vec::new();
+            for j in jobs {
+                let state: String = j.try_get(1)?;
+                deliveries.push(Delivery {
+                    target: j.try_get(0)?,
+                    next_attempt: (state == "pending").then(|| ts(j.try_get(3).unwrap_or(0))),
+                    state,
+                    attempts: j.try_get(2)?,
+                    last_error: j.try_get(4)?,
+                });
+            }
+            Ok(Some(TicketView { ticket, deliveries }))
+        })
+    }
+
+    fn claim(
+        &self,
+        now: Timestamp,
+        lease: SignedDuration,
+        limit: u32,
+    ) -> StoreFuture<'_, Vec<Job>> {
+        Box::pin(async move {
+            let now_ms = now.as_millisecond();
+            let until = now_ms + lease.as_millis() as i64;
+            let rows = sqlx::query(
+                "UPDATE jobs SET lease_until_ms = ?, attempts = attempts + 1, updated_ms = ?
+                 WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND next_attempt_ms <= ?
+                              AND (lease_until_ms IS NULL OR lease_until_ms <= ?2)
+                              ORDER BY next_attempt_ms LIMIT ?)
+                 RETURNING id, ticket_seq, target, attempts",
+            )
+            .bind(until)
+            .bind(now_ms)
+            .bind(now_ms)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+            let mut jobs = Vec::with_capacity(rows.len());
+            for r in rows {
+                let seq: i64 = r.try_get(1)?;
+                let doc: String = sqlx::query_scalar("SELECT doc FROM tickets WHERE seq = ?")
+                    .bind(seq)
+                    .fetch_one(&self.pool)
+                    .await?;
+                jobs.push(Job {
+                    id: r.try_get(0)?,
+                    target: r.try_get(2)?,
+                    attempts: r.try_get(3)?,
+                    ticket: parse_doc(&doc)?,
+                });
+            }
+            Ok(jobs)
+        })
+    }
+
+    fn finish(&self, outcomes: Vec<(i64, Outcome)>) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            let now = Timestamp::now().as_millisecond();
+            let mut tx = self.pool.begin().await?;
+            for (job, outcome) in outcomes {
+                let (state, next, error) = match outcome {
+                    Outcome::Done => ("done", now, None),
+                    Outcome::Retry { at, error } => ("pending", at.as_millisecond(), Some(error)),
+                    Outcome::Dead { error } => ("dead", now, Some(error)),
+                };
+                sqlx::query(
+                    "UPDATE jobs SET state = ?, next_attempt_ms = ?, last_error = ?, updated_ms = ?,
+                     lease_until_ms = NULL WHERE id = ?",
+                )
+                .bind(state)
+                .bind(next)
+                .bind(error)
+                .bind(now)
+                .bind(job)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    fn next_due(&self) -> StoreFuture<'_, Option<Timestamp>> {
+        Box::pin(async move {
+            let ms: Option<i64> =
+                sqlx::query_scalar("SELECT MIN(next_attempt_ms) FROM jobs WHERE state = 'pending'")
+                    .fetch_one(&self.pool)
+                    .await?;
+            Ok(ms.map(ts))
+        })
+    }
+
+    fn notifier(&self) -> Arc<Notify> {
+        self.notify.clone()
+    }
+}

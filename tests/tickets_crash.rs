@@ -1,0 +1,222 @@
+//! Crash safety: the real binary takes concurrent tickets, is killed with SIGKILL mid-way and
+//! restarted; every ticket that got a 201 is in the queue exactly once and reaches a webhook
+//! receiver that fails its first attempts, and the JSONL file.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const SECRET: &str = "test-webhook-secret";
+
+#[derive(Default)]
+struct Receiver {
+    attempts: BTreeMap<String, u32>,
+    delivered: BTreeSet<String>,
+    bad_signatures: u32,
+}
+
+async fn receive(
+    State(r): State<Arc<Mutex<Receiver>>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> StatusCode {
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let sig = headers
+        .get("x-ayuda-signature-256")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mut r = r.lock().unwrap();
+    if sig != ayuda::tickets::deliver::sign(SECRET.as_bytes(), &body) {
+        r.bad_signatures += 1;
+        return StatusCode::UNAUTHORIZED;
+    }
+    let n = r.attempts.entry(key.clone()).or_insert(0);
+    *n += 1;
+    if *n <= 2 {
+        return StatusCode::INTERNAL_SERVER_ERROR;
+    }
+    r.delivered.insert(key);
+    StatusCode::OK
+}
+
+fn spawn(root: &Path, hook: &str) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ayuda"))
+        .args(["tickets", "serve-api", "--bind", "127.0.0.1:0", "--root"])
+        .arg(root)
+        .env("AYUDA_TICKETS_RATE_LIMIT", "0")
+        .env("CRASH_HOOK_URL", hook)
+        .env("CRASH_HOOK_SECRET", SECRET)
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn ayuda");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("read address");
+    let addr = line.trim().trim_start_matches("listening on ").to_string();
+    assert!(!addr.is_empty(), "no address printed");
+    (child, addr)
+}
+
+fn body(i: usize) -> serde_json::Value {
+    serde_json::json!({
+        "name": format!("Partner user {i}"), "email": "ops@partner.example.org", "partner": "Partner TV",
+        "type": (["operations", "technical", "business"][i % 3]),
+        "subject": format!("Crash test ticket {i}"),
+        "description": "A ticket sent while the service is killed.", "locale": "en",
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_service_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(
+        root.join("ayuda.yaml"),
+        "base_url: https://help.example.org\nsupport:\n  partner_key_required: false\n  targets:\n    - {kind: webhook, url_env: CRASH_HOOK_URL, secret_env: CRASH_HOOK_SECRET}\n    - {kind: jsonl, path: out/tickets.jsonl}\n  deliveries: {backoff_initial: 50ms, backoff_max: 500ms, max_attempts: 30, timeout: 5s}\n",
+    )
+    .unwrap();
+
+    let receiver = Arc::new(Mutex::new(Receiver::default()));
+    let app = axum::Router::new()
+        .route("/hook", post(receive))
+        .with_state(receiver.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let (mut child, addr) = spawn(root, &hook);
+    let client = reqwest::Client::new();
+    let accepted = Arc::new(Mutex::new(Vec::<String>::new()));
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..32 {
+        let (client, accepted, next, url) = (
+            client.clone(),
+            accepted.clone(),
+            next.clone(),
+            format!("http://{addr}/api/tickets"),
+        );
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if i >= 3000 {
+                    break;
+                }
+                match client.post(&url).json(&body(i)).send().await {
+                    Ok(r) if r.status() == reqwest::StatusCode::CREATED => {
+                        let v: serde_json::Value = r.json().await.unwrap_or_default();
+                        if let Some(id) = v["id"].as_str() {
+                            accepted.lock().unwrap().push(id.to_string());
+                        }
+                    }
+                    Ok(r) => panic!("unexpected status {}", r.status()),
+                    Err(_) => break, // the service is gone
+                }
+            }
+        }));
+    }
+    // Kill once a good share of the tickets got their 201.
+    let start = Instant::now();
+    while accepted.lock().unwrap().len() < 300 && start.elapsed() < Duration::from_secs(60) {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    for t in tasks {
+        let _ = t.await;
+    }
+    let accepted: Vec<String> = accepted.lock().unwrap().clone();
+    assert!(
+        accepted.len() >= 300,
+        "only {} tickets before the kill",
+        accepted.len()
+    );
+
+    // Restart; deliveries resume.
+    let (mut child, _addr) = spawn(root, &hook);
+    let data = root.join("data");
+    let list = |data: &Path| -> Vec<serde_json::Value> {
+        let out = Command::new(env!("CARGO_BIN_EXE_ayuda"))
+            .args(["tickets", "list", "--json", "--data"])
+            .arg(data)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let items = loop {
+        let items = list(&data);
+        let pending = items
+            .iter()
+            .filter(|t| t["deliveries"] != "delivered")
+            .count();
+        if pending == 0 || Instant::now() > deadline {
+            break items;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let mut stored: BTreeMap<String, usize> = BTreeMap::new();
+    for t in &items {
+        *stored
+            .entry(t["id"].as_str().unwrap().to_string())
+            .or_default() += 1;
+        assert_eq!(t["deliveries"], "delivered", "{t}");
+    }
+    for id in &accepted {
+        assert_eq!(
+            stored.get(id),
+            Some(&1),
+            "ticket {id} answered 201 must be stored exactly once"
+        );
+    }
+    let r = receiver.lock().unwrap();
+    assert_eq!(r.bad_signatures, 0);
+    for id in stored.keys() {
+        assert!(r.delivered.contains(id), "webhook never got {id}");
+        assert!(
+            r.attempts[id] >= 3,
+            "the receiver failed the first two attempts"
+        );
+    }
+    let jsonl = std::fs::read_to_string(data.join("out/tickets.jsonl")).unwrap();
+    let in_file: BTreeSet<String> = jsonl
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["ticket"]["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    for id in stored.keys() {
+        assert!(in_file.contains(id), "{id} missing from the JSONL file");
+    }
+    println!(
+        "accepted before kill: {}, stored: {} (answered or not), delivered to webhook: {}",
+        accepted.len(),
+        stored.len(),
+        r.delivered.len()
+    );
+}

@@ -1,0 +1,329 @@
+//! The ticket endpoints through `tower::ServiceExt::oneshot`: 201, 303, 401, 403, 413, 422, 429,
+//! the honeypot and the time trap, and nothing stored when a request is refused.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use ayuda::tickets::{TicketsState, keys, router};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+struct Site {
+    _dir: tempfile::TempDir,
+    state: TicketsState,
+    key: String,
+}
+
+fn cheap_argon() -> argon2::Argon2<'static> {
+    let params = argon2::Params::new(256, 1, 1, None).unwrap();
+    argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+}
+
+async fn site(extra: &str) -> Site {
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = format!(
+        "base_url: https://help.example.org\nlocales: [es, en, pt]\ndefault_locale: es\nsupport:\n  time_zone: America/Bogota\n  targets: [{{kind: jsonl, path: out.jsonl}}]\n{extra}"
+    );
+    let config = ayuda::Config::parse(&yaml).unwrap();
+    let data = dir.path().join("data");
+    let key = keys::add_with(&data, "Partner TV", cheap_argon()).unwrap();
+    let state = TicketsState::open(&config, &data, None).await.unwrap();
+    Site {
+        _dir: dir,
+        state,
+        key,
+    }
+}
+
+fn ticket() -> serde_json::Value {
+    serde_json::json!({
+        "name": "Ana", "email": "ana@partner.example.org", "type": "technical",
+        "subject": "El video no carga", "description": "Desde ayer el reproductor falla con error 500.",
+        "locale": "es", "page": "/es/articles/reproductor/", "suggested": ["a1", "a2"], "opened": ["a2"]
+    })
+}
+
+async fn send(s: &Site, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
+    let resp = router(s.state.clone()).oneshot(req).await.unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, headers, String::from_utf8_lossy(&body).into_owned())
+}
+
+fn json_post(body: &serde_json::Value, key: Option<&str>) -> Request<Body> {
+    let mut b = Request::post("/api/tickets").header("content-type", "application/json");
+    if let Some(k) = key {
+        b = b.header("authorization", format!("Bearer {k}"));
+    }
+    b.body(Body::from(body.to_string())).unwrap()
+}
+
+async fn count(s: &Site) -> usize {
+    s.state.inner().store.list(None).await.unwrap().len()
+}
+
+#[tokio::test]
+async fn json_ticket_is_accepted_with_deadlines() {
+    let s = site("").await;
+    let (status, headers, body) = send(&s, json_post(&ticket(), Some(&s.key))).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let id = v["id"].as_str().unwrap();
+    assert!(
+        regex::Regex::new(r"^T-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{2}$")
+            .unwrap()
+            .is_match(id),
+        "{id}"
+    );
+    assert_eq!(v["type"], "technical");
+    assert_eq!(v["status"], "received");
+    assert_eq!(v["time_zone"], "America/Bogota");
+    assert!(
+        v["first_response_due"]
+            .as_str()
+            .unwrap()
+            .ends_with("-05:00")
+    );
+    assert!(
+        headers["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/tickets/thanks?id=")
+    );
+    let view = s.state.inner().store.get(id.into()).await.unwrap().unwrap();
+    assert_eq!(
+        view.ticket.partner, "Partner TV",
+        "partner defaults to the key's partner"
+    );
+    assert_eq!(view.ticket.partner_key.as_deref(), Some("Partner TV"));
+    assert_eq!(view.ticket.opened, vec!["a2"]);
+    assert_eq!(view.deliveries.len(), 1);
+    assert_eq!(view.deliveries[0].state, "pending");
+    assert!(!view.ticket.deadlines.contacts.is_empty());
+}
+
+#[tokio::test]
+async fn keys_are_required_and_checked() {
+    let s = site("").await;
+    let (status, headers, body) = send(&s, json_post(&ticket(), None)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(headers.contains_key("www-authenticate"));
+    assert!(body.contains("Falta la clave"), "{body}");
+    let (status, _, body) = send(&s, json_post(&ticket(), Some("ayk_AAAAAAAA_wrong"))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(body.contains("no es válida"), "{body}");
+    let mut en = ticket();
+    en["locale"] = "en".into();
+    let bad = format!("{}x", s.key);
+    let (status, _, body) = send(&s, json_post(&en, Some(&bad))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(body.contains("not valid"), "{body}");
+    assert_eq!(count(&s).await, 0, "nothing stored");
+}
+
+#[tokio::test]
+async fn keys_can_be_turned_off() {
+    let s = site("  partner_key_required: false\n").await;
+    let mut t = ticket();
+    t["partner"] = "Partner TV".into();
+    let (status, _, body) = send(&s, json_post(&t, None)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
+#[tokio::test]
+async fn field_errors_in_the_partner_language() {
+    let s = site("").await;
+    let mut t = ticket();
+    t["locale"] = "pt".into();
+    t["email"] = "ana@".into();
+    t["type"] = "billing".into();
+    t["subject"] = "".into();
+    let (status, _, body) = send(&s, json_post(&t, Some(&s.key))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        v["errors"]["email"],
+        "Informe um endereço de e-mail válido, como nome@empresa.com."
+    );
+    assert_eq!(
+        v["errors"]["type"],
+        "Escolha um tipo de solicitação da lista."
+    );
+    assert_eq!(v["errors"]["subject"], "Este campo é obrigatório.");
+    assert_eq!(count(&s).await, 0);
+}
+
+#[tokio::test]
+async fn large_bodies_get_413() {
+    let s = site("  limits: {max_body_bytes: 2048}\n").await;
+    let mut t = ticket();
+    t["description"] = "x".repeat(4000).into();
+    let (status, _, _) = send(&s, json_post(&t, Some(&s.key))).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    // Without Content-Length (chunked), the limit still holds while reading.
+    let body = Body::from_stream(futures_stream(t.to_string()));
+    let req = Request::post("/api/tickets")
+        .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {}", s.key))
+        .body(body)
+        .unwrap();
+    let (status, _, _) = send(&s, req).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(count(&s).await, 0);
+}
+
+fn futures_stream(
+    s: String,
+) -> impl futures_core::Stream<Item = Result<Vec<u8>, std::io::Error>> + Send {
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        s.into_bytes().chunks(512).map(|c| Ok(c.to_vec())).collect();
+    tokio_stream_iter(chunks)
+}
+
+fn tokio_stream_iter<T: Send + Unpin + 'static>(
+    items: Vec<T>,
+) -> impl futures_core::Stream<Item = T> + Send {
+    struct It<T>(std::vec::IntoIter<T>);
+    impl<T> futures_core::Stream for It<T>
+    where
+        T: Unpin,
+    {
+        type Item = T;
+        fn poll_next(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<T>> {
+            std::task::Poll::Ready(self.0.next())
+        }
+    }
+    It(items.into_iter())
+}
+
+#[tokio::test]
+async fn rate_limit_answers_429_with_retry_after() {
+    let s = site("  limits: {rate_limit_per_minute: 3}\n").await;
+    for _ in 0..3 {
+        let (status, _, body) = send(&s, json_post(&ticket(), Some(&s.key))).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (status, headers, body) = send(&s, json_post(&ticket(), Some(&s.key))).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    let wait: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=20).contains(&wait), "{wait}");
+    assert_eq!(count(&s).await, 3);
+}
+
+fn form_post(body: &str, origin: Option<&str>) -> Request<Body> {
+    let mut b = Request::post("/api/tickets")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("host", "help.example.org");
+    if let Some(o) = origin {
+        b = b
+            .header("origin", o)
+            .header("sec-fetch-site", "same-origin");
+    }
+    b.body(Body::from(body.to_string())).unwrap()
+}
+
+fn form_body(key: &str, token: &str, website: &str) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .append_pair("name", "Ana")
+        .append_pair("email", "ana@partner.example.org")
+        .append_pair("type", "operations")
+        .append_pair("subject", "Reporte mensual")
+        .append_pair(
+            "description",
+            "¿Dónde descargo el reporte mensual de consumo?",
+        )
+        .append_pair("locale", "es")
+        .append_pair("tz", "Europe/Madrid")
+        .append_pair("partner_key", key)
+        .append_pair("website", website)
+        .append_pair("form_ts", token)
+        .finish()
+}
+
+async fn fresh_token(s: &Site) -> String {
+    let (_, _, body) = send(
+        s,
+        Request::get("/api/tickets/token")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    serde_json::from_str::<serde_json::Value>(&body).unwrap()["time_token"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn html_form_posts_redirect_to_the_thank_you_page() {
+    let s = site("  form: {min_fill_seconds: 0}\n").await;
+    let token = fresh_token(&s).await;
+    let (status, headers, body) = send(
+        &s,
+        form_post(
+            &form_body(&s.key, &token, ""),
+            Some("https://help.example.org"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let location = headers["location"].to_str().unwrap().to_string();
+    assert!(location.contains("tz=Europe%2FMadrid"), "{location}");
+    let (status, _, page) = send(&s, Request::get(&location).body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    let list = s.state.inner().store.list(None).await.unwrap();
+    assert!(page.contains(&list[0].id), "{page}");
+    assert!(
+        page.contains("(Europe/Madrid)"),
+        "deadline in the partner's zone: {page}"
+    );
+    assert!(page.contains("Dudas y operaciones"), "{page}");
+    // A forged thank-you link is not served.
+    let forged = location.replace("sig=", "sig=00");
+    let (status, _, _) = send(&s, Request::get(&forged).body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn form_guards_refuse_bots_and_keep_values() {
+    let s = site("  form: {min_fill_seconds: 5}\n").await;
+    // No token (static page without JavaScript): the form comes back with a fresh token.
+    let (status, _, page) = send(&s, form_post(&form_body(&s.key, "", ""), None)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("envíalo de nuevo"), "{page}");
+    assert!(
+        page.contains("Reporte mensual"),
+        "keeps what was typed: {page}"
+    );
+    assert!(page.contains("v1."), "a fresh token: {page}");
+    // Too fast.
+    let token = fresh_token(&s).await;
+    let (status, _, page) = send(&s, form_post(&form_body(&s.key, &token, ""), None)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("demasiado rápido"), "{page}");
+    // Honeypot.
+    let (status, _, _) = send(
+        &s,
+        form_post(&form_body(&s.key, &token, "http://spam.example"), None),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // Cross-site.
+    let (status, _, _) = send(
+        &s,
+        form_post(&form_body(&s.key, &token, ""), Some("https://evil.example")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // A bad key in the form: 401 with the form and the error next to the key field.
+    let s0 = site("  form: {min_fill_seconds: 0}\n").await;
+    let token = fresh_token(&s0).await;
+    let (status, _, page) = send(&s0, form_post(&form_body("ayk_X_y", &token, ""), None)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(page.contains("no es válida"), "{page}");
+    assert_eq!(count(&s).await, 0);
+    assert_eq!(count(&s0).await, 0);
+}
