@@ -133,6 +133,12 @@ impl Config {
         }
     }
 
+    /// Reads the configuration a build saved next to its output (`DIST/theme/ayuda.yaml`), for
+    /// the service in production; the defaults when there is none.
+    pub fn load_from_dist(dist: &Path) -> Result<Config, ConfigError> {
+        Config::load(&dist.join("theme"))
+    }
+
     /// Parses configuration text (pure; `load` does the reading).
     pub fn parse(text: &str) -> Result<Config, ConfigError> {
         let invalid = |e: YamlError| ConfigError::Invalid {
@@ -325,6 +331,24 @@ mod tests {
     fn default_locale_must_be_listed() {
         let err = Config::parse("default_locale: fr\nlocales: [es, en]\n").unwrap_err();
         assert!(err.to_string().contains("default_locale"));
+    }
+
+    #[test]
+    fn saved_configuration_reads_back_the_same() {
+        let c = Config::parse(
+            "title: {es: Ayuda, en: Help}\nbase_url: https://help.example.org\ndefault_locale: es\nlocales: [es, {code: en, name: English}]\nlegacy_article_urls: ['https://old.example.org/a/{id}']\n",
+        )
+        .unwrap();
+        let text = crate::yaml::to_string(&c).unwrap();
+        let back = Config::parse(&text).unwrap();
+        assert_eq!(back.title("en"), "Help");
+        assert_eq!(back.configured_locales(), c.configured_locales());
+        assert_eq!(back.legacy_article_urls, c.legacy_article_urls);
+        assert_eq!(
+            crate::yaml::to_string(&back).unwrap(),
+            text,
+            "saving is stable"
+        );
     }
 
     #[test]

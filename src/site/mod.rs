@@ -305,6 +305,10 @@ impl Site {
             &serde_json::to_vec_pretty(&pages::service_meta(self))
                 .map_err(std::io::Error::other)?,
         )?;
+        // The configuration the service needs (support calendar, locales); secrets never live
+        // in ayuda.yaml, they come from the environment.
+        let config_text = crate::yaml::to_string(&self.config).map_err(std::io::Error::other)?;
+        output.write("theme/ayuda.yaml", config_text.as_bytes())?;
         for (locale, ctx) in pages::service_contexts(self) {
             output.write(
                 &format!("theme/context/{locale}.json"),
