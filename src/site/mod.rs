@@ -272,6 +272,7 @@ impl Site {
                 &dir.join("search"),
                 &self.search_docs(),
                 &self.config.search,
+                &self.library.default_locale,
             )?;
         }
         Ok(pages)
