@@ -510,9 +510,11 @@ fn snippet_terms(
 ) -> BTreeMap<String, f32> {
     let mut terms = BTreeMap::new();
     let n = searcher.num_docs().max(1) as f32;
+    // Function words are not highlighted: "de" everywhere would drown the words that matter.
     let words = parsed
         .words
         .iter()
+        .filter(|w| !w.optional)
         .map(|w| w.text.clone())
         .chain(parsed.phrases.iter().flatten().cloned());
     for w in words {
