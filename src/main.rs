@@ -245,7 +245,10 @@ fn search(args: SearchArgs) -> anyhow::Result<ExitCode> {
     } else {
         for (i, h) in results.hits.iter().enumerate() {
             println!("{:>2}. {}  {}", i + 1, h.title, h.url);
-            println!("    {}", h.snippet.replace("<mark>", "[").replace("</mark>", "]"));
+            println!(
+                "    {}",
+                h.snippet.replace("<mark>", "[").replace("</mark>", "]")
+            );
         }
         eprintln!(
             "{} results in {} ({} words matched)",

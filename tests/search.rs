@@ -1,10 +1,10 @@
 //! Search, end to end: the fixture site under tests/fixtures/search is built into a temp folder,
 //! then searched through the library and through the service's router.
 
-use ayuda::search::{Engine, SearchRequest, SearchResults};
-use ayuda::server::{AppState, LoadedSite, router};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use ayuda::search::{Engine, SearchRequest, SearchResults};
+use ayuda::server::{AppState, LoadedSite, router};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use tower::ServiceExt;
@@ -85,7 +85,11 @@ fn last_word_is_completed() {
 #[test]
 fn quoted_phrase_must_appear_in_order() {
     let r = search("\"no se aprueba\"");
-    assert_eq!(ids(&r), ["pagos-tarjeta"], "facturacion says 'se aprueba' without 'no'");
+    assert_eq!(
+        ids(&r),
+        ["pagos-tarjeta"],
+        "facturacion says 'se aprueba' without 'no'"
+    );
 }
 
 #[test]
@@ -100,7 +104,11 @@ fn all_words_first_then_any_word() {
 #[test]
 fn category_filter_and_counts() {
     let r = search_in("pedido", "es", None);
-    let pagos = r.categories.iter().find(|c| c.key == "pagos").expect("pagos");
+    let pagos = r
+        .categories
+        .iter()
+        .find(|c| c.key == "pagos")
+        .expect("pagos");
     assert_eq!(pagos.name, "Pagos");
     assert!(r.categories.iter().any(|c| c.key == "logistica"));
     let filtered = search_in("pedido", "es", Some("logistica"));
@@ -114,7 +122,11 @@ fn category_filter_and_counts() {
 fn snippet_is_highlighted_and_escaped() {
     let r = search("credenciales");
     let hit = &r.hits[0];
-    assert!(hit.snippet.contains("<mark>credenciales</mark>"), "{}", hit.snippet);
+    assert!(
+        hit.snippet.contains("<mark>credenciales</mark>"),
+        "{}",
+        hit.snippet
+    );
     let r = search("olvide");
     assert!(r.hits[0].snippet.contains("&laquo;") || r.hits[0].snippet.contains("«"));
 }
@@ -122,9 +134,17 @@ fn snippet_is_highlighted_and_escaped() {
 #[test]
 fn link_points_to_the_heading_that_matched() {
     let r = search("credenciales gateway");
-    assert!(r.hits[0].url.ends_with("#errores-frecuentes"), "{}", r.hits[0].url);
+    assert!(
+        r.hits[0].url.ends_with("#errores-frecuentes"),
+        "{}",
+        r.hits[0].url
+    );
     let r = search("cuenta bloqueada");
-    assert!(r.hits[0].url.ends_with("#cuenta-bloqueada"), "{}", r.hits[0].url);
+    assert!(
+        r.hits[0].url.ends_with("#cuenta-bloqueada"),
+        "{}",
+        r.hits[0].url
+    );
 }
 
 #[test]
@@ -150,7 +170,12 @@ fn pagination_and_total() {
             ..Default::default()
         })
         .expect("search");
-    assert!(second.hits.iter().all(|h| !ids(&first).contains(&h.id.as_str())));
+    assert!(
+        second
+            .hits
+            .iter()
+            .all(|h| !ids(&first).contains(&h.id.as_str()))
+    );
 }
 
 #[test]
@@ -175,7 +200,11 @@ async fn get(app: &axum::Router, uri: &str) -> (StatusCode, axum::http::HeaderMa
     let bytes = axum::body::to_bytes(res.into_body(), 10 << 20)
         .await
         .expect("body");
-    (status, headers, String::from_utf8_lossy(&bytes).into_owned())
+    (
+        status,
+        headers,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
 }
 
 #[tokio::test]
@@ -200,7 +229,10 @@ async fn http_routes() {
 
     let (s, _, html) = get(&app, "/search?q=tarjeta&locale=es").await;
     assert_eq!(s, StatusCode::OK);
-    assert!(html.contains("Configuración de pagos con tarjeta"), "{html}");
+    assert!(
+        html.contains("Configuración de pagos con tarjeta"),
+        "{html}"
+    );
     assert!(html.contains("<mark>"), "{html}");
 
     let (s, _, body) = get(&app, "/healthz").await;
@@ -216,7 +248,10 @@ async fn http_routes() {
 
     let (_, _, text) = get(&app, "/metrics").await;
     assert!(text.contains("ayuda_http_requests_total{"), "{text}");
-    assert!(text.contains("ayuda_search_duration_seconds_bucket"), "{text}");
+    assert!(
+        text.contains("ayuda_search_duration_seconds_bucket"),
+        "{text}"
+    );
 }
 
 #[tokio::test]

@@ -118,69 +118,16 @@ const ES_OPTIONAL: &[&str] = &[
     "que", "se", "si", "su", "sus", "te", "tu", "un", "una", "y", "yo",
 ];
 const PT_OPTIONAL: &[&str] = &[
-    "a", "ao", "as", "com", "como", "da", "das", "de", "do", "dos", "e", "em", "esta", "eu",
-    "meu", "minha", "na", "nas", "no", "nos", "o", "os", "para", "pela", "pelo", "por", "posso",
-    "qual", "quando", "que", "se", "seu", "sua", "um", "uma",
+    "a", "ao", "as", "com", "como", "da", "das", "de", "do", "dos", "e", "em", "esta", "eu", "meu",
+    "minha", "na", "nas", "no", "nos", "o", "os", "para", "pela", "pelo", "por", "posso", "qual",
+    "quando", "que", "se", "seu", "sua", "um", "uma",
 ];
 const EN_OPTIONAL: &[&str] = &[
-    "a",
-    "about",
-    "am",
-    "an",
-    "and",
-    "are",
-    "as",
-    "at",
-    "be",
-    "been",
-    "by",
-    "can",
-    "could",
-    "did",
-    "do",
-    "does",
-    "for",
-    "from",
-    "get",
-    "got",
-    "had",
-    "has",
-    "have",
-    "how",
-    "i",
-    "if",
-    "in",
-    "is",
-    "it",
-    "its",
-    "me",
-    "my",
-    "of",
-    "on",
-    "or",
-    "should",
-    "so",
-    "that",
-    "the",
-    "their",
-    "there",
-    "these",
-    "this",
-    "those",
-    "to",
-    "was",
-    "were",
-    "what",
-    "when",
-    "where",
-    "which",
-    "who",
-    "why",
-    "will",
-    "with",
-    "would",
-    "you",
-    "your",
+    "a", "about", "am", "an", "and", "are", "as", "at", "be", "been", "by", "can", "could", "did",
+    "do", "does", "for", "from", "get", "got", "had", "has", "have", "how", "i", "if", "in", "is",
+    "it", "its", "me", "my", "of", "on", "or", "should", "so", "that", "the", "their", "there",
+    "these", "this", "those", "to", "was", "were", "what", "when", "where", "which", "who", "why",
+    "will", "with", "would", "you", "your",
 ];
 
 #[cfg(test)]
@@ -204,7 +151,10 @@ mod tests {
             tokens(&mut pt, "configuracao")
         );
         let mut es = stemmed("es", 40);
-        assert_eq!(tokens(&mut es, "Facturación"), tokens(&mut es, "facturacion"));
+        assert_eq!(
+            tokens(&mut es, "Facturación"),
+            tokens(&mut es, "facturacion")
+        );
     }
 
     #[test]

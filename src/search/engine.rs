@@ -284,9 +284,10 @@ impl Engine {
             };
             let terms = snippet_terms(&parsed, &expansions, &mut builder, &searcher, li);
             for (score, addr) in top_docs {
-                results
-                    .hits
-                    .push(self.hit(&searcher, li, addr, score, &terms, req.no_snippets).map_err(err)?);
+                results.hits.push(
+                    self.hit(&searcher, li, addr, score, &terms, req.no_snippets)
+                        .map_err(err)?,
+                );
             }
             break;
         }
@@ -326,8 +327,7 @@ impl Engine {
             hit.snippet = escape(&truncate(&description, self.settings.config.snippet_chars));
             return Ok(hit);
         }
-        let sections: Vec<DocSection> =
-            serde_json::from_str(&text(f.sections)).unwrap_or_default();
+        let sections: Vec<DocSection> = serde_json::from_str(&text(f.sections)).unwrap_or_default();
         let mut stemmer = li.stemmer.clone();
         let best = best_section(&sections, terms, &mut stemmer);
         let mut generator = SnippetGenerator::new(
@@ -392,7 +392,10 @@ fn category_names(li: &LocaleIndex) -> tantivy::Result<BTreeMap<String, String>>
                 .and_then(|v| v.as_str())
                 .unwrap_or("")
                 .to_string();
-            out.insert(stored_key.clone(), if name.is_empty() { stored_key } else { name });
+            out.insert(
+                stored_key.clone(),
+                if name.is_empty() { stored_key } else { name },
+            );
         }
     }
     Ok(out)
@@ -451,8 +454,10 @@ fn expansions(
                 }
             }
         }
-        let mut ranked: Vec<(String, u8, u64)> =
-            candidates.into_iter().map(|(t, (d, df))| (t, d, df)).collect();
+        let mut ranked: Vec<(String, u8, u64)> = candidates
+            .into_iter()
+            .map(|(t, (d, df))| (t, d, df))
+            .collect();
         ranked.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)));
         if let Some(best) = ranked.first().map(|r| r.1) {
             // Only the closest corrections: "pasword" → "password", not also "passwords'" cousins.

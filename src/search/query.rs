@@ -148,7 +148,9 @@ pub struct QueryBuilder<'a> {
 impl QueryBuilder<'_> {
     /// The stemmed form of a folded word, as the index holds it.
     pub fn stem(&mut self, word: &str) -> Option<String> {
-        analyzers::tokens(&mut self.stemmer, word).into_iter().next()
+        analyzers::tokens(&mut self.stemmer, word)
+            .into_iter()
+            .next()
     }
 
     /// The whole query. `expansions[i]` lists dictionary words (stemmed) standing in for word
@@ -187,7 +189,10 @@ impl QueryBuilder<'_> {
                 Term::from_field_text(self.fields.category, cat),
                 IndexRecordOption::Basic,
             );
-            clauses.push((Occur::Must, Box::new(BoostQuery::new(Box::new(filter), 0.0))));
+            clauses.push((
+                Occur::Must,
+                Box::new(BoostQuery::new(Box::new(filter), 0.0)),
+            ));
         }
         Box::new(BooleanQuery::new(clauses))
     }
@@ -207,7 +212,10 @@ impl QueryBuilder<'_> {
         if !w.exact && self.config.typo_tolerance {
             let d = typo_distance(len);
             if d > 0 {
-                for (field, boost) in [(f.all_folded, FUZZY_BOOST), (f.title_folded, FUZZY_TITLE_BOOST)] {
+                for (field, boost) in [
+                    (f.all_folded, FUZZY_BOOST),
+                    (f.title_folded, FUZZY_TITLE_BOOST),
+                ] {
                     let q = FuzzyTermQuery::new(Term::from_field_text(field, &w.text), d, true);
                     should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost))));
                 }
@@ -215,8 +223,15 @@ impl QueryBuilder<'_> {
         }
         if w.prefix && !w.exact {
             let mut push_prefix = |field, distance, boost| {
-                let q = FuzzyTermQuery::new_prefix(Term::from_field_text(field, &w.text), distance, true);
-                should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost)) as Box<dyn Query>));
+                let q = FuzzyTermQuery::new_prefix(
+                    Term::from_field_text(field, &w.text),
+                    distance,
+                    true,
+                );
+                should.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(q), boost)) as Box<dyn Query>,
+                ));
             };
             if len >= 2 {
                 push_prefix(f.title_folded, 0, PREFIX_TITLE_BOOST);
@@ -293,7 +308,16 @@ mod tests {
 
     #[test]
     fn lenient_parsing_never_fails() {
-        for t in ["", "\"", "((", "AND OR NOT", "title:foo", "a\"b\"c\"", "🙂🙂", "-+*?"] {
+        for t in [
+            "",
+            "\"",
+            "((",
+            "AND OR NOT",
+            "title:foo",
+            "a\"b\"c\"",
+            "🙂🙂",
+            "-+*?",
+        ] {
             let _ = p(t);
         }
         assert!(p("  ").is_empty());

@@ -54,7 +54,9 @@ pub async fn not_found(site_dir: &Path, path: &str) -> Response {
     let mut candidates = Vec::new();
     let is_segment = !first.is_empty()
         && first.len() <= 16
-        && first.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        && first
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if is_segment {
         candidates.push(site_dir.join(first).join("404.html"));
     }

@@ -117,7 +117,10 @@ impl Metrics {
         self.families
             .lock()
             .ok()
-            .and_then(|f| f.get(name).and_then(|fam| fam.counters.get(&labels(pairs)).copied()))
+            .and_then(|f| {
+                f.get(name)
+                    .and_then(|fam| fam.counters.get(&labels(pairs)).copied())
+            })
             .unwrap_or(0)
     }
 
@@ -194,8 +197,12 @@ mod tests {
         m.observe("ayuda_search_duration_seconds", &[("locale", "es")], 0.0015);
         let text = m.render();
         assert!(text.contains("ayuda_search_zero_results_total{locale=\"es\"} 1"));
-        assert!(text.contains("ayuda_search_duration_seconds_bucket{locale=\"es\",le=\"0.002\"} 1"));
-        assert!(text.contains("ayuda_search_duration_seconds_bucket{locale=\"es\",le=\"0.001\"} 0"));
+        assert!(
+            text.contains("ayuda_search_duration_seconds_bucket{locale=\"es\",le=\"0.002\"} 1")
+        );
+        assert!(
+            text.contains("ayuda_search_duration_seconds_bucket{locale=\"es\",le=\"0.001\"} 0")
+        );
         assert!(text.contains("# TYPE ayuda_search_duration_seconds histogram"));
     }
 }

@@ -185,7 +185,12 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
             };
             let dist = tokio::task::spawn_blocking(move || -> anyhow::Result<PathBuf> {
                 let site = crate::site::Site::load(&options)?;
-                for d in site.diagnostics.warnings.iter().chain(&site.diagnostics.errors) {
+                for d in site
+                    .diagnostics
+                    .warnings
+                    .iter()
+                    .chain(&site.diagnostics.errors)
+                {
                     eprintln!("{d}");
                 }
                 anyhow::ensure!(

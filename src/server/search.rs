@@ -58,9 +58,10 @@ fn run(
         start.elapsed().as_secs_f64(),
     );
     if results.total == 0 && results.matched == "none" && !req.query.trim().is_empty() {
-        state
-            .metrics
-            .inc("ayuda_search_zero_results_total", &[("locale", &results.locale)]);
+        state.metrics.inc(
+            "ayuda_search_zero_results_total",
+            &[("locale", &results.locale)],
+        );
         if record {
             state.gaps.record(&results.locale, &req.query);
         }
@@ -73,7 +74,10 @@ fn error_json(status: StatusCode, message: &str) -> Response {
 }
 
 /// `GET /api/search?q=&locale=&category=&limit=&page=`.
-pub async fn api_search(State(state): State<AppState>, params: Result<Query<Params>, QueryRejection>) -> Response {
+pub async fn api_search(
+    State(state): State<AppState>,
+    params: Result<Query<Params>, QueryRejection>,
+) -> Response {
     let params = params.map(|Query(p)| p).unwrap_or_default();
     let site = state.site.load_full();
     match run(&state, &site, &params.request(), true) {
@@ -88,7 +92,10 @@ pub async fn api_search(State(state): State<AppState>, params: Result<Query<Para
 
 /// `GET /api/suggest?q=&locale=`: the top 5 articles, `{"hits": [{id, title, url, snippet,
 /// category}]}`. Partial input is not recorded as a content gap.
-pub async fn api_suggest(State(state): State<AppState>, params: Result<Query<Params>, QueryRejection>) -> Response {
+pub async fn api_suggest(
+    State(state): State<AppState>,
+    params: Result<Query<Params>, QueryRejection>,
+) -> Response {
     let params = params.map(|Query(p)| p).unwrap_or_default();
     let site = state.site.load_full();
     let mut req = params.request();
@@ -116,7 +123,10 @@ pub async fn api_suggest(State(state): State<AppState>, params: Result<Query<Par
 }
 
 /// `GET /search?q=&locale=&category=&page=`: the results page.
-pub async fn page(State(state): State<AppState>, params: Result<Query<Params>, QueryRejection>) -> Response {
+pub async fn page(
+    State(state): State<AppState>,
+    params: Result<Query<Params>, QueryRejection>,
+) -> Response {
     let params = params.map(|Query(p)| p).unwrap_or_default();
     let site = state.site.load_full();
     let req = params.request();
@@ -166,16 +176,17 @@ pub async fn page(State(state): State<AppState>, params: Result<Query<Params>, Q
             url: "/search".into(),
             description: String::new(),
         };
-        r.render("search.html", &locale, &meta, &[("search", context.clone())])
-            .inspect_err(|e| tracing::error!("search.html: {e}"))
-            .ok()
+        r.render(
+            "search.html",
+            &locale,
+            &meta,
+            &[("search", context.clone())],
+        )
+        .inspect_err(|e| tracing::error!("search.html: {e}"))
+        .ok()
     });
     let html = html.unwrap_or_else(|| fallback_page(&context));
-    (
-        [(header::CACHE_CONTROL, "no-cache")],
-        Html(html),
-    )
-        .into_response()
+    ([(header::CACHE_CONTROL, "no-cache")], Html(html)).into_response()
 }
 
 /// A plain results page for sites whose theme cannot render `search.html`.
