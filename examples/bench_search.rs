@@ -74,7 +74,8 @@ fn generate(root: &Path, n: usize) -> std::collections::BTreeMap<String, u64> {
         let category = format!("categoria-{}", rng.below(12));
         let dir = root.join("content").join(locale).join(&category);
         std::fs::create_dir_all(&dir).expect("mkdir");
-        let title = sentence(&mut rng, &vocab, 4 + rng.below(5));
+        let title_words = 4 + rng.below(5);
+        let title = sentence(&mut rng, &vocab, title_words);
         let title = title.trim_end_matches('.');
         let mut body = format!(
             "---\ntitle: \"{title}\"\nid: art-{}\ndescription: \"{}\"\n---\n\n{}\n",
@@ -82,13 +83,16 @@ fn generate(root: &Path, n: usize) -> std::collections::BTreeMap<String, u64> {
             sentence(&mut rng, &vocab, 12),
             sentence(&mut rng, &vocab, 40)
         );
-        for h in 0..(2 + rng.below(4)) {
+        let headings = 2 + rng.below(4);
+        for h in 0..headings {
             body.push_str(&format!(
                 "\n## {} {h}\n\n",
                 sentence(&mut rng, &vocab, 3).trim_end_matches('.')
             ));
-            for _ in 0..(2 + rng.below(3)) {
-                body.push_str(&sentence(&mut rng, &vocab, 30 + rng.below(40)));
+            let paragraphs = 2 + rng.below(3);
+            for _ in 0..paragraphs {
+                let words = 30 + rng.below(40);
+                body.push_str(&sentence(&mut rng, &vocab, words));
                 body.push_str("\n\n");
             }
         }
@@ -268,13 +272,16 @@ fn main() {
                 let mut lat = Vec::new();
                 let mut i = c;
                 while i < qs.len() {
-                    let url = format!("http://{addr}/api/search");
+                    let q = percent_encoding::utf8_percent_encode(
+                        &qs[i],
+                        percent_encoding::NON_ALPHANUMERIC,
+                    );
+                    let url = format!(
+                        "http://{addr}/api/search?q={q}&locale={}",
+                        ["es", "pt", "en"][i % 3]
+                    );
                     let t = Instant::now();
-                    let res = client
-                        .get(&url)
-                        .query(&[("q", qs[i].as_str()), ("locale", ["es", "pt", "en"][i % 3])])
-                        .send()
-                        .await;
+                    let res = client.get(&url).send().await;
                     if let Ok(r) = res {
                         let _ = r.bytes().await;
                         lat.push(t.elapsed());

@@ -548,18 +548,18 @@ fn best_section(
         let mut seen = BTreeSet::new();
         let mut score = 0.0;
         for t in analyzers::tokens(stemmer, &s.heading) {
-            if let Some(w) = terms.get(&t) {
-                if seen.insert(t) {
-                    score += 2.0 * w;
-                }
+            if let Some(w) = terms.get(&t)
+                && seen.insert(t)
+            {
+                score += 2.0 * w;
             }
         }
         let mut text_seen = BTreeSet::new();
         for t in analyzers::tokens(stemmer, &s.text) {
-            if let Some(w) = terms.get(&t) {
-                if text_seen.insert(t) {
-                    score += w;
-                }
+            if let Some(w) = terms.get(&t)
+                && text_seen.insert(t)
+            {
+                score += w;
             }
         }
         if score > 0.0 && best.is_none_or(|(_, b)| score > b) {

@@ -33,10 +33,10 @@ pub fn write_indexes(
             .insert(locale.to_string(), language.to_string());
         write_locale(&dir.join(locale), language, docs, config).map_err(std::io::Error::other)?;
     }
-    if settings.default_locale.is_empty() || !settings.locales.contains_key(default_locale) {
-        if let Some(first) = settings.locales.keys().next() {
-            settings.default_locale = first.clone();
-        }
+    if !settings.locales.contains_key(default_locale)
+        && let Some(first) = settings.locales.keys().next()
+    {
+        settings.default_locale = first.clone();
     }
     let json = serde_json::to_vec_pretty(&settings).map_err(std::io::Error::other)?;
     std::fs::write(dir.join(SETTINGS_FILE), json)

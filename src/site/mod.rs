@@ -159,7 +159,7 @@ impl Site {
                 let Some(target) = rendered.get(&t) else {
                     continue;
                 };
-                if !target.heading_ids.iter().any(|h| *h == check.anchor) {
+                if !target.heading_ids.contains(&check.anchor) {
                     diagnostics.push(
                         Diagnostic::warning(
                             &library.articles[i].file,
