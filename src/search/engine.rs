@@ -105,8 +105,10 @@ pub struct Engine {
 
 /// Most dictionary words scanned when completing a prefix.
 const MAX_PREFIX_SCAN: usize = 400;
-/// Dictionary stand-ins kept per typed word.
+/// Typo corrections kept per word.
 const MAX_EXPANSIONS: usize = 3;
+/// Completions kept for the word being typed (most frequent first).
+const MAX_COMPLETIONS: usize = 5;
 /// Largest offset a page may start at.
 const MAX_OFFSET: usize = 1000;
 
@@ -469,31 +471,12 @@ fn expansions(
             }
         }
         if w.prefix && len >= 2 {
-            let mut completions: BTreeMap<String, u64> = BTreeMap::new();
-            let mut upper = w.text.as_bytes().to_vec();
-            upper.push(0xff);
-            for seg in searcher.segment_readers() {
-                let inv = seg.inverted_index(f.all_folded)?;
-                let mut stream = inv
-                    .terms()
-                    .range()
-                    .gt(w.text.as_bytes())
-                    .lt(&upper)
-                    .into_stream()?;
-                let mut scanned = 0;
-                while scanned < MAX_PREFIX_SCAN && stream.advance() {
-                    scanned += 1;
-                    if let Ok(term) = std::str::from_utf8(stream.key()) {
-                        *completions.entry(term.to_string()).or_default() +=
-                            u64::from(stream.value().doc_freq);
+            // Titles first (the unstemmed title field), then every text.
+            for (field, keep) in [(f.title_folded, 3), (f.all_folded, MAX_COMPLETIONS)] {
+                for term in completions(searcher, field, &w.text, keep)? {
+                    if let Some(s) = builder.stem(&term) {
+                        found.push((s, EXPANSION_WEIGHT * 0.8));
                     }
-                }
-            }
-            let mut ranked: Vec<(String, u64)> = completions.into_iter().collect();
-            ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-            for (term, _) in ranked.into_iter().take(MAX_EXPANSIONS) {
-                if let Some(s) = builder.stem(&term) {
-                    found.push((s, EXPANSION_WEIGHT * 0.8));
                 }
             }
         }
@@ -503,6 +486,37 @@ fn expansions(
         out.push(found);
     }
     Ok(out)
+}
+
+/// The `keep` most frequent dictionary words of `field` that start with `prefix` (not itself).
+fn completions(
+    searcher: &Searcher,
+    field: tantivy::schema::Field,
+    prefix: &str,
+    keep: usize,
+) -> tantivy::Result<Vec<String>> {
+    let mut found: BTreeMap<String, u64> = BTreeMap::new();
+    let mut upper = prefix.as_bytes().to_vec();
+    upper.push(0xff);
+    for seg in searcher.segment_readers() {
+        let inv = seg.inverted_index(field)?;
+        let mut stream = inv
+            .terms()
+            .range()
+            .gt(prefix.as_bytes())
+            .lt(&upper)
+            .into_stream()?;
+        let mut scanned = 0;
+        while scanned < MAX_PREFIX_SCAN && stream.advance() {
+            scanned += 1;
+            if let Ok(term) = std::str::from_utf8(stream.key()) {
+                *found.entry(term.to_string()).or_default() += u64::from(stream.value().doc_freq);
+            }
+        }
+    }
+    let mut ranked: Vec<(String, u64)> = found.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(ranked.into_iter().take(keep).map(|(t, _)| t).collect())
 }
 
 /// Stemmed terms to highlight, with their weight in choosing the best section.

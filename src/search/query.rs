@@ -6,9 +6,7 @@ use super::analyzers;
 use super::schema::Fields;
 use super::{SearchConfig, StopWords};
 use tantivy::Term;
-use tantivy::query::{
-    BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
-};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::TextAnalyzer;
 
@@ -126,14 +124,9 @@ pub enum MatchMode {
     Any,
 }
 
-/// Weights of the parts of a word clause. Typo and completion clauses score a constant in
-/// tantivy; they are kept well below a BM25 match so exact and stemmed matches rank first.
+/// Weights of the fields of a word clause (title: `title_boost`, body: 1).
 const HEADINGS_BOOST: f32 = 1.5;
 const KEYWORDS_BOOST: f32 = 1.2;
-const FUZZY_BOOST: f32 = 0.3;
-const FUZZY_TITLE_BOOST: f32 = 0.5;
-const PREFIX_BOOST: f32 = 0.4;
-const PREFIX_TITLE_BOOST: f32 = 0.8;
 /// Weight of a dictionary word found for a typo or completion, relative to the typed word.
 pub const EXPANSION_WEIGHT: f32 = 0.6;
 
@@ -197,8 +190,11 @@ impl QueryBuilder<'_> {
         Box::new(BooleanQuery::new(clauses))
     }
 
-    /// One word: the stemmed word in title, headings, keywords and body (BM25), its dictionary
-    /// stand-ins, typo variants and completions.
+    /// One word: the stemmed word in title, headings, keywords and body (BM25), and its
+    /// dictionary stand-ins (typo corrections, completions of the word being typed), each an
+    /// ordinary BM25 term scaled down. tantivy's fuzzy and prefix queries score a constant and
+    /// cost an automaton walk per field on every query; resolving them once against the
+    /// dictionary keeps BM25 ordering and the latency of plain term queries.
     fn word(&mut self, w: &Word, expansions: &[(String, f32)]) -> Option<Box<dyn Query>> {
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if let Some(stem) = self.stem(&w.text) {
@@ -206,42 +202,6 @@ impl QueryBuilder<'_> {
         }
         for (stem, weight) in expansions {
             self.stemmed_terms(stem, *weight, &mut should);
-        }
-        let len = w.text.chars().count();
-        let f = self.fields;
-        if !w.exact && self.config.typo_tolerance {
-            let d = typo_distance(len);
-            if d > 0 {
-                for (field, boost) in [
-                    (f.all_folded, FUZZY_BOOST),
-                    (f.title_folded, FUZZY_TITLE_BOOST),
-                ] {
-                    let q = FuzzyTermQuery::new(Term::from_field_text(field, &w.text), d, true);
-                    should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost))));
-                }
-            }
-        }
-        if w.prefix && !w.exact {
-            let mut push_prefix = |field, distance, boost| {
-                let q = FuzzyTermQuery::new_prefix(
-                    Term::from_field_text(field, &w.text),
-                    distance,
-                    true,
-                );
-                should.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(q), boost)) as Box<dyn Query>,
-                ));
-            };
-            if len >= 2 {
-                push_prefix(f.title_folded, 0, PREFIX_TITLE_BOOST);
-            }
-            if len >= 3 {
-                push_prefix(f.all_folded, 0, PREFIX_BOOST);
-            }
-            if len >= 5 && self.config.typo_tolerance {
-                push_prefix(f.all_folded, 1, FUZZY_BOOST);
-            }
         }
         (!should.is_empty()).then(|| Box::new(BooleanQuery::new(should)) as Box<dyn Query>)
     }
