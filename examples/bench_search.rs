@@ -240,6 +240,24 @@ fn main() {
         percentile(&lat, 0.99).as_secs_f64() * 1000.0
     );
 
+    let mut lat = Vec::with_capacity(qs.len());
+    for (i, q) in qs.iter().enumerate() {
+        let t = Instant::now();
+        let _ = engine.search(&SearchRequest {
+            query: q.clone(),
+            locale: Some(locales[i % 3].into()),
+            no_snippets: true,
+            ..Default::default()
+        });
+        lat.push(t.elapsed());
+    }
+    lat.sort();
+    println!(
+        "library without snippets: p50 {:.2} ms, p99 {:.2} ms",
+        percentile(&lat, 0.5).as_secs_f64() * 1000.0,
+        percentile(&lat, 0.99).as_secs_f64() * 1000.0
+    );
+
     // HTTP with 50 concurrent clients.
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -93,6 +93,8 @@ struct LocaleIndex {
     fields: Fields,
     language: String,
     stemmer: TextAnalyzer,
+    /// Folded, unstemmed: cheap tokenization to pick the best section.
+    folded: TextAnalyzer,
 }
 
 /// The opened indexes of one build.
@@ -147,6 +149,7 @@ impl Engine {
                 fields,
                 language: language.clone(),
                 stemmer: analyzers::stemmed(language, settings.config.max_token_length),
+                folded: analyzers::folded(settings.config.max_token_length),
             };
             categories.insert(locale.clone(), category_names(&l).map_err(err)?);
             locales.insert(locale.clone(), l);
@@ -330,8 +333,8 @@ impl Engine {
             return Ok(hit);
         }
         let sections: Vec<DocSection> = serde_json::from_str(&text(f.sections)).unwrap_or_default();
-        let mut stemmer = li.stemmer.clone();
-        let best = best_section(&sections, terms, &mut stemmer);
+        let mut folded = li.folded.clone();
+        let best = best_section(&sections, terms, &mut folded);
         let mut generator = SnippetGenerator::new(
             terms.clone(),
             li.stemmer.clone(),
@@ -552,26 +555,40 @@ fn snippet_terms(
 }
 
 /// The section whose heading and text match the query terms best, if any matches.
+///
+/// Sections are tokenized with the folded analyzer (no stemming, which costs most of the time)
+/// and a folded word matches a stemmed term when it starts with it: Snowball stemmers for these
+/// languages mostly strip suffixes, and the snippet itself is then made with the real analyzer.
 fn best_section(
     sections: &[DocSection],
     terms: &BTreeMap<String, f32>,
-    stemmer: &mut TextAnalyzer,
+    folded: &mut TextAnalyzer,
 ) -> Option<(usize, f32)> {
+    let weight = |token: &str| -> Option<(&str, f32)> {
+        terms.iter().find_map(|(stem, w)| {
+            let hit = if stem.len() >= 3 {
+                token.starts_with(stem.as_str()) && token.len() <= stem.len() + 4
+            } else {
+                token == stem
+            };
+            hit.then_some((stem.as_str(), *w))
+        })
+    };
     let mut best: Option<(usize, f32)> = None;
     for (i, s) in sections.iter().enumerate() {
         let mut seen = BTreeSet::new();
         let mut score = 0.0;
-        for t in analyzers::tokens(stemmer, &s.heading) {
-            if let Some(w) = terms.get(&t)
-                && seen.insert(t)
+        for t in analyzers::tokens(folded, &s.heading) {
+            if let Some((stem, w)) = weight(&t)
+                && seen.insert(stem)
             {
                 score += 2.0 * w;
             }
         }
         let mut text_seen = BTreeSet::new();
-        for t in analyzers::tokens(stemmer, &s.text) {
-            if let Some(w) = terms.get(&t)
-                && text_seen.insert(t)
+        for t in analyzers::tokens(folded, &s.text) {
+            if let Some((stem, w)) = weight(&t)
+                && text_seen.insert(stem)
             {
                 score += w;
             }

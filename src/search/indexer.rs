@@ -2,6 +2,7 @@
 
 use super::schema::{self, Fields};
 use super::{IndexSettings, SETTINGS_FILE, SearchConfig, SearchDoc, analyzers};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::Path;
 use tantivy::schema::Facet;
@@ -26,13 +27,25 @@ pub fn write_indexes(
         locales: BTreeMap::new(),
         default_locale: default_locale.to_string(),
     };
-    for (locale, docs) in &by_locale {
-        let language = analyzers::language_of(locale);
-        settings
-            .locales
-            .insert(locale.to_string(), language.to_string());
-        write_locale(&dir.join(locale), language, docs, config).map_err(std::io::Error::other)?;
+    for locale in by_locale.keys() {
+        settings.locales.insert(
+            locale.to_string(),
+            analyzers::language_of(locale).to_string(),
+        );
     }
+    // Locales are independent indexes: write them in parallel, each with a single writer thread.
+    by_locale
+        .par_iter()
+        .map(|(locale, docs)| {
+            write_locale(
+                &dir.join(locale),
+                analyzers::language_of(locale),
+                docs,
+                config,
+            )
+        })
+        .collect::<tantivy::Result<Vec<()>>>()
+        .map_err(std::io::Error::other)?;
     if !settings.locales.contains_key(default_locale)
         && let Some(first) = settings.locales.keys().next()
     {
