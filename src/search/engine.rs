@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::schema::{Facet, Value};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::tokenizer::TextAnalyzer;
+use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 /// Why the indexes cannot be opened or searched.
@@ -574,23 +574,31 @@ fn best_section(
             hit.then_some((stem.as_str(), *w))
         })
     };
+    // Cheap pre-check: a section can only match if its lower-cased text holds the first three
+    // ASCII letters of some term (terms are folded; an accent that early only costs the anchor).
+    let probes: Vec<String> = terms
+        .keys()
+        .map(|t| t.chars().take(3).collect::<String>())
+        .collect();
     let mut best: Option<(usize, f32)> = None;
     for (i, s) in sections.iter().enumerate() {
-        let mut seen = BTreeSet::new();
         let mut score = 0.0;
-        for t in analyzers::tokens(folded, &s.heading) {
-            if let Some((stem, w)) = weight(&t)
-                && seen.insert(stem)
-            {
-                score += 2.0 * w;
+        for (text, factor) in [(&s.heading, 2.0), (&s.text, 1.0)] {
+            if text.is_empty() {
+                continue;
             }
-        }
-        let mut text_seen = BTreeSet::new();
-        for t in analyzers::tokens(folded, &s.text) {
-            if let Some((stem, w)) = weight(&t)
-                && text_seen.insert(stem)
-            {
-                score += w;
+            let lower = text.to_ascii_lowercase();
+            if !probes.iter().any(|p| lower.contains(p.as_str())) {
+                continue;
+            }
+            let mut seen: BTreeSet<&str> = BTreeSet::new();
+            let mut stream = folded.token_stream(text);
+            while stream.advance() {
+                if let Some((stem, w)) = weight(&stream.token().text)
+                    && seen.insert(stem)
+                {
+                    score += factor * w;
+                }
             }
         }
         if score > 0.0 && best.is_none_or(|(_, b)| score > b) {
