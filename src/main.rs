@@ -31,6 +31,13 @@ enum Command {
     Partners(PartnersArgs),
     /// Read the ticket queue.
     Tickets(TicketsArgs),
+    /// Search a built help center (DIST/search) from the command line.
+    Search(SearchArgs),
+    /// Print the most frequent searches that found nothing, per locale (the writers' to-do list).
+    SearchReport(SearchReportArgs),
+    /// Serve the help center with search: `--dist DIR` serves a build (ops); otherwise builds
+    /// ROOT once and serves it (writers).
+    Serve(ServeArgs),
 }
 
 #[derive(Args)]
@@ -45,6 +52,27 @@ struct SlaArgs {
     #[arg(long, default_value = ".")]
     root: PathBuf,
     /// Compact JSON on one line (default: pretty JSON).
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct SearchArgs {
+    /// What to look for, as a partner would type it.
+    query: String,
+    /// Built output folder (holds search/).
+    #[arg(long, default_value = "dist")]
+    dist: PathBuf,
+    /// Locale to search (default: the site's default locale).
+    #[arg(long)]
+    locale: Option<String>,
+    /// Only this category (its key).
+    #[arg(long)]
+    category: Option<String>,
+    /// Number of results.
+    #[arg(long, default_value_t = 10)]
+    limit: usize,
+    /// Print JSON: {"total", "hits": [{"id", "title", "url", "locale", "category", "snippet", "score"}]}.
     #[arg(long)]
     json: bool,
 }
@@ -114,6 +142,35 @@ enum TicketsCommand {
         #[arg(long)]
         dist: Option<PathBuf>,
     },
+}
+
+#[derive(Args)]
+struct SearchReportArgs {
+    /// The service's data folder (holds search-gaps.json).
+    #[arg(long, default_value = "data")]
+    data: PathBuf,
+    /// Queries shown per locale.
+    #[arg(long, default_value_t = 20)]
+    top: usize,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Serve this built output folder (production); no content is read.
+    #[arg(long, conflicts_with = "root")]
+    dist: Option<PathBuf>,
+    /// Site root to build once and serve (writers).
+    #[arg(long)]
+    root: Option<PathBuf>,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    bind: String,
+    /// Data folder for zero-result queries (default: DIST/../data, or ROOT/data).
+    #[arg(long)]
+    data: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -256,6 +313,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Partners(args) => partners(args),
         Command::Tickets(args) => tickets(args),
+        Command::Search(args) => search(args),
+        Command::SearchReport(args) => search_report(args),
+        Command::Serve(args) => serve(args),
     }
 }
 
@@ -342,6 +402,80 @@ fn tickets(args: TicketsArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn search(args: SearchArgs) -> anyhow::Result<ExitCode> {
+    let engine = ayuda::search::Engine::open(&args.dist)?;
+    let results = engine.search(&ayuda::search::SearchRequest {
+        query: args.query,
+        locale: args.locale,
+        category: args.category,
+        limit: Some(args.limit),
+        page: Some(1),
+        no_snippets: false,
+    })?;
+    if args.json {
+        let hits: Vec<serde_json::Value> = results
+            .hits
+            .iter()
+            .map(|h| {
+                serde_json::json!({"id": h.id, "title": h.title, "url": h.url, "locale": h.locale,
+                    "category": h.category, "snippet": h.snippet, "score": h.score})
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({"total": results.total, "hits": hits})
+        );
+    } else {
+        for (i, h) in results.hits.iter().enumerate() {
+            println!("{:>2}. {}  {}", i + 1, h.title, h.url);
+            println!(
+                "    {}",
+                h.snippet.replace("<mark>", "[").replace("</mark>", "]")
+            );
+        }
+        eprintln!(
+            "{} results in {} ({} words matched)",
+            results.total, results.locale, results.matched
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn search_report(args: SearchReportArgs) -> anyhow::Result<ExitCode> {
+    let report = ayuda::search::gaps::report(&args.data, args.top);
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if report.is_empty() {
+        eprintln!(
+            "no zero-result searches recorded in {}",
+            args.data.join(ayuda::search::gaps::GAPS_FILE).display()
+        );
+    }
+    for (locale, queries) in report {
+        println!("{locale}:");
+        for (q, gap) in queries {
+            println!("  {:>6}  {q}  (last {})", gap.count, gap.last);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let source = match (args.dist, args.root) {
+        (Some(dist), _) => ayuda::server::Source::Dist(dist),
+        (None, root) => ayuda::server::Source::Root(root.unwrap_or_else(|| PathBuf::from("."))),
+    };
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(ayuda::server::run(ayuda::server::ServeOptions {
+        source,
+        bind: args.bind,
+        data: args.data,
+    }))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Prints a build or check report and returns the exit code it means.

@@ -202,7 +202,10 @@ pub fn render(
                 first_para = Some(String::new());
                 in_first_para = true;
             }
-            Event::End(TagEnd::Paragraph) => in_first_para = false,
+            Event::End(TagEnd::Paragraph) => {
+                in_first_para = false;
+                current.text.push(' ');
+            }
             Event::Start(Tag::Link {
                 link_type,
                 dest_url,
@@ -276,7 +279,6 @@ pub fn render(
                     current.heading.push_str(&text);
                 } else {
                     current.text.push_str(&text);
-                    current.text.push(' ');
                 }
                 if in_first_para && let Some(p) = first_para.as_mut() {
                     p.push_str(&text);
@@ -287,13 +289,22 @@ pub fn render(
                     current.heading.push_str(t);
                 } else {
                     current.text.push_str(t);
-                    current.text.push(' ');
                 }
                 if in_first_para && let Some(p) = first_para.as_mut() {
                     p.push_str(t);
                 }
             }
-            Event::SoftBreak | Event::HardBreak => current.text.push(' '),
+            // Words of separate blocks must not run together in the search text.
+            Event::SoftBreak
+            | Event::HardBreak
+            | Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Item
+                | TagEnd::TableCell
+                | TagEnd::CodeBlock
+                | TagEnd::BlockQuote(_)
+                | TagEnd::HtmlBlock,
+            ) => current.text.push(' '),
             _ => {}
         }
         if !matches!(events[k].0, Event::End(TagEnd::Link)) {
@@ -571,6 +582,8 @@ mod tests {
         assert_eq!(out.sections[1].anchor, "billing");
         assert_eq!(out.sections[1].heading, "Billing");
         assert_eq!(out.sections[1].text, "Pay here.");
+        let out = r("See [the form](x), then **save**.\n\n- one\n- two\n");
+        assert_eq!(out.sections[0].text, "See the form, then save. one two");
         assert_eq!(out.summary, "Intro text.");
     }
 }

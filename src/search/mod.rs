@@ -1,12 +1,69 @@
-//! Search: per-locale tantivy indexes built with the site, and the query engine.
+//! Search: per-locale tantivy indexes built with the site, and the query engine shared by the CLI
+//! and the service.
+//!
+//! One index per locale (`OUT/search/<locale>/`) keeps BM25 statistics per language and lets each
+//! locale use its own stemmer. See `docs/search.md` for the analysis chain, the stop-word policy
+//! and the ranking.
+
+pub mod analyzers;
+pub mod engine;
+pub mod gaps;
+pub mod indexer;
+pub mod query;
+pub mod schema;
+
+pub use engine::{Engine, Hit, SearchError, SearchRequest, SearchResults};
+pub use indexer::write_indexes;
 
 use serde::{Deserialize, Serialize};
-use std::path::Path;
 
-/// `search:` in ayuda.yaml.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+/// `search:` in ayuda.yaml. Every key is optional.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
-pub struct SearchConfig {}
+pub struct SearchConfig {
+    /// `optional` (default): function words ("de", "the", "como"…) do not have to match, though
+    /// they add to the score; `required`: every word of the query must match.
+    /// Negations ("no", "não", "sin", "not") are always ordinary, required words.
+    pub stop_words: StopWords,
+    /// Tolerate typos (1 edit from 4 letters, 2 from 8).
+    pub typo_tolerance: bool,
+    /// Weight of a title match relative to a body match.
+    pub title_boost: f32,
+    /// Results per page when the request does not say.
+    pub default_limit: usize,
+    /// Largest page size a request may ask for.
+    pub max_limit: usize,
+    /// Length of the highlighted snippet, in characters.
+    pub snippet_chars: usize,
+    /// Memory budget of the (single) index writer per locale, in MB (tantivy's minimum is 15).
+    pub writer_memory_mb: usize,
+    /// Tokens longer than this (bytes) are not indexed.
+    pub max_token_length: usize,
+}
+
+/// How the query engine treats function words.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum StopWords {
+    #[default]
+    Optional,
+    Required,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        SearchConfig {
+            stop_words: StopWords::Optional,
+            typo_tolerance: true,
+            title_boost: 3.0,
+            default_limit: 10,
+            max_limit: 50,
+            snippet_chars: 160,
+            writer_memory_mb: 50,
+            max_token_length: analyzers::DEFAULT_MAX_TOKEN_LEN,
+        }
+    }
+}
 
 /// One heading-delimited part of an article, so results can link to the heading that matched.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -40,14 +97,16 @@ pub struct SearchDoc {
     pub updated: Option<String>,
 }
 
-/// Writes one index per locale under `dir/<locale>/`.
-pub fn write_indexes(
-    dir: &Path,
-    docs: &[SearchDoc],
-    _config: &SearchConfig,
-) -> std::io::Result<()> {
-    // Placeholder until the search module lands: keep the documents so the format is visible.
-    std::fs::create_dir_all(dir)?;
-    let json = serde_json::to_vec(docs).map_err(std::io::Error::other)?;
-    std::fs::write(dir.join("docs.json"), json)
+/// What a build writes next to the indexes (`OUT/search/settings.json`): the query-time settings
+/// and the language of each locale, so the service needs nothing but `dist/`.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct IndexSettings {
+    pub config: SearchConfig,
+    /// Locale → language code of its analyzer (`es`, `pt`, `en`, `plain`…).
+    pub locales: std::collections::BTreeMap<String, String>,
+    /// Locale used when a request names none.
+    pub default_locale: String,
 }
+
+/// File name of [`IndexSettings`] inside `OUT/search/`.
+pub const SETTINGS_FILE: &str = "settings.json";

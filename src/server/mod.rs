@@ -1,1 +1,272 @@
-pub mod routes {}
+//! The service: static site, search API and pages, health and metrics.
+//!
+//! [`router`] builds every route from an [`AppState`]; other features `.merge()` their own
+//! routes into it. The served build lives behind an [`ArcSwap`] so writer mode can swap in a
+//! rebuilt site (pages and indexes) without restarting.
+
+pub mod files;
+pub mod metrics;
+pub mod search;
+
+use crate::render::theme::PageRenderer;
+use crate::search::Engine;
+use crate::search::gaps::GapRecorder;
+use arc_swap::ArcSwap;
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+pub use metrics::Metrics;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tower_http::compression::CompressionLayer;
+
+/// A build as the service serves it: static files, search indexes, page renderer.
+pub struct LoadedSite {
+    /// The build's output folder (holds `site/`, `search/`, `theme/`).
+    pub dist: PathBuf,
+    /// Search engine over `dist/search/` (absent when the build has no indexes).
+    pub engine: Option<Engine>,
+    /// Renders `search.html` and other service pages with the site's theme.
+    pub renderer: Option<PageRenderer>,
+}
+
+impl LoadedSite {
+    /// Opens a build; missing indexes or theme are logged, not fatal (the static site still works).
+    pub fn open(dist: &Path) -> LoadedSite {
+        let engine = Engine::open(dist)
+            .inspect_err(|e| tracing::warn!("search disabled: {e}"))
+            .ok();
+        let renderer = PageRenderer::from_dist(dist)
+            .inspect_err(|e| tracing::warn!("service pages use the fallback layout: {e}"))
+            .ok();
+        LoadedSite {
+            dist: dist.to_path_buf(),
+            engine,
+            renderer,
+        }
+    }
+}
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    /// The site being served; swap it to publish a rebuild.
+    pub site: Arc<ArcSwap<LoadedSite>>,
+    pub metrics: Arc<Metrics>,
+    /// Zero-result queries, flushed to the data folder.
+    pub gaps: Arc<GapRecorder>,
+}
+
+impl AppState {
+    /// State serving `site`, recording content gaps in `data_dir`.
+    pub fn new(site: LoadedSite, data_dir: &Path) -> AppState {
+        AppState {
+            site: Arc::new(ArcSwap::from_pointee(site)),
+            metrics: Arc::new(Metrics::new()),
+            gaps: Arc::new(GapRecorder::open(data_dir)),
+        }
+    }
+}
+
+/// Every route of the service: `/api/search`, `/api/suggest`, `/search`, `/healthz`, `/metrics`,
+/// and the static site as the fallback.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/api/search", get(search::api_search))
+        .route("/api/suggest", get(search::api_suggest))
+        .route("/search", get(search::page))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_text))
+        .fallback(files::serve)
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .layer(CompressionLayer::new())
+        .with_state(state)
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    let site = state.site.load();
+    let locales: Vec<&str> = site
+        .engine
+        .as_ref()
+        .map(|e| e.locales().collect())
+        .unwrap_or_default();
+    axum::Json(serde_json::json!({"status": "ok", "search_locales": locales})).into_response()
+}
+
+async fn metrics_text(State(state): State<AppState>) -> Response {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+/// Request logging and per-route counts and latency.
+async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("static", |m| m.as_str())
+        .to_string();
+    let res = next.run(req).await;
+    let elapsed = start.elapsed();
+    let status = res.status();
+    tracing::info!(
+        target: "ayuda::access",
+        %method, path, status = status.as_u16(), ms = elapsed.as_secs_f64() * 1000.0
+    );
+    state.metrics.inc(
+        "ayuda_http_requests_total",
+        &[
+            ("route", &route),
+            ("method", method.as_str()),
+            ("status", status.as_str()),
+        ],
+    );
+    state.metrics.observe(
+        "ayuda_http_request_duration_seconds",
+        &[("route", &route)],
+        elapsed.as_secs_f64(),
+    );
+    res
+}
+
+/// What `ayuda serve` serves.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A finished build (production).
+    Dist(PathBuf),
+    /// A site root, built once at start (writers).
+    Root(PathBuf),
+}
+
+/// `ayuda serve` options.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub source: Source,
+    pub bind: String,
+    /// Data folder; `DIST/../data` or `ROOT/data` when absent.
+    pub data: Option<PathBuf>,
+}
+
+/// How often recorded content gaps are written to the data folder.
+const FLUSH_EVERY: Duration = Duration::from_secs(30);
+
+/// Runs the service until SIGTERM or Ctrl-C, then flushes what it recorded.
+pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
+    let (dist, default_data) = match &opts.source {
+        Source::Dist(dist) => {
+            anyhow::ensure!(
+                dist.join("site").is_dir(),
+                "{} is not a build output (no site/ folder); run `ayuda build` first",
+                dist.display()
+            );
+            let parent = dist
+                .canonicalize()
+                .ok()
+                .and_then(|d| d.parent().map(Path::to_path_buf))
+                .unwrap_or_else(|| PathBuf::from("."));
+            (dist.clone(), parent.join("data"))
+        }
+        Source::Root(root) => {
+            let options = crate::site::BuildOptions {
+                root: root.clone(),
+                writer_mode: true,
+                ..Default::default()
+            };
+            let dist = tokio::task::spawn_blocking(move || -> anyhow::Result<PathBuf> {
+                let site = crate::site::Site::load(&options)?;
+                for d in site
+                    .diagnostics
+                    .warnings
+                    .iter()
+                    .chain(&site.diagnostics.errors)
+                {
+                    eprintln!("{d}");
+                }
+                anyhow::ensure!(
+                    !site.diagnostics.has_errors(),
+                    "the content has errors; fix them and run again"
+                );
+                let out = site.out_dir();
+                let output = crate::site::Output::disk(out.clone());
+                site.write(&output)?;
+                output.remove_stale("site")?;
+                output.remove_stale("theme")?;
+                Ok(out)
+            })
+            .await??;
+            (dist, root.join("data"))
+        }
+    };
+    let data = opts.data.clone().unwrap_or(default_data);
+    let site = tokio::task::spawn_blocking({
+        let dist = dist.clone();
+        move || LoadedSite::open(&dist)
+    })
+    .await?;
+    let state = AppState::new(site, &data);
+    let listener = tokio::net::TcpListener::bind(&opts.bind)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", opts.bind))?;
+    let addr = listener.local_addr()?;
+    println!("ayuda: serving http://{addr}");
+
+    let gaps = state.gaps.clone();
+    let flusher = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(FLUSH_EVERY);
+        loop {
+            tick.tick().await;
+            let g = gaps.clone();
+            if let Ok(Err(e)) = tokio::task::spawn_blocking(move || g.flush()).await {
+                tracing::warn!("cannot record zero-result searches: {e}");
+            }
+        }
+    });
+    // Tickets: the configuration saved with the build, the queue in the data folder.
+    let config = crate::Config::load_from_dist(&dist)?;
+    let tickets = crate::tickets::http::TicketsState::open(&config, &data, Some(&dist)).await?;
+    let worker = tickets.spawn_worker();
+    let app = router(state.clone()).merge(crate::tickets::http::router(tickets));
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    flusher.abort();
+    worker.abort();
+    if let Err(e) = state.gaps.flush() {
+        tracing::warn!("cannot record zero-result searches: {e}");
+    }
+    eprintln!("ayuda: stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

@@ -321,6 +321,7 @@ impl Site {
                 &dir.join("search"),
                 &self.search_docs(),
                 &self.config.search,
+                &self.library.default_locale,
             )?;
         }
         Ok(pages)

@@ -1,0 +1,122 @@
+//! Build-time indexing: one tantivy index per locale, written with a single writer thread.
+
+use super::schema::{self, Fields};
+use super::{IndexSettings, SETTINGS_FILE, SearchConfig, SearchDoc, analyzers};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::path::Path;
+use tantivy::schema::Facet;
+use tantivy::{Index, TantivyDocument};
+
+/// Writes one index per locale under `dir/<locale>/`, plus `dir/settings.json`.
+///
+/// `default_locale` is the locale a query naming none searches.
+pub fn write_indexes(
+    dir: &Path,
+    docs: &[SearchDoc],
+    config: &SearchConfig,
+    default_locale: &str,
+) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let mut by_locale: BTreeMap<&str, Vec<&SearchDoc>> = BTreeMap::new();
+    for d in docs {
+        by_locale.entry(d.locale.as_str()).or_default().push(d);
+    }
+    let mut settings = IndexSettings {
+        config: config.clone(),
+        locales: BTreeMap::new(),
+        default_locale: default_locale.to_string(),
+    };
+    for locale in by_locale.keys() {
+        settings.locales.insert(
+            locale.to_string(),
+            analyzers::language_of(locale).to_string(),
+        );
+    }
+    // Locales are independent indexes: write them in parallel, each with a single writer thread.
+    by_locale
+        .par_iter()
+        .map(|(locale, docs)| {
+            write_locale(
+                &dir.join(locale),
+                analyzers::language_of(locale),
+                docs,
+                config,
+            )
+        })
+        .collect::<tantivy::Result<Vec<()>>>()
+        .map_err(std::io::Error::other)?;
+    if !settings.locales.contains_key(default_locale)
+        && let Some(first) = settings.locales.keys().next()
+    {
+        settings.default_locale = first.clone();
+    }
+    let json = serde_json::to_vec_pretty(&settings).map_err(std::io::Error::other)?;
+    std::fs::write(dir.join(SETTINGS_FILE), json)
+}
+
+fn write_locale(
+    dir: &Path,
+    language: &str,
+    docs: &[&SearchDoc],
+    config: &SearchConfig,
+) -> tantivy::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let index = Index::create_in_dir(dir, schema::build(language))?;
+    analyzers::register(&index, config.max_token_length);
+    let fields = Fields::from_schema(&index.schema())?;
+    // One thread: the build already keeps both cores busy rendering, and one segment per locale
+    // makes queries fastest without a merge step.
+    let budget = config.writer_memory_mb.max(15) * 1_000_000;
+    let mut writer = index.writer_with_num_threads(1, budget)?;
+    for d in docs {
+        writer.add_document(document(&fields, d))?;
+    }
+    writer.commit()?;
+    writer.wait_merging_threads()?;
+    Ok(())
+}
+
+/// The tantivy document of one article.
+fn document(f: &Fields, d: &SearchDoc) -> TantivyDocument {
+    let mut doc = TantivyDocument::default();
+    doc.add_text(f.id, &d.id);
+    doc.add_text(f.url, &d.url);
+    doc.add_text(f.locale, &d.locale);
+    doc.add_text(f.category, &d.category);
+    let key = if d.category.is_empty() {
+        "_"
+    } else {
+        d.category.as_str()
+    };
+    doc.add_facet(f.category_facet, Facet::from_path([key]));
+    doc.add_text(f.category_name, &d.category_name);
+    doc.add_text(f.title, &d.title);
+    doc.add_text(f.title_folded, &d.title);
+    doc.add_text(f.all_folded, &d.title);
+    for s in &d.sections {
+        if !s.heading.is_empty() {
+            doc.add_text(f.headings, &s.heading);
+            doc.add_text(f.all_folded, &s.heading);
+        }
+        if !s.text.is_empty() {
+            doc.add_text(f.body, &s.text);
+            doc.add_text(f.all_folded, &s.text);
+        }
+    }
+    let mut keywords = vec![d.description.as_str(), &d.section_name, &d.category_name];
+    keywords.extend(d.tags.iter().map(String::as_str));
+    for k in keywords.into_iter().filter(|k| !k.is_empty()) {
+        doc.add_text(f.keywords, k);
+        doc.add_text(f.all_folded, k);
+    }
+    doc.add_text(f.description, &d.description);
+    doc.add_text(
+        f.sections,
+        serde_json::to_string(&d.sections).unwrap_or_default(),
+    );
+    if let Some(u) = &d.updated {
+        doc.add_text(f.updated, u);
+    }
+    doc
+}

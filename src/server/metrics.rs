@@ -1,0 +1,208 @@
+//! A small metrics registry rendered in the Prometheus text format at `/metrics`. Other parts of
+//! the service (tickets, deliveries) add their own counters with [`Metrics::describe`] and
+//! [`Metrics::inc`].
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+
+/// Label pairs, sorted by name.
+type Labels = Vec<(String, String)>;
+
+/// Upper bounds (seconds) of histogram buckets: fine below 10 ms where search lives.
+const BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
+];
+
+#[derive(Default)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    sum: f64,
+    count: u64,
+}
+
+#[derive(Default)]
+struct Family {
+    help: String,
+    kind: &'static str,
+    counters: BTreeMap<Labels, u64>,
+    histograms: BTreeMap<Labels, Histogram>,
+}
+
+/// Counters and histograms by metric name.
+#[derive(Default)]
+pub struct Metrics {
+    families: Mutex<BTreeMap<String, Family>>,
+}
+
+fn labels(pairs: &[(&str, &str)]) -> Labels {
+    let mut l: Labels = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    l.sort();
+    l
+}
+
+impl Metrics {
+    /// A registry with the service's own metrics described.
+    pub fn new() -> Metrics {
+        let m = Metrics::default();
+        m.describe(
+            "ayuda_http_requests_total",
+            "counter",
+            "HTTP requests by route, method and status.",
+        );
+        m.describe(
+            "ayuda_http_request_duration_seconds",
+            "histogram",
+            "HTTP request latency by route.",
+        );
+        m.describe(
+            "ayuda_search_duration_seconds",
+            "histogram",
+            "Time spent in the search engine per query, by locale.",
+        );
+        m.describe(
+            "ayuda_search_zero_results_total",
+            "counter",
+            "Searches that found nothing, by locale (content gaps).",
+        );
+        m
+    }
+
+    /// Declares a metric's type (`counter` or `histogram`) and help text.
+    pub fn describe(&self, name: &str, kind: &'static str, help: &str) {
+        if let Ok(mut f) = self.families.lock() {
+            let fam = f.entry(name.to_string()).or_default();
+            fam.kind = kind;
+            fam.help = help.to_string();
+        }
+    }
+
+    /// Adds one to a counter.
+    pub fn inc(&self, name: &str, pairs: &[(&str, &str)]) {
+        self.add(name, pairs, 1);
+    }
+
+    /// Adds `n` to a counter.
+    pub fn add(&self, name: &str, pairs: &[(&str, &str)], n: u64) {
+        if let Ok(mut f) = self.families.lock() {
+            let fam = f.entry(name.to_string()).or_default();
+            if fam.kind.is_empty() {
+                fam.kind = "counter";
+            }
+            *fam.counters.entry(labels(pairs)).or_default() += n;
+        }
+    }
+
+    /// Records one observation (seconds) in a histogram.
+    pub fn observe(&self, name: &str, pairs: &[(&str, &str)], seconds: f64) {
+        if let Ok(mut f) = self.families.lock() {
+            let fam = f.entry(name.to_string()).or_default();
+            fam.kind = "histogram";
+            let h = fam.histograms.entry(labels(pairs)).or_default();
+            for (i, bound) in BUCKETS.iter().enumerate() {
+                if seconds <= *bound {
+                    h.counts[i] += 1;
+                }
+            }
+            h.sum += seconds;
+            h.count += 1;
+        }
+    }
+
+    /// The current value of a counter (tests, health pages).
+    pub fn counter(&self, name: &str, pairs: &[(&str, &str)]) -> u64 {
+        self.families
+            .lock()
+            .ok()
+            .and_then(|f| {
+                f.get(name)
+                    .and_then(|fam| fam.counters.get(&labels(pairs)).copied())
+            })
+            .unwrap_or(0)
+    }
+
+    /// Everything in the Prometheus text exposition format (version 0.0.4).
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let Ok(families) = self.families.lock() else {
+            return out;
+        };
+        for (name, fam) in families.iter() {
+            let kind = if fam.kind.is_empty() {
+                "counter"
+            } else {
+                fam.kind
+            };
+            let _ = writeln!(out, "# HELP {name} {}", fam.help);
+            let _ = writeln!(out, "# TYPE {name} {kind}");
+            for (l, v) in &fam.counters {
+                let _ = writeln!(out, "{name}{} {v}", fmt_labels(l, None));
+            }
+            for (l, h) in &fam.histograms {
+                for (i, bound) in BUCKETS.iter().enumerate() {
+                    let le = bound.to_string();
+                    let _ = writeln!(
+                        out,
+                        "{name}_bucket{} {}",
+                        fmt_labels(l, Some(&le)),
+                        h.counts[i]
+                    );
+                }
+                let _ = writeln!(
+                    out,
+                    "{name}_bucket{} {}",
+                    fmt_labels(l, Some("+Inf")),
+                    h.count
+                );
+                let _ = writeln!(out, "{name}_sum{} {}", fmt_labels(l, None), h.sum);
+                let _ = writeln!(out, "{name}_count{} {}", fmt_labels(l, None), h.count);
+            }
+        }
+        out
+    }
+}
+
+fn fmt_labels(l: &Labels, le: Option<&str>) -> String {
+    let mut parts: Vec<String> = l
+        .iter()
+        .map(|(k, v)| format!("{k}=\"{}\"", escape_label(v)))
+        .collect();
+    if let Some(le) = le {
+        parts.push(format!("le=\"{le}\""));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("{{{}}}", parts.join(","))
+    }
+}
+
+fn escape_label(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counters_and_histograms() {
+        let m = Metrics::new();
+        m.inc("ayuda_search_zero_results_total", &[("locale", "es")]);
+        m.observe("ayuda_search_duration_seconds", &[("locale", "es")], 0.0015);
+        let text = m.render();
+        assert!(text.contains("ayuda_search_zero_results_total{locale=\"es\"} 1"));
+        assert!(
+            text.contains("ayuda_search_duration_seconds_bucket{locale=\"es\",le=\"0.002\"} 1")
+        );
+        assert!(
+            text.contains("ayuda_search_duration_seconds_bucket{locale=\"es\",le=\"0.001\"} 0")
+        );
+        assert!(text.contains("# TYPE ayuda_search_duration_seconds histogram"));
+    }
+}
