@@ -298,8 +298,7 @@ pub fn render(
             Event::SoftBreak
             | Event::HardBreak
             | Event::End(
-                TagEnd::Paragraph
-                | TagEnd::Item
+                TagEnd::Item
                 | TagEnd::TableCell
                 | TagEnd::CodeBlock
                 | TagEnd::BlockQuote(_)
@@ -582,8 +581,8 @@ mod tests {
         assert_eq!(out.sections[1].anchor, "billing");
         assert_eq!(out.sections[1].heading, "Billing");
         assert_eq!(out.sections[1].text, "Pay here.");
+        assert_eq!(out.summary, "Intro text.");
         let out = r("See [the form](x), then **save**.\n\n- one\n- two\n");
         assert_eq!(out.sections[0].text, "See the form, then save. one two");
-        assert_eq!(out.summary, "Intro text.");
     }
 }
