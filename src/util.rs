@@ -127,7 +127,14 @@ pub fn strip_tags(html: &str) -> String {
 
 /// Collapses runs of white space into single spaces and trims.
 pub fn collapse_ws(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 /// Cuts `text` to at most `max` characters at a word boundary, adding `…` when cut.

@@ -388,10 +388,8 @@ fn related(
                 .collect()
         })
         .unwrap_or_default();
-    candidates.sort_by(|x, y| {
-        y.1.cmp(&x.1)
-            .then_with(|| article_order(site, x.0).cmp(&article_order(site, y.0)))
-    });
+    // Groups are already in listing order; a stable sort keeps it among equal tag counts.
+    candidates.sort_by_key(|&(_, shared)| std::cmp::Reverse(shared));
     candidates
         .into_iter()
         .take(site.config.related_articles)
@@ -512,6 +510,9 @@ pub fn write_pages(site: &Site, output: &Output) -> Result<usize, BuildError> {
             ))
             .or_default()
             .push(i);
+    }
+    for members in by_group.values_mut() {
+        members.sort_by_cached_key(|&i| article_order(site, i));
     }
     let progress = if site.options.progress {
         indicatif::ProgressBar::new(site.urls.len() as u64)
