@@ -257,3 +257,22 @@ fn vtex_corpus_links_translations_and_hides_drafts() {
     );
     assert!(!built.has("site/en/articles/why-was-the-marketplace-order-not-integrated/index.html"));
 }
+
+#[test]
+fn building_twice_into_the_same_folder_replaces_the_output() {
+    let out = tempfile::tempdir().unwrap();
+    let opts = ayuda::site::BuildOptions {
+        root: fixture("multi"),
+        out: Some(out.path().to_path_buf()),
+        ..Default::default()
+    };
+    let first = ayuda::site::build(&opts).unwrap();
+    assert!(first.errors.is_empty(), "{:?}", first.errors);
+    // A stale file from an older build disappears; the search index is rebuilt in place.
+    std::fs::write(out.path().join("site/es/stale.html"), "old").unwrap();
+    let second = ayuda::site::build(&opts).unwrap();
+    assert!(second.errors.is_empty(), "{:?}", second.errors);
+    assert_eq!(first.pages, second.pages);
+    assert!(!out.path().join("site/es/stale.html").exists());
+    assert!(out.path().join("search/es/meta.json").is_file());
+}

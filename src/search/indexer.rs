@@ -55,13 +55,36 @@ pub fn write_indexes(
     std::fs::write(dir.join(SETTINGS_FILE), json)
 }
 
+/// Writes the index of one locale into a fresh folder beside `dir`, then puts it in place, so a
+/// rebuild never fails on the previous index and a reader never sees a half-written one.
 fn write_locale(
     dir: &Path,
     language: &str,
     docs: &[&SearchDoc],
     config: &SearchConfig,
 ) -> tantivy::Result<()> {
-    std::fs::create_dir_all(dir)?;
+    let name = dir
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let fresh = dir.with_file_name(format!(".{name}.new-{}", std::process::id()));
+    if fresh.exists() {
+        std::fs::remove_dir_all(&fresh)?;
+    }
+    std::fs::create_dir_all(&fresh)?;
+    write_locale_into(&fresh, language, docs, config)?;
+    if dir.exists() {
+        std::fs::remove_dir_all(dir)?;
+    }
+    std::fs::rename(&fresh, dir)?;
+    Ok(())
+}
+
+fn write_locale_into(
+    dir: &Path,
+    language: &str,
+    docs: &[&SearchDoc],
+    config: &SearchConfig,
+) -> tantivy::Result<()> {
     let index = Index::create_in_dir(dir, schema::build(language))?;
     analyzers::register(&index, config.max_token_length);
     let fields = Fields::from_schema(&index.schema())?;
