@@ -35,8 +35,9 @@ enum Command {
     Search(SearchArgs),
     /// Print the most frequent searches that found nothing, per locale (the writers' to-do list).
     SearchReport(SearchReportArgs),
-    /// Serve the help center with search: `--dist DIR` serves a build (ops); otherwise builds
-    /// ROOT once and serves it (writers).
+    /// Serve the help center with search and tickets: `--dist DIR` serves a build (ops);
+    /// otherwise builds ROOT into memory, watches it, rebuilds what changed and live-reloads
+    /// open pages (writers; see docs/serve.md).
     Serve(ServeArgs),
 }
 
@@ -162,7 +163,7 @@ struct ServeArgs {
     /// Serve this built output folder (production); no content is read.
     #[arg(long, conflicts_with = "root")]
     dist: Option<PathBuf>,
-    /// Site root to build once and serve (writers).
+    /// Site root to build, watch and serve with live reload (writers; default: the current folder).
     #[arg(long)]
     root: Option<PathBuf>,
     /// Address to listen on.
@@ -171,6 +172,13 @@ struct ServeArgs {
     /// Data folder for zero-result queries (default: DIST/../data, or ROOT/data).
     #[arg(long)]
     data: Option<PathBuf>,
+    /// Writers: poll the files for changes instead of waiting for file system events (WSL2,
+    /// network mounts, containers).
+    #[arg(long, conflicts_with = "dist")]
+    poll: bool,
+    /// Open the site in the default browser.
+    #[arg(long)]
+    open: bool,
 }
 
 #[derive(Args)]
@@ -474,6 +482,8 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         source,
         bind: args.bind,
         data: args.data,
+        poll: args.poll,
+        open: args.open,
     }))?;
     Ok(ExitCode::SUCCESS)
 }

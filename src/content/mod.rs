@@ -71,6 +71,12 @@ impl Library {
     /// Loads every Markdown file under the content folder of `root`. Files with errors are left
     /// out and their problems reported; the rest still load.
     pub fn load(root: &Path, config: &Config) -> (Library, Diagnostics) {
+        let (md_files, meta_files, diags) = Library::list_files(root, config);
+        Library::from_files(root, config, &md_files, &meta_files, diags)
+    }
+
+    /// Lists the Markdown files and folder metadata files of the content folder, sorted.
+    pub fn list_files(root: &Path, config: &Config) -> (Vec<PathBuf>, Vec<PathBuf>, Diagnostics) {
         let content_dir = root.join(&config.content_dir);
         let mut diags = Diagnostics::default();
         let mut md_files = Vec::new();
@@ -84,7 +90,7 @@ impl Library {
                     config.content_dir.display()
                 ),
             ));
-            return (Library::default(), diags);
+            return (md_files, meta_files, diags);
         }
         let walker = walkdir::WalkDir::new(&content_dir)
             .sort_by_file_name()
@@ -117,7 +123,7 @@ impl Library {
                 md_files.push(entry.into_path());
             }
         }
-        Library::from_files(root, config, &md_files, &meta_files, diags)
+        (md_files, meta_files, diags)
     }
 
     /// Builds the library from already listed files (used by `load` and by incremental rebuilds).
@@ -125,6 +131,22 @@ impl Library {
         root: &Path,
         config: &Config,
         md_files: &[PathBuf],
+        meta_files: &[PathBuf],
+        diags: Diagnostics,
+    ) -> (Library, Diagnostics) {
+        let loaded: Vec<(Option<Article>, Vec<Diagnostic>)> = md_files
+            .par_iter()
+            .map(|path| read_article(root, config, path))
+            .collect();
+        Library::assemble(root, config, loaded, meta_files, diags)
+    }
+
+    /// Builds the library from articles already read with [`read_article`] (incremental rebuilds
+    /// keep them between saves) and the folder metadata files.
+    pub fn assemble(
+        root: &Path,
+        config: &Config,
+        loaded: Vec<(Option<Article>, Vec<Diagnostic>)>,
         meta_files: &[PathBuf],
         mut diags: Diagnostics,
     ) -> (Library, Diagnostics) {
@@ -135,20 +157,6 @@ impl Library {
             .map(|l| l.code().to_string())
             .collect();
         let default_locale = config.default_locale().to_string();
-        let loaded: Vec<(Option<Article>, Vec<Diagnostic>)> = md_files
-            .par_iter()
-            .map(|path| {
-                let file = rel(root, path);
-                let under = path.strip_prefix(&content_dir).unwrap_or(path);
-                match std::fs::read_to_string(path) {
-                    Ok(text) => parse_article(&text, &file, path, under, &known, &default_locale),
-                    Err(e) => (
-                        None,
-                        vec![Diagnostic::error(file, "io", format!("cannot read: {e}"))],
-                    ),
-                }
-            })
-            .collect();
         let mut articles = Vec::with_capacity(loaded.len());
         for (article, ds) in loaded {
             diags.extend(ds);
@@ -234,6 +242,29 @@ impl Library {
             .iter()
             .enumerate()
             .filter(move |(_, a)| drafts || a.is_published())
+    }
+}
+
+/// Reads and parses one Markdown file of the content folder.
+pub fn read_article(
+    root: &Path,
+    config: &Config,
+    path: &Path,
+) -> (Option<Article>, Vec<Diagnostic>) {
+    let content_dir = root.join(&config.content_dir);
+    let known: Vec<String> = config
+        .locales
+        .iter()
+        .map(|l| l.code().to_string())
+        .collect();
+    let file = rel(root, path);
+    let under = path.strip_prefix(&content_dir).unwrap_or(path);
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse_article(&text, &file, path, under, &known, config.default_locale()),
+        Err(e) => (
+            None,
+            vec![Diagnostic::error(file, "io", format!("cannot read: {e}"))],
+        ),
     }
 }
 

@@ -143,3 +143,27 @@ fn document(f: &Fields, d: &SearchDoc) -> TantivyDocument {
     }
     doc
 }
+
+/// Updates the index of one locale in place (`ayuda serve`): removes the articles with the
+/// given ids and adds `docs`, in one commit. The locale index must exist under `dir/<locale>/`.
+pub fn update_locale(
+    dir: &Path,
+    locale: &str,
+    remove_ids: &[String],
+    docs: &[&SearchDoc],
+    config: &SearchConfig,
+) -> tantivy::Result<()> {
+    let index = Index::open_in_dir(dir.join(locale))?;
+    analyzers::register(&index, config.max_token_length);
+    let fields = Fields::from_schema(&index.schema())?;
+    let mut writer: tantivy::IndexWriter<TantivyDocument> =
+        index.writer_with_num_threads(1, 15_000_000)?;
+    for id in remove_ids {
+        writer.delete_term(tantivy::Term::from_field_text(fields.id, id));
+    }
+    for d in docs {
+        writer.add_document(document(&fields, d))?;
+    }
+    writer.commit()?;
+    Ok(())
+}

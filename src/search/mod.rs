@@ -13,7 +13,7 @@ pub mod query;
 pub mod schema;
 
 pub use engine::{Engine, Hit, SearchError, SearchRequest, SearchResults};
-pub use indexer::write_indexes;
+pub use indexer::{update_locale, write_indexes};
 
 use serde::{Deserialize, Serialize};
 

@@ -7,6 +7,7 @@
 pub mod files;
 pub mod metrics;
 pub mod search;
+pub mod writer;
 
 use crate::render::theme::PageRenderer;
 use crate::search::Engine;
@@ -28,9 +29,11 @@ pub struct LoadedSite {
     /// The build's output folder (holds `site/`, `search/`, `theme/`).
     pub dist: PathBuf,
     /// Search engine over `dist/search/` (absent when the build has no indexes).
-    pub engine: Option<Engine>,
+    pub engine: Option<Arc<Engine>>,
     /// Renders `search.html` and other service pages with the site's theme.
-    pub renderer: Option<PageRenderer>,
+    pub renderer: Option<Arc<PageRenderer>>,
+    /// Writer mode: the pages, in memory (`site/...` paths); `dist/site/` otherwise.
+    pub pages: Option<Arc<writer::build::Pages>>,
 }
 
 impl LoadedSite {
@@ -44,8 +47,9 @@ impl LoadedSite {
             .ok();
         LoadedSite {
             dist: dist.to_path_buf(),
-            engine,
-            renderer,
+            engine: engine.map(Arc::new),
+            renderer: renderer.map(Arc::new),
+            pages: None,
         }
     }
 }
@@ -58,6 +62,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Zero-result queries, flushed to the data folder.
     pub gaps: Arc<GapRecorder>,
+    /// Writer mode: build status and live-reload events.
+    pub live: Option<Arc<writer::live::Live>>,
 }
 
 impl AppState {
@@ -67,6 +73,7 @@ impl AppState {
             site: Arc::new(ArcSwap::from_pointee(site)),
             metrics: Arc::new(Metrics::new()),
             gaps: Arc::new(GapRecorder::open(data_dir)),
+            live: None,
         }
     }
 }
@@ -80,6 +87,9 @@ pub fn router(state: AppState) -> Router {
         .route("/search", get(search::page))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
+        .route("/_ayuda/live.js", get(writer::live::script))
+        .route("/_ayuda/events", get(writer::live::events))
+        .route("/_ayuda/status", get(writer::live::status))
         .fallback(files::serve)
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(CompressionLayer::new())
@@ -156,6 +166,10 @@ pub struct ServeOptions {
     pub bind: String,
     /// Data folder; `DIST/../data` or `ROOT/data` when absent.
     pub data: Option<PathBuf>,
+    /// Writer mode: poll the files instead of waiting for file system events.
+    pub poll: bool,
+    /// Open a browser at the served address.
+    pub open: bool,
 }
 
 /// How often recorded content gaps are written to the data folder.
@@ -163,63 +177,96 @@ const FLUSH_EVERY: Duration = Duration::from_secs(30);
 
 /// Runs the service until SIGTERM or Ctrl-C, then flushes what it recorded.
 pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
-    let (dist, default_data) = match &opts.source {
+    let root = match &opts.source {
         Source::Dist(dist) => {
             anyhow::ensure!(
                 dist.join("site").is_dir(),
                 "{} is not a build output (no site/ folder); run `ayuda build` first",
                 dist.display()
             );
-            let parent = dist
-                .canonicalize()
-                .ok()
-                .and_then(|d| d.parent().map(Path::to_path_buf))
-                .unwrap_or_else(|| PathBuf::from("."));
-            (dist.clone(), parent.join("data"))
+            None
         }
-        Source::Root(root) => {
-            let options = crate::site::BuildOptions {
-                root: root.clone(),
-                writer_mode: true,
-                ..Default::default()
-            };
-            let dist = tokio::task::spawn_blocking(move || -> anyhow::Result<PathBuf> {
-                let site = crate::site::Site::load(&options)?;
-                for d in site
-                    .diagnostics
-                    .warnings
-                    .iter()
-                    .chain(&site.diagnostics.errors)
-                {
-                    eprintln!("{d}");
-                }
-                anyhow::ensure!(
-                    !site.diagnostics.has_errors(),
-                    "the content has errors; fix them and run again"
-                );
-                let out = site.out_dir();
-                let output = crate::site::Output::disk(out.clone());
-                site.write(&output)?;
-                output.remove_stale("site")?;
-                output.remove_stale("theme")?;
-                Ok(out)
-            })
-            .await??;
-            (dist, root.join("data"))
-        }
+        Source::Root(root) => Some(root.clone()),
     };
-    let data = opts.data.clone().unwrap_or(default_data);
-    let site = tokio::task::spawn_blocking({
-        let dist = dist.clone();
-        move || LoadedSite::open(&dist)
+    let Some(root) = root else {
+        let Source::Dist(dist) = &opts.source else {
+            unreachable!("checked above")
+        };
+        let parent = dist
+            .canonicalize()
+            .ok()
+            .and_then(|d| d.parent().map(Path::to_path_buf))
+            .unwrap_or_else(|| PathBuf::from("."));
+        let data = opts.data.clone().unwrap_or(parent.join("data"));
+        let site = tokio::task::spawn_blocking({
+            let dist = dist.clone();
+            move || LoadedSite::open(&dist)
+        })
+        .await?;
+        let state = AppState::new(site, &data);
+        let config = crate::Config::load_from_dist(dist)?;
+        return serve_state(&opts, state, &config, Some(dist), &data).await;
+    };
+
+    // Writer mode: build into memory, then watch and rebuild.
+    let root = root.canonicalize().unwrap_or(root);
+    let config = crate::Config::load(&root)?;
+    let scratch = writer::ScratchDir::create()?;
+    let data = opts.data.clone().unwrap_or(root.join("data"));
+    let mut state = AppState::new(
+        LoadedSite {
+            dist: scratch.0.clone(),
+            engine: None,
+            renderer: None,
+            pages: Some(Arc::new(Default::default())),
+        },
+        &data,
+    );
+    state.live = Some(Arc::new(writer::live::Live::new()));
+    let mut ws = writer::build::Workspace::new(root.clone(), scratch.0.clone());
+    let (ws, _) = tokio::task::spawn_blocking({
+        let state = state.clone();
+        move || {
+            let o = writer::first_build(&state, &mut ws);
+            (ws, o)
+        }
     })
     .await?;
-    let state = AppState::new(site, &data);
+    let watch = writer::watch::Watch::start(&root, &writer::content_dir(&root), opts.poll)
+        .map_err(|e| anyhow::anyhow!("cannot watch {}: {e}", root.display()))?;
+    std::thread::Builder::new()
+        .name("ayuda-watch".into())
+        .spawn({
+            let state = state.clone();
+            move || writer::watch_loop(state, ws, watch)
+        })?;
+    eprintln!(
+        "ayuda: watching {}{}",
+        root.display(),
+        if opts.poll { " (polling)" } else { "" }
+    );
+    let dist = scratch.0.clone();
+    let result = serve_state(&opts, state, &config, Some(&dist), &data).await;
+    drop(scratch);
+    result
+}
+
+/// Listens, serves `state` plus the ticket routes until shutdown, then flushes.
+async fn serve_state(
+    opts: &ServeOptions,
+    state: AppState,
+    config: &crate::Config,
+    dist: Option<&Path>,
+    data: &Path,
+) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&opts.bind)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", opts.bind))?;
     let addr = listener.local_addr()?;
     println!("ayuda: serving http://{addr}");
+    if opts.open {
+        writer::open_browser(&format!("http://{addr}/"));
+    }
 
     let gaps = state.gaps.clone();
     let flusher = tokio::spawn(async move {
@@ -233,8 +280,7 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
         }
     });
     // Tickets: the configuration saved with the build, the queue in the data folder.
-    let config = crate::Config::load_from_dist(&dist)?;
-    let tickets = crate::tickets::http::TicketsState::open(&config, &data, Some(&dist)).await?;
+    let tickets = crate::tickets::http::TicketsState::open(config, data, dist).await?;
     let worker = tickets.spawn_worker();
     let app = router(state.clone()).merge(crate::tickets::http::router(tickets));
     axum::serve(listener, app)

@@ -18,6 +18,7 @@ pub use output::Output;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// What to build and how.
@@ -68,8 +69,9 @@ pub struct Site {
     pub options: BuildOptions,
     /// Canonical URL of every visible article, by article index.
     pub urls: BTreeMap<usize, String>,
-    /// Rendered body of every visible article, by article index.
-    pub rendered: BTreeMap<usize, Rendered>,
+    /// Rendered body of every visible article, by article index (shared with the previous
+    /// build of `ayuda serve` when the Markdown did not change).
+    pub rendered: BTreeMap<usize, Arc<Rendered>>,
     /// Revisions, dates and old URLs of the articles (from git when in a checkout; issue 6).
     pub history: crate::history::History,
     pub diagnostics: Diagnostics,
@@ -112,7 +114,24 @@ impl Site {
         library: Library,
         theme: Theme,
         options: BuildOptions,
+        diagnostics: Diagnostics,
+    ) -> Site {
+        Site::from_parts_reusing(root, config, library, theme, options, diagnostics, None)
+    }
+
+    /// Like [`Site::from_parts`], reusing what `prev` (the previous build of `ayuda serve`)
+    /// already rendered: the Markdown of every article whose body did not change, as long as
+    /// no article URL, id or file changed (links between articles resolve the same), and the
+    /// git history when the set of articles is the same. `prev` must have been built with the
+    /// same configuration.
+    pub fn from_parts_reusing(
+        root: PathBuf,
+        config: Config,
+        library: Library,
+        theme: Theme,
+        options: BuildOptions,
         mut diagnostics: Diagnostics,
+        prev: Option<&Site>,
     ) -> Site {
         let visible: Vec<usize> = library.visible(options.drafts).map(|(i, _)| i).collect();
         let mut urls = BTreeMap::new();
@@ -144,10 +163,35 @@ impl Site {
             .map(|l| (l.clone(), theme.strings_for(l)))
             .collect();
         let t = Instant::now();
-        let rendered: BTreeMap<usize, Rendered> = urls
+        // What the previous build rendered can be reused when links resolve the same way.
+        let reuse = prev.filter(|p| {
+            p.strings == strings
+                && link_fingerprint(&p.library, &p.urls) == link_fingerprint(&library, &urls)
+        });
+        let prev_by_file: std::collections::HashMap<&str, usize> = reuse
+            .map(|p| {
+                p.urls
+                    .keys()
+                    .map(|&j| (p.library.articles[j].file.as_str(), j))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let rendered: BTreeMap<usize, Arc<Rendered>> = urls
             .par_iter()
             .map(|(&i, _)| {
                 let a = &library.articles[i];
+                if let Some(p) = reuse
+                    && let Some(&j) = prev_by_file.get(a.file.as_str())
+                {
+                    let old = &p.library.articles[j];
+                    if old.body == a.body
+                        && old.body_line_offset == a.body_line_offset
+                        && old.locale == a.locale
+                        && let Some(r) = p.rendered.get(&j)
+                    {
+                        return (i, r.clone());
+                    }
+                }
                 let s = &strings[&a.locale];
                 let get = |k: &str| s.get(k).map_or("", String::as_str);
                 let titles: CalloutTitles = [
@@ -160,7 +204,13 @@ impl Site {
                 let resolver = index.resolver(i);
                 (
                     i,
-                    markdown::render(&a.body, &a.file, a.body_line_offset, &resolver, &titles),
+                    Arc::new(markdown::render(
+                        &a.body,
+                        &a.file,
+                        a.body_line_offset,
+                        &resolver,
+                        &titles,
+                    )),
                 )
             })
             .collect();
@@ -207,7 +257,10 @@ impl Site {
             members.sort_by_key(|&i| locale_rank(&library.articles[i].locale));
         }
         // History: one git log for the whole library (docs/history.md).
-        let history = crate::history::History::load(&root, &config, &library, &urls);
+        let history = match reuse {
+            Some(p) if p.options.root == options.root => p.history.clone(),
+            _ => crate::history::History::load(&root, &config, &library, &urls),
+        };
         diagnostics.extend(history.diagnostics.iter().cloned());
         let mut site = Site {
             root,
@@ -255,34 +308,37 @@ impl Site {
     pub fn search_docs(&self) -> Vec<SearchDoc> {
         self.urls
             .iter()
-            .map(|(&i, url)| {
-                let a = &self.library.articles[i];
-                let r = &self.rendered[&i];
-                let (cat_name, sec_name) = pages::taxonomy_names(self, a);
-                SearchDoc {
-                    id: a.id.clone(),
-                    locale: a.locale.clone(),
-                    title: a.title.clone(),
-                    url: url.clone(),
-                    category: a.category.clone(),
-                    category_name: cat_name,
-                    section: a.section.clone().unwrap_or_default(),
-                    section_name: sec_name.unwrap_or_default(),
-                    description: a.front.description.clone().unwrap_or_default(),
-                    tags: a.front.tags.clone(),
-                    sections: if r.sections.is_empty() {
-                        vec![DocSection {
-                            anchor: String::new(),
-                            heading: String::new(),
-                            text: String::new(),
-                        }]
-                    } else {
-                        r.sections.clone()
-                    },
-                    updated: self.history.updated(a).map(|t| t.to_string()),
-                }
-            })
+            .map(|(&i, url)| self.search_doc(i, url))
             .collect()
+    }
+
+    /// The search document of visible article `i`, published at `url`.
+    pub fn search_doc(&self, i: usize, url: &str) -> SearchDoc {
+        let a = &self.library.articles[i];
+        let r = &self.rendered[&i];
+        let (cat_name, sec_name) = pages::taxonomy_names(self, a);
+        SearchDoc {
+            id: a.id.clone(),
+            locale: a.locale.clone(),
+            title: a.title.clone(),
+            url: url.to_string(),
+            category: a.category.clone(),
+            category_name: cat_name,
+            section: a.section.clone().unwrap_or_default(),
+            section_name: sec_name.unwrap_or_default(),
+            description: a.front.description.clone().unwrap_or_default(),
+            tags: a.front.tags.clone(),
+            sections: if r.sections.is_empty() {
+                vec![DocSection {
+                    anchor: String::new(),
+                    heading: String::new(),
+                    text: String::new(),
+                }]
+            } else {
+                r.sections.clone()
+            },
+            updated: self.history.updated(a).map(|t| t.to_string()),
+        }
     }
 
     /// Renders every page and writes the site, the theme snapshot and the search indexes.
@@ -297,6 +353,22 @@ impl Site {
             ms = t.elapsed().as_millis() as u64,
             "feeds, sitemap and redirects written"
         );
+        self.write_service_files(output)?;
+        if let Some(dir) = output.dir() {
+            let _t = Instant::now();
+            crate::search::write_indexes(
+                &dir.join("search"),
+                &self.search_docs(),
+                &self.config.search,
+                &self.library.default_locale,
+            )?;
+        }
+        Ok(pages)
+    }
+
+    /// Writes what the service needs besides the pages: the theme snapshot, the site's
+    /// metadata, its configuration and the shared template context of each locale.
+    pub fn write_service_files(&self, output: &Output) -> Result<(), BuildError> {
         for (name, bytes) in self.theme.files() {
             output.write(&format!("theme/{name}"), &bytes)?;
         }
@@ -315,16 +387,7 @@ impl Site {
                 &serde_json::to_vec(&ctx).map_err(std::io::Error::other)?,
             )?;
         }
-        if let Some(dir) = output.dir() {
-            let _t = Instant::now();
-            crate::search::write_indexes(
-                &dir.join("search"),
-                &self.search_docs(),
-                &self.config.search,
-                &self.library.default_locale,
-            )?;
-        }
-        Ok(pages)
+        Ok(())
     }
 }
 
@@ -361,6 +424,27 @@ pub fn check(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         errors: site.diagnostics.errors.clone(),
         elapsed_ms: start.elapsed().as_millis(),
     })
+}
+
+/// What decides how links between articles resolve: every article's file, id and locale, and
+/// the URL of the visible ones.
+fn link_fingerprint<'a>(
+    library: &'a Library,
+    urls: &'a BTreeMap<usize, String>,
+) -> Vec<(&'a str, &'a str, &'a str, Option<&'a str>)> {
+    library
+        .articles
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            (
+                a.file.as_str(),
+                a.id.as_str(),
+                a.locale.as_str(),
+                urls.get(&i).map(String::as_str),
+            )
+        })
+        .collect()
 }
 
 /// Warns about translation groups missing a locale the site publishes.

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use tera::Context;
 
 /// An article in a listing.
@@ -492,9 +492,53 @@ fn article_page(
     }
 }
 
+/// Which pages a rebuild renders (`ayuda serve` renders only what a change touched).
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Article pages, by article index.
+    pub articles: BTreeSet<usize>,
+    /// Locales whose home, category, section and other fixed pages are rendered.
+    pub listings: BTreeSet<String>,
+    /// Theme assets and the files next to articles.
+    pub assets: bool,
+}
+
+impl Selection {
+    /// Every page of the site.
+    pub fn all(site: &Site) -> Selection {
+        Selection {
+            articles: site.urls.keys().copied().collect(),
+            listings: site.library.locales.iter().cloned().collect(),
+            assets: true,
+        }
+    }
+}
+
+/// The `site` value templates see in every page of `locale` (navigation, locales): when it
+/// changes, every page of the locale changes.
+pub fn locale_site_value(site: &Site, locale: &str) -> Value {
+    locale_context(site, locale).site
+}
+
 /// Renders and writes every HTML page; returns how many.
 pub fn write_pages(site: &Site, output: &Output) -> Result<usize, BuildError> {
-    let locales = site.library.locales.clone();
+    write_selected(site, output, &Selection::all(site))
+}
+
+/// Renders and writes the selected pages; returns how many.
+pub fn write_selected(site: &Site, output: &Output, sel: &Selection) -> Result<usize, BuildError> {
+    let mut locales: BTreeSet<String> = sel.listings.clone();
+    locales.extend(
+        sel.articles
+            .iter()
+            .filter_map(|i| site.library.articles.get(*i))
+            .map(|a| a.locale.clone()),
+    );
+    if !sel.listings.is_empty() {
+        // Category pages list the locales a category exists in.
+        locales.extend(site.library.locales.iter().cloned());
+    }
+    let locales: Vec<String> = locales.into_iter().collect();
     let contexts: BTreeMap<String, LocaleContext> = locales
         .par_iter()
         .map(|l| (l.clone(), locale_context(site, l)))
@@ -515,13 +559,18 @@ pub fn write_pages(site: &Site, output: &Output) -> Result<usize, BuildError> {
         members.sort_by_cached_key(|&i| article_order(site, i));
     }
     let progress = if site.options.progress {
-        indicatif::ProgressBar::new(site.urls.len() as u64)
+        indicatif::ProgressBar::new(sel.articles.len() as u64)
     } else {
         indicatif::ProgressBar::hidden()
     };
     tracing::debug!("contexts ready");
     // Articles, in parallel.
-    let indices: Vec<usize> = site.urls.keys().copied().collect();
+    let indices: Vec<usize> = sel
+        .articles
+        .iter()
+        .copied()
+        .filter(|i| site.urls.contains_key(i))
+        .collect();
     indices
         .par_iter()
         .try_for_each(|&i| -> Result<(), BuildError> {
@@ -539,8 +588,10 @@ pub fn write_pages(site: &Site, output: &Output) -> Result<usize, BuildError> {
     let mut count = indices.len();
 
     // Listing and fixed pages per locale.
-    let other_pages: Vec<(String, Page)> = locales
+    let other_pages: Vec<(String, Page)> = sel
+        .listings
         .iter()
+        .filter(|l| contexts.contains_key(*l))
         .flat_map(|l| locale_pages(site, &contexts[l], l, &contexts))
         .collect();
     let other_count = other_pages.len();
@@ -562,7 +613,12 @@ pub fn write_pages(site: &Site, output: &Output) -> Result<usize, BuildError> {
     tracing::debug!("listing pages written");
     // Root: language chooser, and the site-wide 404 in the default locale.
     let dl = site.library.default_locale.clone();
-    let lc = &contexts[&dl];
+    let Some(lc) = contexts.get(&dl).filter(|_| sel.listings.contains(&dl)) else {
+        if sel.assets {
+            write_assets(site, output)?;
+        }
+        return Ok(count);
+    };
     let root = Page {
         template: "root.html",
         url: "/".into(),
@@ -597,7 +653,14 @@ pub fn write_pages(site: &Site, output: &Output) -> Result<usize, BuildError> {
         render_page(site, lc, &dl, not_found)?.as_bytes(),
     )?;
     count += 2;
+    if sel.assets {
+        write_assets(site, output)?;
+    }
+    Ok(count)
+}
 
+/// Theme assets and the files articles link to.
+fn write_assets(site: &Site, output: &Output) -> Result<(), BuildError> {
     for (name, bytes) in &site.theme.static_files {
         output.write(&format!("site/assets/{name}"), bytes)?;
     }
@@ -614,7 +677,7 @@ pub fn write_pages(site: &Site, output: &Output) -> Result<usize, BuildError> {
         let rel = crate::util::decode_path(url.trim_start_matches("/files/"));
         output.copy(&content_dir.join(&rel), &format!("site/files/{rel}"))?;
     }
-    Ok(count)
+    Ok(())
 }
 
 fn locale_pages(

@@ -1,0 +1,119 @@
+// ayuda writer mode (served by `ayuda serve` at /_ayuda/live.js; see docs/serve.md).
+// Reloads the page when a rebuild changed it, keeping the scroll position, and shows the
+// build's errors as an overlay until they are fixed.
+(function () {
+  "use strict";
+  if (window.__ayudaLive) return;
+  window.__ayudaLive = true;
+  var KEY = "ayuda-live-scroll:" + location.pathname;
+  var OVERLAY = "ayuda-live-overlay";
+  var build = null;
+
+  // Restore the scroll position saved before a live reload.
+  try {
+    var saved = sessionStorage.getItem(KEY);
+    if (saved) {
+      sessionStorage.removeItem(KEY);
+      var pos = JSON.parse(saved);
+      var restore = function () { window.scrollTo(pos.x, pos.y); };
+      if (document.readyState === "complete") restore();
+      else window.addEventListener("load", restore);
+      restore();
+    }
+  } catch (e) { /* storage may be disabled */ }
+
+  function reload() {
+    try {
+      sessionStorage.setItem(KEY, JSON.stringify({ x: window.scrollX, y: window.scrollY }));
+    } catch (e) { /* ignore */ }
+    location.reload();
+  }
+
+  function here() {
+    var p = location.pathname;
+    return p.replace(/index\.html$/, "");
+  }
+
+  function showStatus(s) {
+    var old = document.getElementById(OVERLAY);
+    if (s.ok || !s.errors || !s.errors.length) {
+      if (old) old.remove();
+      document.documentElement.removeAttribute("data-ayuda-errors");
+      return;
+    }
+    var box = old || document.createElement("div");
+    box.id = OVERLAY;
+    box.setAttribute("role", "alert");
+    box.setAttribute("style",
+      "position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;z-index:2147483647;" +
+      "background:#1e1e1e;color:#f5f5f5;font:14px/1.5 ui-monospace,monospace;" +
+      "padding:1rem 1.25rem;border-top:4px solid #e5484d;box-shadow:0 -4px 24px rgba(0,0,0,.4)");
+    box.textContent = "";
+    var h = document.createElement("strong");
+    h.textContent = "ayuda: the content has " + s.errors.length + " error" +
+      (s.errors.length > 1 ? "s" : "") + "; this is the last good build.";
+    box.appendChild(h);
+    var list = document.createElement("ul");
+    list.setAttribute("style", "margin:.5rem 0 0;padding-left:1.25rem");
+    s.errors.forEach(function (d) {
+      var li = document.createElement("li");
+      li.className = "ayuda-live-error";
+      var where = d.file + (d.line ? ":" + d.line + (d.column ? ":" + d.column : "") : "");
+      var code = document.createElement("code");
+      code.textContent = where;
+      code.setAttribute("style", "color:#ffb224");
+      li.appendChild(code);
+      li.appendChild(document.createTextNode(" " + d.message + (d.code ? " [" + d.code + "]" : "")));
+      list.appendChild(li);
+    });
+    box.appendChild(list);
+    if (!old) document.body.appendChild(box);
+    document.documentElement.setAttribute("data-ayuda-errors", String(s.errors.length));
+  }
+
+  function onBuild(b) {
+    if (build !== null && b.build !== build) {
+      var mine = here();
+      if (b.all || !b.changed || b.changed.indexOf(mine) >= 0 ||
+          b.changed.indexOf(location.pathname) >= 0) {
+        reload();
+        return;
+      }
+    }
+    build = b.build;
+  }
+
+  function fetchStatus() {
+    return fetch("/_ayuda/status", { cache: "no-store" })
+      .then(function (r) { return r.json(); })
+      .then(function (s) {
+        showStatus(s);
+        return s;
+      });
+  }
+
+  function connect() {
+    var es = new EventSource("/_ayuda/events");
+    es.addEventListener("hello", function (e) {
+      var s = JSON.parse(e.data);
+      // A build we missed while disconnected: reload if it changed this page.
+      if (build !== null && s.build !== build) reload();
+      else build = s.build;
+      showStatus(s);
+    });
+    es.addEventListener("reload", function (e) { onBuild(JSON.parse(e.data)); });
+    es.addEventListener("status", function (e) { showStatus(JSON.parse(e.data)); });
+    es.onerror = function () {
+      // The browser reconnects by itself; nothing to do.
+    };
+  }
+
+  function start() {
+    fetchStatus().then(function (s) {
+      if (build === null) build = s.build;
+    }).catch(function () { /* the events stream brings the status */ });
+    connect();
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

@@ -1,0 +1,675 @@
+//! Incremental rebuilds for `ayuda serve`: keep what the last build read and rendered, and
+//! redo only what a change touched.
+//!
+//! - Markdown files are parsed again only when the watcher reports them changed.
+//! - Article bodies are rendered again only when their Markdown changed (or links between
+//!   articles could resolve differently).
+//! - HTML pages are rendered again only when their inputs changed: the article, the locale
+//!   switchers of its translations, the "related" lists of its section, and the listings of its
+//!   locale when its title, URL, order or place changed; every page of a locale when the
+//!   navigation of that locale changed; every page after a template change (Markdown is not
+//!   parsed or rendered again); everything after a configuration change.
+//! - Pages live in memory; only the search index entries of changed articles are updated.
+
+use crate::config::Config;
+use crate::content::{Article, Library};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::render::theme::Theme;
+use crate::search::SearchDoc;
+use crate::site::output::url_to_file;
+use crate::site::pages::{self, Selection};
+use crate::site::{BuildError, BuildOptions, Output, Site, feeds};
+use axum::body::Bytes;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The pages of the served build, by output path (`site/es/index.html`).
+pub type Pages = HashMap<String, Bytes>;
+
+/// What changed on disk since the last build, as the watcher classified it.
+#[derive(Debug, Clone, Default)]
+pub struct Changes {
+    /// `ayuda.yaml` changed: everything is rebuilt.
+    pub config: bool,
+    /// Templates, theme files or static overrides changed.
+    pub theme: bool,
+    /// Files under the content folder that changed, appeared or disappeared.
+    pub content: BTreeSet<PathBuf>,
+    /// A change the watcher could not attribute to a file (a folder rename): list again.
+    pub relist: bool,
+}
+
+impl Changes {
+    /// True when nothing changed.
+    pub fn is_empty(&self) -> bool {
+        !self.config && !self.theme && !self.relist && self.content.is_empty()
+    }
+
+    /// Merges another batch of changes.
+    pub fn merge(&mut self, other: Changes) {
+        self.config |= other.config;
+        self.theme |= other.theme;
+        self.relist |= other.relist;
+        self.content.extend(other.content);
+    }
+}
+
+/// What one rebuild did, for the terminal, `/_ayuda/status` and live reload.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Outcome {
+    /// Increases with each successful build.
+    pub build: u64,
+    /// False when the content has errors (the last good build is still served).
+    pub ok: bool,
+    pub errors: Vec<Diagnostic>,
+    pub warnings: Vec<Diagnostic>,
+    /// Site URLs whose page changed or disappeared.
+    pub changed: Vec<String>,
+    /// True when every page may have changed (theme, configuration, navigation).
+    pub all: bool,
+    /// Pages rendered in this rebuild.
+    pub rendered: usize,
+    pub elapsed_ms: u64,
+    /// A configuration or theme error that stopped the build.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fatal: Option<String>,
+}
+
+/// Cached result of reading one Markdown file.
+type Parsed = (Option<Article>, Vec<Diagnostic>);
+
+/// The state `ayuda serve` keeps between builds.
+pub struct Workspace {
+    root: PathBuf,
+    options: BuildOptions,
+    /// Holds `theme/` and `search/` for the service (pages stay in memory).
+    pub dist: PathBuf,
+    config_text: Option<String>,
+    md_files: BTreeSet<PathBuf>,
+    meta_files: Vec<PathBuf>,
+    parsed: HashMap<PathBuf, Parsed>,
+    /// Last good build.
+    site: Option<Site>,
+    pages: Arc<Pages>,
+    /// Output paths of the listing pages of each locale, and of assets.
+    listing_paths: BTreeMap<String, BTreeSet<String>>,
+    asset_paths: BTreeSet<String>,
+    /// The `site` template value of each locale in the last good build.
+    site_values: BTreeMap<String, Value>,
+    /// Old URLs of articles renamed or moved while serving → (locale, id).
+    moved: BTreeMap<String, (String, String)>,
+    /// Search index work left for after the pages are served.
+    pending_search: Option<SearchPlan>,
+    build: u64,
+}
+
+impl Workspace {
+    /// A workspace for `root`, keeping its service files in `dist` (a private temporary folder).
+    pub fn new(root: PathBuf, dist: PathBuf) -> Workspace {
+        let options = BuildOptions {
+            root: root.clone(),
+            writer_mode: true,
+            ..Default::default()
+        };
+        Workspace {
+            root,
+            options,
+            dist,
+            config_text: None,
+            md_files: BTreeSet::new(),
+            meta_files: Vec::new(),
+            parsed: HashMap::new(),
+            site: None,
+            pages: Arc::new(Pages::new()),
+            listing_paths: BTreeMap::new(),
+            asset_paths: BTreeSet::new(),
+            site_values: BTreeMap::new(),
+            moved: BTreeMap::new(),
+            pending_search: None,
+            build: 0,
+        }
+    }
+
+    /// The pages of the last good build.
+    pub fn pages(&self) -> Arc<Pages> {
+        self.pages.clone()
+    }
+
+    /// Rebuilds after `changes` (the first call builds everything). On content errors the last
+    /// good build stays; the outcome carries the diagnostics.
+    pub fn rebuild(&mut self, changes: &Changes) -> Outcome {
+        let start = Instant::now();
+        let mut outcome = match self.try_rebuild(changes) {
+            Ok(o) => o,
+            Err(e) => Outcome {
+                build: self.build,
+                ok: false,
+                errors: vec![Diagnostic::error(fatal_file(&e), "build", e.to_string())],
+                fatal: Some(e.to_string()),
+                ..Default::default()
+            },
+        };
+        outcome.elapsed_ms = start.elapsed().as_millis() as u64;
+        outcome
+    }
+
+    fn try_rebuild(&mut self, changes: &Changes) -> Result<Outcome, BuildError> {
+        let config_text = std::fs::read_to_string(self.root.join("ayuda.yaml")).ok();
+        let config = Config::load(&self.root)?;
+        let theme = Theme::load(&self.root, &config)?;
+        let first = self.site.is_none();
+        let config_changed = first || changes.config || config_text != self.config_text;
+        let full = config_changed;
+
+        // Files: list again when needed, parse only what changed.
+        let mut dirty: BTreeSet<String> = BTreeSet::new();
+        if full || changes.relist {
+            let (md, meta, _) = Library::list_files(&self.root, &config);
+            let listed: BTreeSet<PathBuf> = md.into_iter().collect();
+            self.parsed.retain(|p, _| listed.contains(p));
+            self.md_files = listed;
+            self.meta_files = meta;
+            if full {
+                self.parsed.clear();
+            }
+        } else {
+            let content_dir = self.root.join(&config.content_dir);
+            for p in &changes.content {
+                if is_article_file(p, &content_dir) {
+                    if p.is_file() {
+                        self.md_files.insert(p.clone());
+                    } else {
+                        self.md_files.remove(p);
+                    }
+                }
+            }
+        }
+        for p in &changes.content {
+            self.parsed.remove(p);
+            dirty.insert(crate::content::rel(&self.root, p));
+        }
+        if changes.content.iter().any(|p| is_meta_file(p)) {
+            let (_, meta, _) = Library::list_files(&self.root, &config);
+            self.meta_files = meta;
+        }
+        let missing: Vec<PathBuf> = self
+            .md_files
+            .iter()
+            .filter(|p| !self.parsed.contains_key(*p))
+            .cloned()
+            .collect();
+        let root = self.root.clone();
+        let fresh: Vec<(PathBuf, Parsed)> = {
+            use rayon::prelude::*;
+            missing
+                .into_par_iter()
+                .map(|p| {
+                    let parsed = crate::content::read_article(&root, &config, &p);
+                    (p, parsed)
+                })
+                .collect()
+        };
+        for (p, parsed) in fresh {
+            dirty.insert(crate::content::rel(&self.root, &p));
+            self.parsed.insert(p, parsed);
+        }
+        let loaded: Vec<Parsed> = self
+            .md_files
+            .iter()
+            .filter_map(|p| self.parsed.get(p).cloned())
+            .collect();
+        let (library, diags) = Library::assemble(
+            &self.root,
+            &config,
+            loaded,
+            &self.meta_files,
+            Diagnostics::default(),
+        );
+        let prev = if full { None } else { self.site.as_ref() };
+        let site = Site::from_parts_reusing(
+            self.root.clone(),
+            config,
+            library,
+            theme,
+            self.options.clone(),
+            diags,
+            prev,
+        );
+        self.config_text = config_text;
+        if site.diagnostics.has_errors() {
+            return Ok(Outcome {
+                build: self.build,
+                ok: false,
+                errors: site.diagnostics.errors.clone(),
+                warnings: site.diagnostics.warnings.clone(),
+                ..Default::default()
+            });
+        }
+        let meta_changed = changes.content.iter().any(|p| is_meta_file(p));
+        self.publish(site, &dirty, full || changes.theme || meta_changed, full)
+    }
+
+    /// Renders what changed between the last good build and `site`, and makes `site` current.
+    fn publish(
+        &mut self,
+        site: Site,
+        dirty: &BTreeSet<String>,
+        all: bool,
+        reindex: bool,
+    ) -> Result<Outcome, BuildError> {
+        let last = self.site.as_ref();
+        let prev = if all { None } else { last };
+        let mut sel = match prev {
+            Some(p) => plan(p, &site, dirty),
+            None => Selection::all(&site),
+        };
+        // A locale whose navigation changed re-renders all of its pages.
+        let mut site_values = self.site_values.clone();
+        let mut nav_changed = false;
+        for l in site.library.locales.clone() {
+            if prev.is_some() && !sel.listings.contains(&l) {
+                continue;
+            }
+            let v = pages::locale_site_value(&site, &l);
+            if site_values.get(&l) != Some(&v) {
+                nav_changed = true;
+                sel.articles.extend(
+                    site.urls
+                        .keys()
+                        .copied()
+                        .filter(|&i| site.library.articles[i].locale == l),
+                );
+                sel.listings.insert(l.clone());
+                site_values.insert(l, v);
+            }
+        }
+        site_values.retain(|l, _| site.library.locales.contains(l));
+
+        // Articles renamed or moved while serving keep answering at their old URL.
+        let mut moved = self.moved.clone();
+        if let Some(p) = last {
+            let now: BTreeSet<&String> = site.urls.values().collect();
+            for (&j, old_url) in &p.urls {
+                if !now.contains(old_url) {
+                    let a = &p.library.articles[j];
+                    moved.insert(old_url.clone(), (a.locale.clone(), a.id.clone()));
+                }
+            }
+        }
+
+        let delta = Output::memory();
+        let rendered = pages::write_selected(&site, &delta, &sel)?;
+        feeds::write_feeds(&site, &delta)?;
+        let mut delta = delta.into_files();
+        // Moved articles: a redirect page at the old URL, unless a page lives there now.
+        let article_paths: BTreeSet<String> = site
+            .urls
+            .values()
+            .map(|u| format!("site/{}", url_to_file(u)))
+            .collect();
+        let by_id: HashMap<(&str, &str), &String> = site
+            .urls
+            .iter()
+            .map(|(&i, u)| {
+                let a = &site.library.articles[i];
+                ((a.locale.as_str(), a.id.as_str()), u)
+            })
+            .collect();
+        let mut redirect_paths = BTreeSet::new();
+        for (old, (locale, id)) in &moved {
+            let path = format!("site/{}", url_to_file(old));
+            if article_paths.contains(&path) || delta.contains_key(&path) {
+                continue;
+            }
+            if let Some(to) = by_id.get(&(locale.as_str(), id.as_str())) {
+                delta.insert(path.clone(), pages::redirect_page(to, locale).into_bytes());
+                redirect_paths.insert(path);
+            }
+        }
+
+        // Which outputs exist now: listings and assets as last rendered, feeds as just written.
+        let mut listing_paths = self.listing_paths.clone();
+        for l in &sel.listings {
+            let prefix = format!("site/{l}/");
+            let paths: BTreeSet<String> = delta
+                .keys()
+                .filter(|k| k.starts_with(&prefix) && !article_paths.contains(*k))
+                .cloned()
+                .collect();
+            listing_paths.insert(l.clone(), paths);
+        }
+        listing_paths.retain(|l, _| site.library.locales.contains(l));
+        let mut asset_paths = self.asset_paths.clone();
+        if sel.assets {
+            asset_paths = delta
+                .keys()
+                .filter(|k| k.starts_with("site/assets/") || k.starts_with("site/files/"))
+                .cloned()
+                .collect();
+        }
+        let keep = |k: &str| {
+            article_paths.contains(k)
+                || redirect_paths.contains(k)
+                || asset_paths.contains(k)
+                || k == "site/index.html"
+                || k == "site/404.html"
+                || listing_paths.values().any(|s| s.contains(k))
+        };
+
+        let old = self.pages.clone();
+        let mut next: Pages = old
+            .iter()
+            .filter(|(k, _)| keep(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let mut changed: BTreeSet<String> = old
+            .keys()
+            .filter(|k| !next.contains_key(*k) && !delta.contains_key(*k))
+            .cloned()
+            .collect();
+        for (k, v) in delta {
+            if !k.starts_with("site/") {
+                continue;
+            }
+            if old.get(&k).is_none_or(|b| b[..] != v[..]) {
+                changed.insert(k.clone());
+            }
+            next.insert(k, Bytes::from(v));
+        }
+
+        // Service files (search page renderer) on disk.
+        if prev.is_none() || nav_changed {
+            write_service_files(&site, &self.dist)?;
+        }
+        let search = match last {
+            Some(p) if !reindex => SearchPlan::diff(p, &site, &sel),
+            _ => SearchPlan::Full,
+        };
+        let outcome = Outcome {
+            build: self.build + 1,
+            ok: true,
+            errors: Vec::new(),
+            warnings: site.diagnostics.warnings.clone(),
+            all: prev.is_none() || nav_changed,
+            changed: changed.iter().map(|k| path_to_url(k)).collect(),
+            rendered,
+            elapsed_ms: 0,
+            fatal: None,
+        };
+        self.pages = Arc::new(next);
+        self.listing_paths = listing_paths;
+        self.asset_paths = asset_paths;
+        self.site_values = site_values;
+        self.moved = moved;
+        self.build += 1;
+        self.site = Some(site);
+        self.pending_search = Some(search);
+        Ok(outcome)
+    }
+}
+
+/// How the search indexes follow a rebuild.
+#[derive(Debug)]
+enum SearchPlan {
+    /// Write every index again (first build, configuration or locales changed).
+    Full,
+    /// Per locale: ids to remove and documents to add.
+    Update(BTreeMap<String, (Vec<String>, Vec<SearchDoc>)>),
+}
+
+impl SearchPlan {
+    /// The index entries that differ between two builds, among the articles `sel` re-rendered
+    /// and those that disappeared.
+    fn diff(prev: &Site, next: &Site, sel: &Selection) -> SearchPlan {
+        if prev.library.locales != next.library.locales {
+            return SearchPlan::Full;
+        }
+        let next_by_file: HashMap<&str, usize> = by_file(next);
+        let prev_by_file: HashMap<&str, usize> = by_file(prev);
+        let mut plan: BTreeMap<String, (Vec<String>, Vec<SearchDoc>)> = BTreeMap::new();
+        for &i in &sel.articles {
+            let Some(url) = next.urls.get(&i) else {
+                continue;
+            };
+            let a = &next.library.articles[i];
+            let doc = next.search_doc(i, url);
+            if let Some(&j) = prev_by_file.get(a.file.as_str()) {
+                let b = &prev.library.articles[j];
+                if prev.search_doc(j, &prev.urls[&j]) == doc {
+                    continue;
+                }
+                plan.entry(b.locale.clone())
+                    .or_default()
+                    .0
+                    .push(b.id.clone());
+            }
+            let entry = plan.entry(a.locale.clone()).or_default();
+            entry.0.push(a.id.clone());
+            entry.1.push(doc);
+        }
+        for &j in prev.urls.keys() {
+            let b = &prev.library.articles[j];
+            if !next_by_file.contains_key(b.file.as_str()) {
+                plan.entry(b.locale.clone())
+                    .or_default()
+                    .0
+                    .push(b.id.clone());
+            }
+        }
+        // Another article of the locale may carry a removed id now: add it back.
+        for (locale, (remove, add)) in plan.iter_mut() {
+            let added: BTreeSet<String> = add.iter().map(|d| d.id.clone()).collect();
+            for id in remove.iter() {
+                if added.contains(id) {
+                    continue;
+                }
+                if let Some(members) = next.groups.get(id) {
+                    for &i in members {
+                        if next.library.articles[i].locale == *locale {
+                            add.push(next.search_doc(i, &next.urls[&i]));
+                        }
+                    }
+                }
+            }
+        }
+        SearchPlan::Update(plan)
+    }
+}
+
+impl Workspace {
+    /// Brings the search indexes in line with the last good build (after its pages are
+    /// served). Returns true when the indexes changed and the engine must be opened again.
+    pub fn update_search(&mut self) -> Result<bool, BuildError> {
+        let Some(plan) = self.pending_search.take() else {
+            return Ok(false);
+        };
+        let Some(site) = self.site.as_ref() else {
+            return Ok(false);
+        };
+        let dir = self.dist.join("search");
+        let full = |site: &Site| {
+            crate::search::write_indexes(
+                &dir,
+                &site.search_docs(),
+                &site.config.search,
+                &site.library.default_locale,
+            )
+        };
+        match plan {
+            SearchPlan::Full => full(site)?,
+            SearchPlan::Update(plan) => {
+                if plan.is_empty() {
+                    return Ok(false);
+                }
+                for (locale, (remove, add)) in &plan {
+                    if !dir.join(locale).is_dir() {
+                        full(site)?;
+                        return Ok(true);
+                    }
+                    let docs: Vec<&SearchDoc> = add.iter().collect();
+                    crate::search::update_locale(&dir, locale, remove, &docs, &site.config.search)
+                        .map_err(std::io::Error::other)?;
+                }
+            }
+        }
+        Ok(true)
+    }
+}
+
+/// Visible articles of a build by source file.
+fn by_file(site: &Site) -> HashMap<&str, usize> {
+    site.urls
+        .keys()
+        .map(|&i| (site.library.articles[i].file.as_str(), i))
+        .collect()
+}
+
+/// What the listings show of an article: when it changes, listings and neighbours change.
+fn list_key(site: &Site, i: usize) -> String {
+    let a = &site.library.articles[i];
+    format!(
+        "{:?}",
+        (
+            &a.title,
+            site.urls.get(&i),
+            a.front.order,
+            &a.front.tags,
+            &a.front.description,
+            site.rendered.get(&i).map(|r| &r.summary),
+            site.history.updated(a),
+            &a.locale,
+            &a.category,
+            &a.section,
+            &a.category_label,
+            &a.section_label,
+        )
+    )
+}
+
+/// (locale, category, section): the articles that list each other as related.
+fn group_key(a: &Article) -> (String, String, String) {
+    (
+        a.locale.clone(),
+        a.category.clone(),
+        a.section.clone().unwrap_or_default(),
+    )
+}
+
+/// The pages a change of the `dirty` source files touches.
+fn plan(prev: &Site, next: &Site, dirty: &BTreeSet<String>) -> Selection {
+    let mut sel = Selection::default();
+    let prev_by_file = by_file(prev);
+    let next_by_file = by_file(next);
+    let mut ids: BTreeSet<String> = BTreeSet::new();
+    let mut groups: BTreeSet<(String, String, String)> = BTreeSet::new();
+    for (&i, url) in &next.urls {
+        let a = &next.library.articles[i];
+        let old = prev_by_file.get(a.file.as_str()).copied();
+        let changed = match old {
+            None => true,
+            Some(j) => {
+                dirty.contains(&a.file)
+                    || prev.urls[&j] != *url
+                    || match (prev.rendered.get(&j), next.rendered.get(&i)) {
+                        (Some(x), Some(y)) => !Arc::ptr_eq(x, y) && x.html != y.html,
+                        _ => true,
+                    }
+            }
+        };
+        if !changed {
+            continue;
+        }
+        sel.articles.insert(i);
+        ids.insert(a.id.clone());
+        let listed_differently = match old {
+            None => true,
+            Some(j) => list_key(prev, j) != list_key(next, i),
+        };
+        if listed_differently {
+            sel.listings.insert(a.locale.clone());
+            groups.insert(group_key(a));
+            if let Some(j) = old {
+                let b = &prev.library.articles[j];
+                ids.insert(b.id.clone());
+                sel.listings.insert(b.locale.clone());
+                groups.insert(group_key(b));
+            }
+        }
+    }
+    for &j in prev.urls.keys() {
+        let b = &prev.library.articles[j];
+        if !next_by_file.contains_key(b.file.as_str()) {
+            ids.insert(b.id.clone());
+            sel.listings.insert(b.locale.clone());
+            groups.insert(group_key(b));
+        }
+    }
+    // Locale switchers of translations.
+    for id in &ids {
+        if let Some(members) = next.groups.get(id) {
+            sel.articles.extend(members.iter().copied());
+        }
+    }
+    // "Related articles" of the neighbours.
+    if !groups.is_empty() {
+        for &i in next.urls.keys() {
+            if groups.contains(&group_key(&next.library.articles[i])) {
+                sel.articles.insert(i);
+            }
+        }
+    }
+    sel
+}
+
+/// Writes the theme snapshot and context files the service's own pages (search) use.
+fn write_service_files(site: &Site, dist: &Path) -> Result<(), BuildError> {
+    let output = Output::disk(dist.to_path_buf());
+    site.write_service_files(&output)?;
+    Ok(())
+}
+
+/// `site/es/x/index.html` → `/es/x/`.
+fn path_to_url(path: &str) -> String {
+    let rel = path.strip_prefix("site").unwrap_or(path);
+    match rel.strip_suffix("index.html") {
+        Some(dir) => dir.to_string(),
+        None => rel.to_string(),
+    }
+}
+
+/// The file a fatal build error is about, for the overlay.
+fn fatal_file(e: &BuildError) -> String {
+    match e {
+        BuildError::Config(_) => "ayuda.yaml".into(),
+        BuildError::Theme(t) => t.file.clone(),
+        BuildError::Io(_) => String::new(),
+    }
+}
+
+/// True for a Markdown file the content loader reads.
+fn is_article_file(p: &Path, content_dir: &Path) -> bool {
+    let Ok(under) = p.strip_prefix(content_dir) else {
+        return false;
+    };
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let hidden = under.iter().any(|s| {
+        let s = s.to_string_lossy();
+        s.starts_with('.') || s == "node_modules"
+    });
+    !hidden && (name.ends_with(".md") || name.ends_with(".markdown")) && !name.starts_with('_')
+}
+
+/// True for a folder metadata file.
+fn is_meta_file(p: &Path) -> bool {
+    p.file_name()
+        .is_some_and(|n| n == crate::content::taxonomy::META_FILE)
+}
+
+/// How long a debounced batch of changes waits for quiet.
+pub const DEBOUNCE: Duration = Duration::from_millis(50);

@@ -1,0 +1,301 @@
+//! `ayuda serve` in writer mode, end to end: the real binary serving a temporary copy of
+//! tests/fixtures/serve while the test edits, adds, breaks, fixes, renames and deletes files.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running `ayuda serve --root COPY` on a free port.
+struct Server {
+    child: Child,
+    base: String,
+    dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn start(extra: &[&str]) -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        copy_tree(&common::fixture("serve"), dir.path());
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ayuda"))
+            .arg("serve")
+            .arg("--root")
+            .arg(dir.path())
+            .args(["--bind", "127.0.0.1:0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn ayuda serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        let mut reader = BufReader::new(stdout);
+        loop {
+            line.clear();
+            let n = reader.read_line(&mut line).expect("read stdout");
+            assert!(n > 0, "ayuda serve exited before listening");
+            if let Some(addr) = line.trim().strip_prefix("ayuda: serving ") {
+                let base = addr.to_string();
+                // Keep draining stdout so the server never blocks on a full pipe.
+                std::thread::spawn(move || for _ in reader.lines() {});
+                return Server { child, base, dir };
+            }
+        }
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn get(&self, url: &str) -> (u16, String) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let client = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client");
+            let res = client
+                .get(format!("{}{url}", self.base))
+                .send()
+                .await
+                .expect("request");
+            let status = res.status().as_u16();
+            (status, res.text().await.unwrap_or_default())
+        })
+    }
+
+    /// Polls `url` until `ok(status, body)` holds; panics with the last answer after 10 s.
+    fn wait_for(&self, url: &str, ok: impl Fn(u16, &str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let (status, body) = self.get(url);
+            if ok(status, &body) {
+                return body;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "{url} never matched; last answer {status}: {}",
+                &body[..body.len().min(600)]
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    fn status(&self) -> serde_json::Value {
+        serde_json::from_str(&self.get("/_ayuda/status").1).expect("status is JSON")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.expect("walk fixture");
+        let rel = entry.path().strip_prefix(from).expect("inside fixture");
+        let target = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::write(path, text).expect("write file");
+}
+
+const PAGE: &str = "/es/articles/primeros-pasos/";
+
+#[test]
+fn pages_carry_the_live_script_and_the_endpoints_answer() {
+    let s = Server::start(&[]);
+    let body = s.wait_for(PAGE, |st, _| st == 200);
+    assert!(
+        body.contains("/_ayuda/live.js"),
+        "writer pages load live.js"
+    );
+    let (st, js) = s.get("/_ayuda/live.js");
+    assert_eq!(st, 200);
+    assert!(js.contains("/_ayuda/events"));
+    let status = s.status();
+    assert_eq!(status["ok"], true);
+    assert!(status["build"].as_u64().unwrap_or(0) >= 1);
+}
+
+#[test]
+fn editing_an_article_changes_its_page_listings_and_search() {
+    let s = Server::start(&[]);
+    s.wait_for(PAGE, |st, _| st == 200);
+    let file = s.path("content/es/guia/primeros-pasos.md");
+    let text = std::fs::read_to_string(&file).expect("read");
+    write(
+        &file,
+        &text
+            .replace("Texto original", "Texto editado ZAFIRO")
+            .replace("title: Primeros pasos", "title: Primeros pasos rápidos"),
+    );
+    s.wait_for(PAGE, |st, b| st == 200 && b.contains("ZAFIRO"));
+    // The section listing shows the new title, the English translation is unchanged.
+    s.wait_for("/es/", |_, b| b.contains("Primeros pasos rápidos"));
+    let (_, en) = s.get("/en/articles/first-steps/");
+    assert!(en.contains("Original text"));
+    // The search index follows.
+    s.wait_for("/api/search?q=zafiro&locale=es", |st, b| {
+        st == 200 && b.contains("primeros-pasos")
+    });
+}
+
+#[test]
+fn adding_and_deleting_articles_update_pages_and_listings() {
+    let s = Server::start(&[]);
+    s.wait_for(PAGE, |st, _| st == 200);
+    write(
+        &s.path("content/es/guia/nuevo.md"),
+        "---\ntitle: Artículo nuevo\nid: nuevo\nlocale: es\n---\n\nRecién creado.\n",
+    );
+    s.wait_for("/es/articles/nuevo/", |st, b| {
+        st == 200 && b.contains("Recién creado")
+    });
+    s.wait_for("/es/", |_, b| b.contains("/es/articles/nuevo/"));
+
+    std::fs::remove_file(s.path("content/es/guia/facturas.md")).expect("delete");
+    s.wait_for("/es/articles/facturas/", |st, _| st == 404);
+    let listing = s.wait_for("/es/", |_, b| !b.contains("/es/articles/facturas/"));
+    assert!(listing.contains("/es/articles/nuevo/"));
+    // The translation no longer links to the deleted page.
+    s.wait_for("/en/articles/invoices/", |_, b| {
+        !b.contains("/es/articles/facturas/")
+    });
+}
+
+#[test]
+fn renaming_an_article_leaves_a_redirect() {
+    let s = Server::start(&[]);
+    s.wait_for("/es/articles/contrasena/", |st, _| st == 200);
+    std::fs::rename(
+        s.path("content/es/guia/contrasena.md"),
+        s.path("content/es/guia/nueva-contrasena.md"),
+    )
+    .expect("rename");
+    s.wait_for("/es/articles/nueva-contrasena/", |st, b| {
+        st == 200 && b.contains("Cómo cambiar la contraseña")
+    });
+    let old = s.wait_for("/es/articles/contrasena/", |st, b| {
+        st == 200 && b.contains("http-equiv=\"refresh\"")
+    });
+    assert!(old.contains("/es/articles/nueva-contrasena/"));
+}
+
+#[test]
+fn template_edits_re_render_pages() {
+    let s = Server::start(&[]);
+    s.wait_for(PAGE, |st, _| st == 200);
+    let templates = s.path("templates");
+    std::fs::create_dir_all(&templates).expect("mkdir");
+    let base = include_str!("../themes/default/templates/base.html");
+    let marker = "<!-- TEMPLATE-MARKER-42 -->";
+    let edited = base.replacen("<head>", &format!("<head>{marker}"), 1);
+    assert_ne!(edited, base, "base.html has a <head>");
+    write(&templates.join("base.html"), &edited);
+    s.wait_for(PAGE, |_, b| b.contains(marker));
+    s.wait_for("/en/", |_, b| b.contains(marker));
+}
+
+#[test]
+fn broken_front_matter_shows_in_status_and_keeps_the_last_good_build() {
+    let s = Server::start(&[]);
+    s.wait_for(PAGE, |st, _| st == 200);
+    let file = s.path("content/es/guia/primeros-pasos.md");
+    let good = std::fs::read_to_string(&file).expect("read");
+    write(
+        &file,
+        &good.replace("title: Primeros pasos", "title: [Primeros"),
+    );
+    let start = Instant::now();
+    let status = loop {
+        let st = s.status();
+        if st["ok"] == false {
+            break st;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "no error status");
+        std::thread::sleep(Duration::from_millis(25));
+    };
+    let err = &status["errors"][0];
+    assert_eq!(err["file"], "content/es/guia/primeros-pasos.md");
+    // The YAML parser reports the line where it noticed the problem: the title or the next.
+    assert!(
+        err["line"].as_u64().is_some_and(|l| (2..=3).contains(&l)),
+        "{err}"
+    );
+    assert!(err["message"].as_str().is_some_and(|m| !m.is_empty()));
+    // The last good page is still served.
+    let (st, body) = s.get(PAGE);
+    assert_eq!(st, 200);
+    assert!(body.contains("Texto original"));
+
+    write(&file, &good.replace("Texto original", "Texto arreglado"));
+    s.wait_for(PAGE, |_, b| b.contains("Texto arreglado"));
+    let status = s.status();
+    assert_eq!(status["ok"], true);
+    assert_eq!(status["errors"].as_array().map(Vec::len), Some(0));
+}
+
+#[test]
+fn polling_watcher_sees_saves() {
+    let s = Server::start(&["--poll"]);
+    s.wait_for(PAGE, |st, _| st == 200);
+    let file = s.path("content/es/guia/primeros-pasos.md");
+    let text = std::fs::read_to_string(&file).expect("read");
+    write(&file, &text.replace("Texto original", "Texto POLL"));
+    s.wait_for(PAGE, |_, b| b.contains("Texto POLL"));
+}
+
+#[test]
+fn events_stream_announces_reloads() {
+    use std::io::{Read, Write};
+    let s = Server::start(&[]);
+    s.wait_for(PAGE, |st, _| st == 200);
+    let addr = s.base.trim_start_matches("http://").to_string();
+    let mut conn = std::net::TcpStream::connect(&addr).expect("connect");
+    conn.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    write!(
+        conn,
+        "GET /_ayuda/events HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n"
+    )
+    .expect("send");
+    let mut seen = String::new();
+    let mut buf = [0u8; 4096];
+    let mut edited = false;
+    let start = Instant::now();
+    while !seen.contains("event: reload") {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "no reload: {seen}"
+        );
+        let n = conn.read(&mut buf).expect("read events");
+        assert!(n > 0, "stream closed");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+        if !edited && seen.contains("event: hello") {
+            let file = s.path("content/es/guia/primeros-pasos.md");
+            let text = std::fs::read_to_string(&file).expect("read");
+            write(&file, &text.replace("Texto original", "Texto SSE"));
+            edited = true;
+        }
+    }
+    assert!(
+        seen.contains(PAGE),
+        "the reload names the changed page: {seen}"
+    );
+}
