@@ -45,5 +45,8 @@ fn browser_tests() {
         .env("CHROMIUM_PATH", &chromium)
         .status()
         .expect("npm runs");
-    assert!(status.success(), "browser tests failed (npm test in tests/browser)");
+    assert!(
+        status.success(),
+        "browser tests failed (npm test in tests/browser)"
+    );
 }
