@@ -65,6 +65,8 @@ test('ticket form: suggestions while typing, submit with a key, reference and de
   const suggestion = page.locator('#suggestions a', { hasText: 'Tu clave de partner' });
   await suggestion.waitFor();
   assert.equal(await page.locator('#suggestions h2').textContent(), 'Artículos que podrían ayudarte');
+  const count = await page.locator('#suggestions li').count();
+  assert.equal(await page.locator('[data-suggestions-status]').textContent(), `Artículos que podrían ayudarte: ${count}`);
   assert.ok((await hidden(page, 'suggested')).split(',').includes('partner-key'));
   // Opening a suggestion (new tab) is recorded.
   const [popup] = await Promise.all([page.waitForEvent('popup'), suggestion.click()]);

@@ -201,16 +201,19 @@
       }
     }
     var timer, last = '', suggest = suggester(form.getAttribute('data-suggest-url'));
+    var status = form.querySelector('[data-suggestions-status]');
     function update() {
       var q = ((subject && subject.value) || '').trim();
       if (q.length < 4 && description) q = (q + ' ' + description.value.trim().split(/\s+/).slice(0, 12).join(' ')).trim();
       q = q.slice(0, 120);
       if (q === last || !window.fetch) return;
       last = q;
-      if (q.length < 4) { suggest.cancel(); box.textContent = ''; return; }
+      if (q.length < 4) { suggest.cancel(); box.textContent = ''; if (status) status.textContent = ''; return; }
       suggest(q, locale, function (hits) {
         box.textContent = '';
         hits = hits.slice(0, 5);
+        // announce how many, not the whole list (it sits between two fields)
+        if (status) status.textContent = hits.length ? (box.getAttribute('data-title') || '') + ': ' + hits.length : '';
         if (!hits.length) return;
         var ul = el('ul');
         hits.forEach(function (h) {
