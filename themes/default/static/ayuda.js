@@ -15,11 +15,12 @@
 
   // A suggester: GET /api/suggest; `done` gets the hits, or [] on any failure.
   // Each suggester drops its own stale answers; cancel() drops the pending one.
-  function suggester() {
+  function suggester(url) {
     var seq = 0;
+    url = url || '/api/suggest';
     function run(q, locale, done) {
       var my = ++seq;
-      fetch('/api/suggest?q=' + encodeURIComponent(q) + '&locale=' + encodeURIComponent(locale),
+      fetch(url + '?q=' + encodeURIComponent(q) + '&locale=' + encodeURIComponent(locale),
         { headers: { Accept: 'application/json' }, credentials: 'same-origin' })
         .then(function (r) { return r.ok ? r.json() : { hits: [] }; })
         .then(function (j) { if (my === seq) done((j && j.hits) || []); })
@@ -81,7 +82,7 @@
     input.setAttribute('aria-autocomplete', 'list');
     input.setAttribute('aria-expanded', 'false');
     input.setAttribute('aria-controls', list.id);
-    var hits = [], active = -1, timer, suggest = suggester();
+    var hits = [], active = -1, timer, suggest = suggester(form.getAttribute('data-suggest'));
 
     function announce(n) {
       if (!status) return;
@@ -154,18 +155,39 @@
     input.addEventListener('focus', function () { if (hits.length && input.value.trim().length > 1) open(true); });
   }
 
-  // 3. Ticket form: suggestions while typing, hidden page field, remember the partner key.
+  // 3. Ticket form: time-trap token, suggestions while typing, hidden page and tz fields,
+  //    remember the partner key.
   function ticketForm(box) {
     var form = box.closest('form');
     if (!form) return;
     var subject = form.elements.subject, description = form.elements.description;
     var suggested = form.elements.suggested, opened = form.elements.opened, page = form.elements.page;
     var locale = box.getAttribute('data-locale') || d.documentElement.lang;
+    var MAX_IDS = 20; // the service refuses longer lists
     function addId(input, id) {
       if (!input || id == null) return;
       var ids = input.value ? input.value.split(',') : [];
-      if (ids.indexOf(String(id)) < 0) ids.push(String(id));
+      if (ids.indexOf(String(id)) < 0 && ids.length < MAX_IDS) ids.push(String(id));
       input.value = ids.join(',');
+    }
+    // The page is static: fetch a signed time token for the time trap (the service re-renders
+    // the form with a fresh one after an error, so keep that). Refetch when the page comes back
+    // from the back/forward cache, since the old token may have expired.
+    var ts = form.elements.form_ts, tokenUrl = form.getAttribute('data-token-url') || '/api/tickets/token';
+    function token(force) {
+      if (!ts || !window.fetch || (ts.value && !force)) return;
+      fetch(tokenUrl, { headers: { Accept: 'application/json' }, credentials: 'same-origin', cache: 'no-store' })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (j) { if (j && j.time_token) { ts.value = j.time_token; form.setAttribute('data-token-ready', ''); } })
+        .catch(function () { /* the service asks to send again */ });
+    }
+    token(false);
+    if (ts && ts.value) form.setAttribute('data-token-ready', '');
+    window.addEventListener('pageshow', function (e) { if (e.persisted) token(true); });
+    // the partner's time zone, for the promised response time on the thank-you page
+    var tz = form.elements.tz;
+    if (tz && !tz.value) {
+      try { tz.value = Intl.DateTimeFormat().resolvedOptions().timeZone || ''; } catch (e) { /* ignore */ }
     }
     // page the partner came from: ?from=, else a same-origin referrer
     if (page && !page.value) {
@@ -178,17 +200,20 @@
         } catch (e) { /* ignore */ }
       }
     }
-    var timer, last = '', suggest = suggester();
+    var timer, last = '', suggest = suggester(form.getAttribute('data-suggest-url'));
+    var status = form.querySelector('[data-suggestions-status]');
     function update() {
       var q = ((subject && subject.value) || '').trim();
       if (q.length < 4 && description) q = (q + ' ' + description.value.trim().split(/\s+/).slice(0, 12).join(' ')).trim();
       q = q.slice(0, 120);
       if (q === last || !window.fetch) return;
       last = q;
-      if (q.length < 4) { suggest.cancel(); box.textContent = ''; return; }
+      if (q.length < 4) { suggest.cancel(); box.textContent = ''; if (status) status.textContent = ''; return; }
       suggest(q, locale, function (hits) {
         box.textContent = '';
         hits = hits.slice(0, 5);
+        // announce how many, not the whole list (it sits between two fields)
+        if (status) status.textContent = hits.length ? (box.getAttribute('data-title') || '') + ': ' + hits.length : '';
         if (!hits.length) return;
         var ul = el('ul');
         hits.forEach(function (h) {

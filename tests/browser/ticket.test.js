@@ -1,0 +1,193 @@
+// Issue 4, item 11: the ticket form in a browser — key, suggestions while typing, thank-you
+// page with the reference and deadline, field errors with values kept — and axe checks of the
+// form, its error state, the thank-you page and an article page.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer } from './lib/server.js';
+import { launch, newPage, axe } from './lib/browser.js';
+
+let server, browser;
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const FORM = '/es/tickets/new/';
+const ARTICLE = '/es/articles/clave-de-partner/';
+
+async function noViolations(page, what) {
+  const violations = await axe(page);
+  assert.deepEqual(violations, [], `${what}: ${JSON.stringify(violations, null, 2)}`);
+}
+
+/** Opens the form the way a partner does: from an article's "still need help?" box. */
+async function openFormFromArticle(page) {
+  await page.goto(ARTICLE);
+  await Promise.all([
+    page.waitForURL((u) => u.pathname === FORM),
+    page.locator('.need-help a').click(),
+  ]);
+  // the script has fetched a time-trap token
+  await page.locator('form.ticket-form[data-token-ready]').waitFor({ state: 'attached' });
+}
+
+async function fill(page, { email = 'ana@example.com', key = server.key } = {}) {
+  await page.getByLabel('Nombre y apellido').fill('Ana Pérez');
+  await page.getByLabel('Correo electrónico').fill(email);
+  await page.getByLabel('Empresa (partner)').fill('Partner TV');
+  await page.getByLabel('Clave de partner').fill(key);
+  await page.getByLabel('Tipo de solicitud').selectOption('technical');
+}
+
+const hidden = (page, name) => page.locator(`form.ticket-form input[name="${name}"]`).inputValue();
+
+test('ticket form: suggestions while typing, submit with a key, reference and deadline', async () => {
+  const page = await newPage(browser, server.base);
+  await openFormFromArticle(page);
+  assert.equal(await hidden(page, 'page'), ARTICLE, 'the page the partner came from travels');
+  assert.equal(await hidden(page, 'tz'), 'America/Bogota');
+  assert.match(await hidden(page, 'form_ts'), /^v1\.\d+\.[0-9a-f]+$/);
+
+  await fill(page);
+  await page.getByLabel('Recordar la clave en este dispositivo').check();
+  // Typing the subject shows articles that may answer the question (deflection).
+  const subject = 'Perdí la clave de partner';
+  const answered = page.waitForResponse((r) => {
+    const u = new URL(r.url());
+    return u.pathname === '/api/suggest' && u.searchParams.get('q') === subject;
+  });
+  await page.getByLabel('Asunto').pressSequentially(subject, { delay: 15 });
+  await answered;
+  const suggestion = page.locator('#suggestions a', { hasText: 'Tu clave de partner' });
+  await suggestion.waitFor();
+  assert.equal(await page.locator('#suggestions h2').textContent(), 'Artículos que podrían ayudarte');
+  const count = await page.locator('#suggestions li').count();
+  assert.equal(await page.locator('[data-suggestions-status]').textContent(), `Artículos que podrían ayudarte: ${count}`);
+  assert.ok((await hidden(page, 'suggested')).split(',').includes('partner-key'));
+  // Opening a suggestion (new tab) is recorded.
+  const [popup] = await Promise.all([page.waitForEvent('popup'), suggestion.click()]);
+  await popup.waitForLoadState();
+  assert.equal(new URL(popup.url()).pathname, ARTICLE);
+  await popup.close();
+  assert.equal(await hidden(page, 'opened'), 'partner-key');
+  await page.getByLabel('Descripción').fill('La clave que nos dieron no funciona al abrir un ticket desde el panel.');
+  await noViolations(page, 'ticket form with suggestions');
+
+  await Promise.all([
+    page.waitForURL((u) => u.pathname === '/tickets/thanks'),
+    page.getByRole('button', { name: 'Enviar solicitud' }).click(),
+  ]);
+  assert.equal(await page.locator('h1').textContent(), 'Recibimos tu solicitud');
+  const ref = (await page.locator('.ticket-ref').textContent()).trim();
+  assert.match(ref, /^T-[0-9A-Z]{4}-[0-9A-Z]{2}$/);
+  const due = page.locator('.ticket-summary time');
+  const dueText = (await due.textContent()).trim();
+  const dueIso = await due.getAttribute('datetime');
+  assert.ok(dueText.length > 0, 'the promised response time is shown');
+  assert.match(dueIso, /-05:00$/, 'shown in the partner\'s zone (America/Bogota)');
+  assert.equal(new URL(page.url()).searchParams.get('tz'), 'America/Bogota');
+
+  // The queue has the ticket with what the browser sent, and the deadline shown is the one
+  // the business calendar gives for its reception instant.
+  const { ticket } = server.json(['tickets', 'show', ref, '--json', '--data', server.data]);
+  assert.equal(ticket.type, 'technical');
+  assert.equal(ticket.partner_key, 'Partner');
+  assert.equal(ticket.page, ARTICLE);
+  assert.equal(ticket.locale, 'es');
+  assert.ok(ticket.suggested.includes('partner-key'));
+  assert.deepEqual(ticket.opened, ['partner-key']);
+  const sla = server.json(['sla', '--type', 'technical', '--at', ticket.created, '--root', server.root, '--json']);
+  const seconds = (iso) => Math.floor(Date.parse(iso) / 1000); // the page shows whole seconds
+  assert.equal(seconds(dueIso), seconds(sla.first_response_target));
+  assert.equal(seconds(dueIso), seconds(ticket.deadlines.first_response_target));
+  await noViolations(page, 'thank-you page');
+
+  // The key was remembered on this device (opt-in) and fills the next form.
+  assert.equal(await page.evaluate(() => localStorage.getItem('ayuda.partner_key')), server.key);
+  await page.goto(FORM);
+  assert.equal(await page.getByLabel('Clave de partner').inputValue(), server.key);
+  assert.equal(await page.getByLabel('Recordar la clave en este dispositivo').isChecked(), true);
+  assert.deepEqual(page.jsErrors, []);
+  await page.context().close();
+});
+
+test('ticket form: a bad email comes back next to the field, values kept, then goes through', async () => {
+  const page = await newPage(browser, server.base);
+  await openFormFromArticle(page);
+  await fill(page, { email: 'ana@empresa' }); // valid for the browser, not for the service
+  await page.getByLabel('Asunto').fill('Error al exportar el informe');
+  await page.getByLabel('Descripción').fill('Desde ayer el informe de ventas no se exporta.');
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/api/tickets')),
+    page.getByRole('button', { name: 'Enviar solicitud' }).click(),
+  ]);
+  assert.equal(response.status(), 422);
+  await page.waitForLoadState();
+
+  const email = page.getByLabel('Correo electrónico');
+  const error = page.locator('#ticket-email-error');
+  assert.match(await error.textContent(), /dirección de correo válida/);
+  assert.equal(await email.getAttribute('aria-invalid'), 'true');
+  assert.ok((await email.getAttribute('aria-describedby')).split(' ').includes('ticket-email-error'));
+  // the message sits next to its field, in the same field group
+  assert.equal(await page.locator('.field.has-error').filter({ has: email }).locator('.field-error').count(), 1);
+  // summary at the top, focused, linking to the field
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'error-summary');
+  assert.equal(await page.locator('#error-summary a[href="#ticket-email"]').count(), 1);
+  assert.equal(await page.locator('.field.has-error').count(), 1, 'only the email is wrong');
+  // what was typed is kept
+  assert.equal(await email.inputValue(), 'ana@empresa');
+  assert.equal(await page.getByLabel('Nombre y apellido').inputValue(), 'Ana Pérez');
+  assert.equal(await page.getByLabel('Empresa (partner)').inputValue(), 'Partner TV');
+  assert.equal(await page.getByLabel('Clave de partner').inputValue(), server.key);
+  assert.equal(await page.getByLabel('Tipo de solicitud').inputValue(), 'technical');
+  assert.equal(await page.getByLabel('Asunto').inputValue(), 'Error al exportar el informe');
+  assert.equal(await page.getByLabel('Descripción').inputValue(), 'Desde ayer el informe de ventas no se exporta.');
+  assert.equal(await hidden(page, 'page'), ARTICLE);
+  assert.match(await hidden(page, 'form_ts'), /^v1\./);
+  await noViolations(page, 'ticket form with an error');
+
+  await email.fill('ana@empresa.com');
+  await Promise.all([
+    page.waitForURL((u) => u.pathname === '/tickets/thanks'),
+    page.getByRole('button', { name: 'Enviar solicitud' }).click(),
+  ]);
+  assert.match(await page.locator('.ticket-ref').textContent(), /^T-/);
+  assert.deepEqual(page.jsErrors.filter((e) => !e.startsWith('422 ')), []);
+  await page.context().close();
+});
+
+test('ticket form: a wrong key is refused next to the key field', async () => {
+  const page = await newPage(browser, server.base);
+  await page.goto(FORM);
+  await page.locator('form.ticket-form[data-token-ready]').waitFor({ state: 'attached' });
+  await fill(page, { key: 'ayk_WRONG000_NOTAKEY' });
+  await page.getByLabel('Asunto').fill('Pregunta sobre facturación');
+  await page.getByLabel('Descripción').fill('¿Dónde consulto las facturas del último trimestre?');
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST'),
+    page.getByRole('button', { name: 'Enviar solicitud' }).click(),
+  ]);
+  assert.equal(response.status(), 401);
+  await page.locator('#ticket-partner_key-error').waitFor();
+  assert.equal(await page.getByLabel('Clave de partner').inputValue(), '', 'a refused key is not echoed');
+  assert.equal(await page.getByLabel('Correo electrónico').inputValue(), 'ana@example.com');
+  await page.context().close();
+});
+
+test('axe: ticket form and article page have no violations', async () => {
+  const page = await newPage(browser, server.base);
+  await page.goto(FORM);
+  await page.locator('form.ticket-form[data-token-ready]').waitFor({ state: 'attached' });
+  await noViolations(page, 'ticket form');
+  await page.goto(ARTICLE);
+  await noViolations(page, 'article page');
+  await page.goto('/es/');
+  await noViolations(page, 'home page');
+  assert.deepEqual(page.jsErrors, []);
+  await page.context().close();
+});
