@@ -16,6 +16,9 @@ struct Server {
 }
 
 impl Server {
+    // The child is owned by `Server`, whose Drop kills and waits for it; only a failed start
+    // (which fails the test anyway) leaves it to the test harness.
+    #[allow(clippy::zombie_processes)]
     fn start(extra: &[&str]) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
         copy_tree(&common::fixture("serve"), dir.path());
