@@ -16,8 +16,7 @@ struct Server {
 }
 
 impl Server {
-    // The child is owned by `Server`, whose Drop kills and waits for it; only a failed start
-    // (which fails the test anyway) leaves it to the test harness.
+    // The child is killed and waited for by `Drop` once it is inside a `Server`.
     #[allow(clippy::zombie_processes)]
     fn start(extra: &[&str]) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -37,8 +36,12 @@ impl Server {
         let mut reader = BufReader::new(stdout);
         loop {
             line.clear();
-            let n = reader.read_line(&mut line).expect("read stdout");
-            assert!(n > 0, "ayuda serve exited before listening");
+            let n = reader.read_line(&mut line).unwrap_or(0);
+            if n == 0 {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("ayuda serve exited before listening");
+            }
             if let Some(addr) = line.trim().strip_prefix("ayuda: serving ") {
                 let base = addr.to_string();
                 // Keep draining stdout so the server never blocks on a full pipe.
@@ -258,6 +261,8 @@ fn broken_front_matter_shows_in_status_and_keeps_the_last_good_build() {
 fn polling_watcher_sees_saves() {
     let s = Server::start(&["--poll"]);
     s.wait_for(PAGE, |st, _| st == 200);
+    // Let the poller take its first snapshot (a save before it would be its baseline).
+    std::thread::sleep(Duration::from_millis(1000));
     let file = s.path("content/es/guia/primeros-pasos.md");
     let text = std::fs::read_to_string(&file).expect("read");
     write(&file, &text.replace("Texto original", "Texto POLL"));

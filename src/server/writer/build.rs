@@ -97,6 +97,8 @@ pub struct Workspace {
     /// Output paths of the listing pages of each locale, and of assets.
     listing_paths: BTreeMap<String, BTreeSet<String>>,
     asset_paths: BTreeSet<String>,
+    /// Output paths of the sitemap, feeds and redirect pages, as last written.
+    feed_paths: BTreeSet<String>,
     /// The `site` template value of each locale in the last good build.
     site_values: BTreeMap<String, Value>,
     /// Old URLs of articles renamed or moved while serving → (locale, id).
@@ -126,6 +128,7 @@ impl Workspace {
             pages: Arc::new(Pages::new()),
             listing_paths: BTreeMap::new(),
             asset_paths: BTreeSet::new(),
+            feed_paths: BTreeSet::new(),
             site_values: BTreeMap::new(),
             moved: BTreeMap::new(),
             pending_search: None,
@@ -157,9 +160,14 @@ impl Workspace {
     }
 
     fn try_rebuild(&mut self, changes: &Changes) -> Result<Outcome, BuildError> {
+        let start = Instant::now();
         let config_text = std::fs::read_to_string(self.root.join("ayuda.yaml")).ok();
         let config = Config::load(&self.root)?;
         let theme = Theme::load(&self.root, &config)?;
+        tracing::debug!(
+            ms = start.elapsed().as_secs_f64() * 1000.0,
+            "config and theme"
+        );
         let first = self.site.is_none();
         let config_changed = first || changes.config || config_text != self.config_text;
         let full = config_changed;
@@ -221,12 +229,17 @@ impl Workspace {
             .iter()
             .filter_map(|p| self.parsed.get(p).cloned())
             .collect();
+        tracing::debug!(ms = start.elapsed().as_secs_f64() * 1000.0, "parsed");
         let (library, diags) = Library::assemble(
             &self.root,
             &config,
             loaded,
             &self.meta_files,
             Diagnostics::default(),
+        );
+        tracing::debug!(
+            ms = start.elapsed().as_secs_f64() * 1000.0,
+            "library assembled"
         );
         let prev = if full { None } else { self.site.as_ref() };
         let site = Site::from_parts_reusing(
@@ -238,6 +251,7 @@ impl Workspace {
             diags,
             prev,
         );
+        tracing::debug!(ms = start.elapsed().as_secs_f64() * 1000.0, "site rendered");
         self.config_text = config_text;
         if site.diagnostics.has_errors() {
             return Ok(Outcome {
@@ -260,6 +274,7 @@ impl Workspace {
         all: bool,
         reindex: bool,
     ) -> Result<Outcome, BuildError> {
+        let start = Instant::now();
         let last = self.site.as_ref();
         let prev = if all { None } else { last };
         let mut sel = match prev {
@@ -287,6 +302,7 @@ impl Workspace {
             }
         }
         site_values.retain(|l, _| site.library.locales.contains(l));
+        tracing::debug!(ms = start.elapsed().as_secs_f64() * 1000.0, "planned");
 
         // Articles renamed or moved while serving keep answering at their old URL.
         let mut moved = self.moved.clone();
@@ -302,8 +318,22 @@ impl Workspace {
 
         let delta = Output::memory();
         let rendered = pages::write_selected(&site, &delta, &sel)?;
-        feeds::write_feeds(&site, &delta)?;
+        tracing::debug!(
+            ms = start.elapsed().as_secs_f64() * 1000.0,
+            "pages rendered"
+        );
+        // Sitemap, feeds and redirects change only with what listings show (URLs, titles,
+        // summaries, dates, old slugs) or with the set of articles.
+        let mut feed_paths = self.feed_paths.clone();
         let mut delta = delta.into_files();
+        if prev.is_none() || !sel.listings.is_empty() {
+            let feeds_out = Output::memory();
+            feeds::write_feeds(&site, &feeds_out)?;
+            let files = feeds_out.into_files();
+            feed_paths = files.keys().cloned().collect();
+            delta.extend(files);
+        }
+        tracing::debug!(ms = start.elapsed().as_secs_f64() * 1000.0, "feeds written");
         // Moved articles: a redirect page at the old URL, unless a page lives there now.
         let article_paths: BTreeSet<String> = site
             .urls
@@ -353,6 +383,7 @@ impl Workspace {
         let keep = |k: &str| {
             article_paths.contains(k)
                 || redirect_paths.contains(k)
+                || feed_paths.contains(k)
                 || asset_paths.contains(k)
                 || k == "site/index.html"
                 || k == "site/404.html"
@@ -379,6 +410,7 @@ impl Workspace {
             }
             next.insert(k, Bytes::from(v));
         }
+        tracing::debug!(ms = start.elapsed().as_secs_f64() * 1000.0, "merged");
 
         // Service files (search page renderer) on disk.
         if prev.is_none() || nav_changed {
@@ -402,6 +434,7 @@ impl Workspace {
         self.pages = Arc::new(next);
         self.listing_paths = listing_paths;
         self.asset_paths = asset_paths;
+        self.feed_paths = feed_paths;
         self.site_values = site_values;
         self.moved = moved;
         self.build += 1;
@@ -540,11 +573,9 @@ fn list_key(site: &Site, i: usize) -> String {
             &a.front.description,
             site.rendered.get(&i).map(|r| &r.summary),
             site.history.updated(a),
-            &a.locale,
-            &a.category,
-            &a.section,
-            &a.category_label,
-            &a.section_label,
+            (&a.locale, &a.category, &a.section),
+            (&a.category_label, &a.section_label),
+            (&a.front.legacy_slugs, &a.front.aliases, &a.status),
         )
     )
 }
@@ -671,5 +702,6 @@ fn is_meta_file(p: &Path) -> bool {
         .is_some_and(|n| n == crate::content::taxonomy::META_FILE)
 }
 
-/// How long a debounced batch of changes waits for quiet.
-pub const DEBOUNCE: Duration = Duration::from_millis(50);
+/// How long a batch of changes waits for quiet. Editors save in one burst of events (write a
+/// temporary file, rename it) well within this; a longer wait only delays every reload.
+pub const DEBOUNCE: Duration = Duration::from_millis(15);

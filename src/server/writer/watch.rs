@@ -18,7 +18,7 @@ pub struct Watch {
 /// How often the polling watcher scans.
 const POLL_EVERY: Duration = Duration::from_millis(200);
 /// A batch never waits longer than this for quiet (an editor saving in a loop).
-const MAX_WAIT: Duration = Duration::from_millis(500);
+const MAX_WAIT: Duration = Duration::from_millis(50);
 
 impl Watch {
     /// Watches `content/`, `themes/`, `templates/`, `static/` and `ayuda.yaml` under `root`
