@@ -641,20 +641,9 @@ fn truncate(text: &str, chars: usize) -> String {
     }
 }
 
-/// Minimal HTML escaping for text placed in a snippet.
+/// HTML escaping for text placed in a snippet.
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
+    crate::util::escape_html(text)
 }
 
 #[cfg(test)]

@@ -633,21 +633,7 @@ pub fn write_selected(site: &Site, output: &Output, sel: &Selection) -> Result<u
         "site/index.html",
         render_page(site, lc, &dl, root)?.as_bytes(),
     )?;
-    let not_found = Page {
-        template: "404.html",
-        url: "/404.html".into(),
-        title: lc
-            .strings
-            .get("not_found_title")
-            .and_then(Value::as_str)
-            .unwrap_or("404")
-            .to_string(),
-        description: String::new(),
-        versions: Vec::new(),
-        breadcrumbs: Vec::new(),
-        json_ld: json!({}),
-        extra: Vec::new(),
-    };
+    let not_found = not_found_page(lc, "/404.html".into());
     output.write(
         "site/404.html",
         render_page(site, lc, &dl, not_found)?.as_bytes(),
@@ -842,23 +828,28 @@ fn locale_pages(
     // Localized 404.
     pages.push((
         locale.to_string(),
-        Page {
-            template: "404.html",
-            url: format!("/{locale}/404.html"),
-            title: lc
-                .strings
-                .get("not_found_title")
-                .and_then(Value::as_str)
-                .unwrap_or("404")
-                .to_string(),
-            description: String::new(),
-            versions: Vec::new(),
-            breadcrumbs: Vec::new(),
-            json_ld: json!({}),
-            extra: Vec::new(),
-        },
+        not_found_page(lc, format!("/{locale}/404.html")),
     ));
     pages
+}
+
+/// The "page not found" page of a locale, served from `url`.
+fn not_found_page(lc: &LocaleContext, url: String) -> Page {
+    Page {
+        template: "404.html",
+        url,
+        title: lc
+            .strings
+            .get("not_found_title")
+            .and_then(Value::as_str)
+            .unwrap_or("404")
+            .to_string(),
+        description: String::new(),
+        versions: Vec::new(),
+        breadcrumbs: Vec::new(),
+        json_ld: json!({}),
+        extra: Vec::new(),
+    }
 }
 
 fn homes_for(site: &Site, f: fn(&str) -> String) -> Vec<(String, String)> {
