@@ -202,6 +202,26 @@ test('without JavaScript the form posts, asks once to confirm, then gets the tha
   await page.context().close();
 });
 
+test('a filled honeypot is refused with a themed page that leads back to the form', async () => {
+  const page = await newPage(browser, server.base);
+  await page.goto(FORM);
+  await page.locator('form.ticket-form[data-token-ready]').waitFor({ state: 'attached' });
+  await fill(page);
+  await page.getByLabel('Asunto').fill('Oferta increíble');
+  await page.getByLabel('Descripción').fill('Texto de un robot que rellena todos los campos.');
+  await page.locator('#ticket-website').evaluate((el) => { el.value = 'https://spam.example'; });
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST'),
+    page.getByRole('button', { name: 'Enviar solicitud' }).click(),
+  ]);
+  assert.equal(response.status(), 400);
+  await page.waitForLoadState();
+  assert.equal(await page.locator('h1').textContent(), 'No pudimos enviar tu solicitud');
+  assert.equal(await page.locator('.thanks-refused a[href="/es/tickets/new/"]').count(), 1);
+  await noViolations(page, 'refusal page');
+  await page.context().close();
+});
+
 test('axe: ticket form and article page have no violations', async () => {
   const page = await newPage(browser, server.base);
   await page.goto(FORM);
