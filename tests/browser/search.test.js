@@ -87,6 +87,16 @@ test('search box: Enter without a highlighted suggestion opens the results page'
   await page.context().close();
 });
 
+test('without JavaScript the search box submits to /search', async () => {
+  const page = await newPage(browser, server.base, { javaScriptEnabled: false });
+  await page.goto('/es/articles/clave-de-partner/');
+  const box = page.getByRole('searchbox', { name: 'Buscar en el centro de ayuda' });
+  await box.fill('horario de atencion');
+  await Promise.all([page.waitForURL((u) => u.pathname === '/search'), box.press('Enter')]);
+  assert.equal(await page.locator('.search-results .hit-title a').first().textContent(), 'Horario de atención');
+  await page.context().close();
+});
+
 test('results page: hits, highlighted snippets, category counts; axe finds no violations', async () => {
   const page = await newPage(browser, server.base);
   await page.goto('/search?q=ticket&locale=es');

@@ -179,6 +179,49 @@ test('ticket form: a wrong key is refused next to the key field', async () => {
   await page.context().close();
 });
 
+test('without JavaScript the form posts, asks once to confirm, then gets the thank-you page', async () => {
+  const page = await newPage(browser, server.base, { javaScriptEnabled: false });
+  await page.goto(FORM);
+  assert.equal(await hidden(page, 'form_ts'), '', 'the static page has no token');
+  await fill(page);
+  await page.getByLabel('Asunto').fill('Consulta sobre el catálogo');
+  await page.getByLabel('Descripción').fill('Faltan títulos del catálogo desde el lunes.');
+  await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST'),
+    page.getByRole('button', { name: 'Enviar solicitud' }).click(),
+  ]);
+  // The service shows the form again with a fresh token and what was typed.
+  await page.locator('#error-summary').waitFor();
+  assert.match(await hidden(page, 'form_ts'), /^v1\./);
+  assert.equal(await page.getByLabel('Asunto').inputValue(), 'Consulta sobre el catálogo');
+  await Promise.all([
+    page.waitForURL((u) => u.pathname === '/tickets/thanks'),
+    page.getByRole('button', { name: 'Enviar solicitud' }).click(),
+  ]);
+  assert.match(await page.locator('.ticket-ref').textContent(), /^T-/);
+  await page.context().close();
+});
+
+test('a filled honeypot is refused with a themed page that leads back to the form', async () => {
+  const page = await newPage(browser, server.base);
+  await page.goto(FORM);
+  await page.locator('form.ticket-form[data-token-ready]').waitFor({ state: 'attached' });
+  await fill(page);
+  await page.getByLabel('Asunto').fill('Oferta increíble');
+  await page.getByLabel('Descripción').fill('Texto de un robot que rellena todos los campos.');
+  await page.locator('#ticket-website').evaluate((el) => { el.value = 'https://spam.example'; });
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST'),
+    page.getByRole('button', { name: 'Enviar solicitud' }).click(),
+  ]);
+  assert.equal(response.status(), 400);
+  await page.waitForLoadState();
+  assert.equal(await page.locator('h1').textContent(), 'No pudimos enviar tu solicitud');
+  assert.equal(await page.locator('.thanks-refused a[href="/es/tickets/new/"]').count(), 1);
+  await noViolations(page, 'refusal page');
+  await page.context().close();
+});
+
 test('axe: ticket form and article page have no violations', async () => {
   const page = await newPage(browser, server.base);
   await page.goto(FORM);

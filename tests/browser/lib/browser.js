@@ -27,6 +27,7 @@ export async function newPage(browser, base, opts = {}) {
     locale: opts.locale || 'es-ES',
     timezoneId: opts.timezoneId || 'America/Bogota',
     reducedMotion: 'reduce',
+    javaScriptEnabled: opts.javaScriptEnabled ?? true,
   });
   context.setDefaultTimeout(10000);
   const page = await context.newPage();

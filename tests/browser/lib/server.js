@@ -65,6 +65,9 @@ export async function startServer() {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // never leave the service behind, even when the test process dies on a timeout
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   let log = '';
   const base = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`ayuda serve did not start in 30 s:\n${log}`)), 30000);
@@ -107,6 +110,7 @@ export async function startServer() {
         await exited;
         clearTimeout(t);
       }
+      process.off('exit', killOnExit);
       fs.rmSync(tmp, { recursive: true, force: true });
     },
   };
