@@ -225,6 +225,11 @@ impl Config {
             .unwrap_or("en")
     }
 
+    /// Codes of the configured locales (empty when the content decides).
+    pub fn locale_codes(&self) -> Vec<String> {
+        self.locales.iter().map(|l| l.code().to_string()).collect()
+    }
+
     /// Configured locales with display names (empty when the content decides).
     pub fn configured_locales(&self) -> Vec<Locale> {
         self.locales

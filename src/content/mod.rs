@@ -151,11 +151,7 @@ impl Library {
         mut diags: Diagnostics,
     ) -> (Library, Diagnostics) {
         let content_dir = root.join(&config.content_dir);
-        let known: Vec<String> = config
-            .locales
-            .iter()
-            .map(|l| l.code().to_string())
-            .collect();
+        let known: Vec<String> = config.locale_codes();
         let default_locale = config.default_locale().to_string();
         let mut articles = Vec::with_capacity(loaded.len());
         for (article, ds) in loaded {
@@ -252,11 +248,7 @@ pub fn read_article(
     path: &Path,
 ) -> (Option<Article>, Vec<Diagnostic>) {
     let content_dir = root.join(&config.content_dir);
-    let known: Vec<String> = config
-        .locales
-        .iter()
-        .map(|l| l.code().to_string())
-        .collect();
+    let known: Vec<String> = config.locale_codes();
     let file = rel(root, path);
     let under = path.strip_prefix(&content_dir).unwrap_or(path);
     match std::fs::read_to_string(path) {
@@ -319,13 +311,7 @@ pub fn parse_article(
         .trim_end_matches(".md")
         .trim_end_matches(".markdown")
         .to_string();
-    let is_locale = |s: &str| {
-        if known_locales.is_empty() {
-            config::is_locale_code(s) && (s.len() == 2 || s.contains('-'))
-        } else {
-            known_locales.iter().any(|k| k == s)
-        }
-    };
+    let is_locale = |s: &str| is_locale_segment(s, known_locales);
     let path_locale = segments
         .first()
         .filter(|s| is_locale(s))
@@ -438,6 +424,16 @@ fn take_h1(body: &str) -> Option<(String, String, usize)> {
         return Some((title.to_string(), rest, skipped + 1));
     }
     None
+}
+
+/// True when a path segment names a locale: one of `known`, or, when no locales are configured,
+/// a code such as `es` or `pt-BR` (three-letter folder names like `faq` are not taken as locales).
+pub fn is_locale_segment(segment: &str, known: &[String]) -> bool {
+    if known.is_empty() {
+        config::is_locale_code(segment) && (segment.len() == 2 || segment.contains('-'))
+    } else {
+        known.iter().any(|k| k == segment)
+    }
 }
 
 /// A path relative to `root`, `/`-separated.

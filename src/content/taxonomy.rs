@@ -1,6 +1,6 @@
 //! Categories and sections: from folders or front matter, refined by `_meta.yaml` files.
 
-use crate::config::{self, Localized};
+use crate::config::Localized;
 use crate::diag::Diagnostic;
 use crate::util::slugify;
 use crate::yaml;
@@ -114,13 +114,7 @@ impl Taxonomy {
             .parent()
             .map(|p| p.iter().map(|s| s.to_string_lossy().into_owned()).collect())
             .unwrap_or_default();
-        let is_locale = |s: &str| {
-            if known_locales.is_empty() {
-                config::is_locale_code(s) && (s.len() == 2 || s.contains('-'))
-            } else {
-                known_locales.iter().any(|k| k == s)
-            }
-        };
+        let is_locale = |s: &str| super::is_locale_segment(s, known_locales);
         let locale = folders.first().filter(|s| is_locale(s)).cloned();
         if locale.is_some() {
             folders.remove(0);

@@ -394,11 +394,7 @@ fn old_urls(
             HashMap::new()
         }
     };
-    let known: Vec<String> = config
-        .locales
-        .iter()
-        .map(|l| l.code().to_string())
-        .collect();
+    let known: Vec<String> = config.locale_codes();
     let default_locale = library.default_locale.as_str();
     let content_dir = config.content_dir.to_string_lossy().replace('\\', "/");
     let mut indices: Vec<&usize> = per_article.keys().collect();
