@@ -9,25 +9,29 @@ use crate::util::escape_html;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+/// The old URLs an article's front matter names: its `legacySlug`s under the permalink pattern,
+/// and its `aliases` as site paths.
+fn explicit_old_urls(site: &Site, a: &crate::content::Article) -> Vec<String> {
+    let legacy = a.front.legacy_slugs.iter().map(|legacy| {
+        urls::article_url_with_slug(&site.config.permalink, a, &crate::util::slugify(legacy))
+    });
+    let aliases = a.front.aliases.iter().map(|alias| {
+        if alias.starts_with('/') {
+            alias.clone()
+        } else {
+            format!("/{alias}")
+        }
+    });
+    legacy.chain(aliases).collect()
+}
+
 /// Every redirect of the site: old URL → (canonical URL, article index).
 pub fn redirects(site: &Site) -> BTreeMap<String, (String, usize)> {
     let mut out: BTreeMap<String, (String, usize)> = BTreeMap::new();
     for (&i, url) in &site.urls {
         let a = &site.library.articles[i];
-        let mut sources = vec![urls::id_url(&a.locale, &a.id)];
-        for legacy in &a.front.legacy_slugs {
-            let mut old = a.clone();
-            old.slug = crate::util::slugify(legacy);
-            sources.push(urls::article_url(&site.config.permalink, &old));
-        }
-        for alias in &a.front.aliases {
-            let alias = if alias.starts_with('/') {
-                alias.clone()
-            } else {
-                format!("/{alias}")
-            };
-            sources.push(alias);
-        }
+        let sources =
+            std::iter::once(urls::id_url(&a.locale, &a.id)).chain(explicit_old_urls(site, a));
         for s in sources {
             if s != *url {
                 out.entry(s).or_insert((url.clone(), i));
@@ -50,14 +54,7 @@ pub fn redirect_conflicts(site: &Site) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (&i, url) in &site.urls {
         let a = &site.library.articles[i];
-        let mut sources = Vec::new();
-        for legacy in &a.front.legacy_slugs {
-            let mut old = a.clone();
-            old.slug = crate::util::slugify(legacy);
-            sources.push(urls::article_url(&site.config.permalink, &old));
-        }
-        sources.extend(a.front.aliases.iter().cloned());
-        for s in sources {
+        for s in explicit_old_urls(site, a) {
             if s == *url {
                 continue;
             }

@@ -10,9 +10,14 @@ use std::path::{Component, Path, PathBuf};
 
 /// The canonical URL of an article under `pattern`.
 pub fn article_url(pattern: &str, a: &Article) -> String {
+    article_url_with_slug(pattern, a, &a.slug)
+}
+
+/// The URL article `a` would have under `pattern` with another slug (its old ones).
+pub fn article_url_with_slug(pattern: &str, a: &Article, slug: &str) -> String {
     pattern
         .replace("{locale}", &a.locale)
-        .replace("{slug}", &a.slug)
+        .replace("{slug}", slug)
         .replace("{id}", &crate::util::slugify(&a.id))
         .replace("{category}", &a.category)
         .replace("{section}", a.section.as_deref().unwrap_or("general"))
