@@ -8,24 +8,9 @@ use ayuda::search::{Engine, SearchRequest};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// Deterministic xorshift generator: same corpus on every run.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    /// Zipf-like pick: small indexes much more often, like words in real text.
-    fn zipf(&mut self, n: usize) -> usize {
-        let u = (self.next() % 1_000_000) as f64 / 1_000_000.0;
-        ((n as f64).powf(u) as usize).saturating_sub(1).min(n - 1)
-    }
-}
+#[path = "support/rng.rs"]
+mod rng;
+use rng::Rng;
 
 const SYLLABLES: &[&str] = &[
     "ca", "con", "fi", "gu", "ra", "ción", "pe", "di", "do", "ta", "men", "te", "lo", "ma", "pa",
