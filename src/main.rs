@@ -1,6 +1,9 @@
 //! The `ayuda` command line: parse arguments, call the library, map outcomes to exit codes
 //! (0 success, 1 content errors, 2 usage or configuration errors).
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use ayuda::site::{self, BuildOptions, BuildReport};
 use clap::{Args, Parser, Subcommand};
 use std::io::IsTerminal;
@@ -198,6 +201,9 @@ struct BuildArgs {
     /// Print one JSON object with counts and diagnostics on stdout.
     #[arg(long)]
     json: bool,
+    /// Write no search indexes (for benchmarks: what indexing adds to a build).
+    #[arg(long, hide = true)]
+    skip_search: bool,
 }
 
 #[derive(Args)]
@@ -280,6 +286,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 base_url: args.base_url,
                 writer_mode: false,
                 progress: !args.json && std::io::stderr().is_terminal(),
+                skip_search: args.skip_search,
             };
             Ok(report(site::build(&opts), args.json, "built"))
         }

@@ -2,7 +2,6 @@
 
 use super::schema::{self, Fields};
 use super::{IndexSettings, SETTINGS_FILE, SearchConfig, SearchDoc, analyzers};
-use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::Path;
 use tantivy::schema::Facet;
@@ -33,19 +32,31 @@ pub fn write_indexes(
             analyzers::language_of(locale).to_string(),
         );
     }
-    // Locales are independent indexes: write them in parallel, each with a single writer thread.
-    by_locale
-        .par_iter()
-        .map(|(locale, docs)| {
-            write_locale(
-                &dir.join(locale),
-                analyzers::language_of(locale),
-                docs,
-                config,
-            )
+    // Locales are independent indexes: each gets a thread of its own (tantivy's writer adds one
+    // more), so no locale waits for another one to finish.
+    std::thread::scope(|scope| {
+        let jobs: Vec<_> = by_locale
+            .iter()
+            .map(|(locale, docs)| {
+                scope.spawn(move || {
+                    write_locale(
+                        &dir.join(locale),
+                        analyzers::language_of(locale),
+                        docs,
+                        config,
+                    )
+                })
+            })
+            .collect();
+        jobs.into_iter().try_for_each(|job| {
+            job.join().unwrap_or_else(|_| {
+                Err(tantivy::TantivyError::SystemError(
+                    "the indexing thread panicked".into(),
+                ))
+            })
         })
-        .collect::<tantivy::Result<Vec<()>>>()
-        .map_err(std::io::Error::other)?;
+    })
+    .map_err(std::io::Error::other)?;
     if !settings.locales.contains_key(default_locale)
         && let Some(first) = settings.locales.keys().next()
     {
@@ -116,23 +127,27 @@ fn document(f: &Fields, d: &SearchDoc) -> TantivyDocument {
     doc.add_text(f.category_name, &d.category_name);
     doc.add_text(f.title, &d.title);
     doc.add_text(f.title_folded, &d.title);
-    doc.add_text(f.all_folded, &d.title);
+    // The folded field is a dictionary (typo corrections and completions with their document
+    // frequencies): each distinct word of the article is enough.
+    let mut words = Words::default();
+    words.add(&d.title);
     for s in &d.sections {
         if !s.heading.is_empty() {
             doc.add_text(f.headings, &s.heading);
-            doc.add_text(f.all_folded, &s.heading);
+            words.add(&s.heading);
         }
         if !s.text.is_empty() {
             doc.add_text(f.body, &s.text);
-            doc.add_text(f.all_folded, &s.text);
+            words.add(&s.text);
         }
     }
     let mut keywords = vec![d.description.as_str(), &d.section_name, &d.category_name];
     keywords.extend(d.tags.iter().map(String::as_str));
     for k in keywords.into_iter().filter(|k| !k.is_empty()) {
         doc.add_text(f.keywords, k);
-        doc.add_text(f.all_folded, k);
+        words.add(k);
     }
+    doc.add_text(f.all_folded, words.text);
     doc.add_text(f.description, &d.description);
     doc.add_text(
         f.sections,
@@ -142,6 +157,24 @@ fn document(f: &Fields, d: &SearchDoc) -> TantivyDocument {
         doc.add_text(f.updated, u);
     }
     doc
+}
+
+/// The distinct words of some texts, space-separated (split like the analyzers split).
+#[derive(Default)]
+struct Words<'a> {
+    seen: rustc_hash::FxHashSet<&'a str>,
+    text: String,
+}
+
+impl<'a> Words<'a> {
+    fn add(&mut self, text: &'a str) {
+        for word in text.split(|c: char| !c.is_alphanumeric()) {
+            if !word.is_empty() && self.seen.insert(word) {
+                self.text.push_str(word);
+                self.text.push(' ');
+            }
+        }
+    }
 }
 
 /// Updates the index of one locale in place (`ayuda serve`): removes the articles with the

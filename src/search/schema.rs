@@ -75,14 +75,14 @@ pub fn build(language: &str) -> Schema {
     b.add_text_field("title", text(&stemmed, positions) | STORED);
     b.add_text_field(
         "title_folded",
-        text(analyzers::FOLDED, IndexRecordOption::WithFreqs),
+        text(analyzers::FOLDED, IndexRecordOption::Basic),
     );
     b.add_text_field("headings", text(&stemmed, positions));
     b.add_text_field("keywords", text(&stemmed, positions));
     b.add_text_field("body", text(&stemmed, positions));
     b.add_text_field(
         "all_folded",
-        text(analyzers::FOLDED, IndexRecordOption::WithFreqs),
+        text(analyzers::FOLDED, IndexRecordOption::Basic),
     );
     b.add_text_field("description", STORED);
     b.add_text_field("sections", STORED);

@@ -36,6 +36,8 @@ pub struct BuildOptions {
     pub writer_mode: bool,
     /// Show a progress bar on the terminal.
     pub progress: bool,
+    /// Write no search indexes (benchmarks measure what indexing adds to a build).
+    pub skip_search: bool,
 }
 
 /// A build that cannot start: configuration or theme problems, or the output cannot be written.
@@ -344,26 +346,44 @@ impl Site {
     /// Renders every page and writes the site, the theme snapshot and the search indexes.
     /// Returns the number of pages written.
     pub fn write(&self, output: &Output) -> Result<usize, BuildError> {
-        let t = Instant::now();
-        let pages = pages::write_pages(self, output)?;
-        tracing::debug!(ms = t.elapsed().as_millis() as u64, pages, "pages written");
-        let t = Instant::now();
-        feeds::write_feeds(self, output)?;
-        tracing::debug!(
-            ms = t.elapsed().as_millis() as u64,
-            "feeds, sitemap and redirects written"
-        );
-        self.write_service_files(output)?;
-        if let Some(dir) = output.dir() {
-            let _t = Instant::now();
-            crate::search::write_indexes(
-                &dir.join("search"),
-                &self.search_docs(),
-                &self.config.search,
-                &self.library.default_locale,
-            )?;
-        }
-        Ok(pages)
+        std::thread::scope(|scope| {
+            // The search indexes need only the rendered articles: they are written while the
+            // pages render, on threads of their own.
+            let indexing = output
+                .dir()
+                .filter(|_| !self.options.skip_search)
+                .map(|dir| {
+                    scope.spawn(move || {
+                        let t = Instant::now();
+                        let result = crate::search::write_indexes(
+                            &dir.join("search"),
+                            &self.search_docs(),
+                            &self.config.search,
+                            &self.library.default_locale,
+                        );
+                        tracing::debug!(
+                            ms = t.elapsed().as_millis() as u64,
+                            "search indexes written"
+                        );
+                        result
+                    })
+                });
+            let t = Instant::now();
+            let pages = pages::write_pages(self, output)?;
+            tracing::debug!(ms = t.elapsed().as_millis() as u64, pages, "pages written");
+            let t = Instant::now();
+            feeds::write_feeds(self, output)?;
+            tracing::debug!(
+                ms = t.elapsed().as_millis() as u64,
+                "feeds, sitemap and redirects written"
+            );
+            self.write_service_files(output)?;
+            if let Some(job) = indexing {
+                job.join()
+                    .map_err(|_| std::io::Error::other("the search indexing thread panicked"))??;
+            }
+            Ok(pages)
+        })
     }
 
     /// Writes what the service needs besides the pages: the theme snapshot, the site's
