@@ -257,6 +257,56 @@ fn broken_front_matter_shows_in_status_and_keeps_the_last_good_build() {
     assert_eq!(status["errors"].as_array().map(Vec::len), Some(0));
 }
 
+/// Polls the status until `ok(status)` holds; panics with the last one after 10 s.
+fn wait_status(s: &Server, ok: impl Fn(&serde_json::Value) -> bool) {
+    let start = Instant::now();
+    loop {
+        let st = s.status();
+        if ok(&st) {
+            return;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "status: {st}");
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+fn has_error_in(status: &serde_json::Value, file: &str) -> bool {
+    status["errors"]
+        .as_array()
+        .is_some_and(|e| e.iter().any(|d| d["file"] == file))
+}
+
+#[test]
+fn a_save_made_while_another_article_is_broken_shows_once_it_is_fixed() {
+    let s = Server::start(&[]);
+    s.wait_for("/es/articles/contrasena/", |st, _| st == 200);
+    let broken = "content/es/guia/primeros-pasos.md";
+    let other = "content/es/guia/contrasena.md";
+    let good = std::fs::read_to_string(s.path(broken)).expect("read");
+    write(
+        &s.path(broken),
+        &good.replace("title: Primeros pasos", "title: [Primeros"),
+    );
+    wait_status(&s, |st| has_error_in(st, broken));
+    // Save the other article twice: first with an error of its own, so the status shows the
+    // build saw it, then valid with a new title, while the first one is still broken.
+    let text = std::fs::read_to_string(s.path(other)).expect("read");
+    let titled = text.replace("title: Cambiar la contraseña", "title: Contraseña NUEVA");
+    write(&s.path(other), &format!("{titled}\n[roto](no-existe.md)\n"));
+    wait_status(&s, |st| has_error_in(st, other));
+    write(&s.path(other), &titled);
+    wait_status(&s, |st| {
+        !has_error_in(st, other) && has_error_in(st, broken)
+    });
+    // Fixing the broken one publishes the other's new title too.
+    write(&s.path(broken), &good);
+    wait_status(&s, |st| st["ok"] == true);
+    s.wait_for("/es/articles/contrasena/", |_, b| {
+        b.contains("Contraseña NUEVA")
+    });
+    s.wait_for("/es/", |_, b| b.contains("Contraseña NUEVA"));
+}
+
 #[test]
 fn polling_watcher_sees_saves() {
     let s = Server::start(&["--poll"]);
@@ -306,4 +356,46 @@ fn events_stream_announces_reloads() {
         seen.contains(PAGE),
         "the reload names the changed page: {seen}"
     );
+}
+
+#[cfg(unix)]
+#[test]
+fn stops_on_sigterm_while_a_page_listens_for_reloads() {
+    use std::io::{Read, Write};
+    let mut s = Server::start(&[]);
+    s.wait_for(PAGE, |st, _| st == 200);
+    let addr = s.base.trim_start_matches("http://").to_string();
+    let mut conn = std::net::TcpStream::connect(&addr).expect("connect");
+    conn.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    write!(
+        conn,
+        "GET /_ayuda/events HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n"
+    )
+    .expect("send");
+    let mut seen = String::new();
+    let mut buf = [0u8; 4096];
+    while !seen.contains("event: hello") {
+        let n = conn.read(&mut buf).expect("read events");
+        assert!(n > 0, "stream closed before hello: {seen}");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    // An open page's event stream must not hold the graceful shutdown.
+    let killed = Command::new("kill")
+        .args(["-TERM", &s.child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(killed.success());
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = s.child.try_wait().expect("wait for ayuda serve") {
+            break status;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "ayuda serve did not stop on SIGTERM while an events stream was open"
+        );
+        std::thread::sleep(Duration::from_millis(25));
+    };
+    assert!(status.success(), "ayuda serve exited with {status}");
 }

@@ -283,8 +283,16 @@ async fn serve_state(
     let tickets = crate::tickets::http::TicketsState::open(config, data, dist).await?;
     let worker = tickets.spawn_worker();
     let app = router(state.clone()).merge(crate::tickets::http::router(tickets));
+    let live = state.live.clone();
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // Live-reload streams never end by themselves; open pages would keep the service
+            // waiting for them.
+            if let Some(live) = live {
+                live.close();
+            }
+        })
         .await?;
     flusher.abort();
     worker.abort();

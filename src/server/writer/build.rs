@@ -105,6 +105,8 @@ pub struct Workspace {
     moved: BTreeMap<String, (String, String)>,
     /// Search index work left for after the pages are served.
     pending_search: Option<SearchPlan>,
+    /// Changes read by builds that failed, so never published: the next build redoes them.
+    unpublished: Changes,
     build: u64,
 }
 
@@ -132,6 +134,7 @@ impl Workspace {
             site_values: BTreeMap::new(),
             moved: BTreeMap::new(),
             pending_search: None,
+            unpublished: Changes::default(),
             build: 0,
         }
     }
@@ -145,6 +148,11 @@ impl Workspace {
     /// good build stays; the outcome carries the diagnostics.
     pub fn rebuild(&mut self, changes: &Changes) -> Outcome {
         let start = Instant::now();
+        // A build that failed published nothing: what it read must still reach the pages (an
+        // article saved while another one was broken), so its changes join this one.
+        let mut changes_now = std::mem::take(&mut self.unpublished);
+        changes_now.merge(changes.clone());
+        let changes = &changes_now;
         let mut outcome = match self.try_rebuild(changes) {
             Ok(o) => o,
             Err(e) => Outcome {
@@ -156,6 +164,9 @@ impl Workspace {
             },
         };
         outcome.elapsed_ms = start.elapsed().as_millis() as u64;
+        if !outcome.ok {
+            self.unpublished = changes_now;
+        }
         outcome
     }
 

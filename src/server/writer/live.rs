@@ -8,10 +8,11 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
 use serde_json::json;
 use std::convert::Infallible;
 use std::sync::Arc;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 /// The script pages carry in writer mode.
 pub const LIVE_JS: &str = include_str!("../live.js");
@@ -20,6 +21,9 @@ pub const LIVE_JS: &str = include_str!("../live.js");
 pub struct Live {
     status: ArcSwap<serde_json::Value>,
     tx: broadcast::Sender<(&'static str, String)>,
+    /// Set when the service stops: event streams end, so open pages do not hold the graceful
+    /// shutdown (which waits for every connection) forever.
+    closing: watch::Sender<bool>,
 }
 
 impl Default for Live {
@@ -37,7 +41,13 @@ impl Live {
                 json!({"build": 0, "ok": true, "errors": [], "warnings": []}),
             ),
             tx,
+            closing: watch::Sender::new(false),
         }
+    }
+
+    /// Ends every event stream (the browser's EventSource then retries on its own).
+    pub fn close(&self) {
+        self.closing.send_replace(true);
     }
 
     /// Publishes the outcome of a rebuild: a `reload` event when pages changed, a `status`
@@ -99,6 +109,7 @@ pub async fn events(State(state): State<AppState>) -> Response {
         return StatusCode::NOT_FOUND.into_response();
     };
     let rx = live.tx.subscribe();
+    let mut closing = live.closing.subscribe();
     let hello = Event::default()
         .event("hello")
         .data(live.status().to_string());
@@ -118,7 +129,10 @@ pub async fn events(State(state): State<AppState>) -> Response {
             };
             Some((Ok(ev), (None, rx, live)))
         },
-    );
+    )
+    .take_until(async move {
+        let _ = closing.wait_for(|c| *c).await;
+    });
     Sse::new(stream)
         .keep_alive(KeepAlive::default())
         .into_response()
