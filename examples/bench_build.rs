@@ -2,8 +2,10 @@
 //!
 //! `cargo build --release && cargo run --release --example gen_corpus -- --articles 10000 /tmp/gen10k`
 //! then `cargo run --release --example bench_build -- [RUNS] [DIR...]`. Prints, for each corpus,
-//! the median and spread of wall time over RUNS builds (default 5) and the peak resident memory
-//! of the build processes. Corpora default to /tmp/gen1k and /tmp/gen10k, generated if missing.
+//! the median and spread of wall time over RUNS builds (default 5) into a new output folder,
+//! into the previous build's folder, and into it without search indexes (what indexing adds),
+//! and the peak resident memory of the build processes. Corpora default to /tmp/gen1k and
+//! /tmp/gen10k, generated if missing.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -29,6 +31,41 @@ fn peak_rss_children_kb() -> i64 {
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
     usage.ru_maxrss
+}
+
+/// Median, min and max of some timings.
+fn median(mut times: Vec<f64>) -> (f64, f64, f64) {
+    times.sort_by(f64::total_cmp);
+    (times[times.len() / 2], times[0], times[times.len() - 1])
+}
+
+/// Runs `ayuda build --json` once; returns its wall time in ms and its JSON report.
+fn timed_build(
+    ayuda: &Path,
+    root: &Path,
+    out: &Path,
+    extra: Option<&str>,
+) -> Result<(f64, String), String> {
+    let start = Instant::now();
+    let output = Command::new(ayuda)
+        .args(["build", "--json", "--root"])
+        .arg(root)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", ayuda.display()))?;
+    let elapsed = start.elapsed().as_secs_f64() * 1000.0;
+    if !output.status.success() {
+        return Err(format!(
+            "build failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    Ok((
+        elapsed,
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    ))
 }
 
 fn main() {
@@ -61,49 +98,68 @@ fn main() {
                 continue;
             }
         }
-        let out = std::env::temp_dir().join(format!("ayuda-bench-out-{}", std::process::id()));
-        let mut times = Vec::new();
+        let tmp = std::env::temp_dir();
+        let out = tmp.join(format!("ayuda-bench-out-{}", std::process::id()));
+        // Three kinds of build, interleaved so that machine noise hits them alike: into a new
+        // output folder, into the previous build's folder (unchanged files are not rewritten),
+        // and the latter without search indexes (what indexing adds). New folders are removed
+        // only at the end: creating thousands of files right after deleting thousands is slow
+        // on ext4, which would measure the file system rather than the build.
+        let mut fresh = Vec::new();
+        let mut kept = Vec::new();
+        let mut no_search = Vec::new();
         let mut last_json = String::new();
-        for _ in 0..runs {
-            let start = Instant::now();
-            let output = Command::new(&ayuda)
-                .args(["build", "--json", "--root"])
-                .arg(&dir)
-                .arg("--out")
-                .arg(&out)
-                .output();
-            let elapsed = start.elapsed().as_secs_f64() * 1000.0;
-            match output {
-                Ok(o) if o.status.success() => {
-                    last_json = String::from_utf8_lossy(&o.stdout).into_owned();
-                    times.push(elapsed);
-                }
-                Ok(o) => {
-                    eprintln!("build failed: {}", String::from_utf8_lossy(&o.stderr));
-                    break;
-                }
-                Err(e) => {
-                    eprintln!("cannot run {}: {e}", ayuda.display());
-                    return;
-                }
-            }
-        }
-        let _ = std::fs::remove_dir_all(&out);
-        if times.is_empty() {
+        let mut fresh_dirs = Vec::new();
+        // The kept folder starts from one build.
+        if let Err(e) = timed_build(&ayuda, &dir, &out, None) {
+            eprintln!("{e}");
             continue;
         }
-        times.sort_by(f64::total_cmp);
-        let median = times[times.len() / 2];
+        'runs: for run in 0..runs {
+            let new_dir = tmp.join(format!("ayuda-bench-new-{}-{run}", std::process::id()));
+            for (times, dir_out, extra) in [
+                (&mut fresh, &new_dir, None),
+                (&mut kept, &out, None),
+                (&mut no_search, &out, Some("--skip-search")),
+            ] {
+                match timed_build(&ayuda, &dir, dir_out, extra) {
+                    Ok((ms, json)) => {
+                        times.push(ms);
+                        last_json = json;
+                    }
+                    Err(e) => {
+                        eprintln!("{e}");
+                        break 'runs;
+                    }
+                }
+            }
+            fresh_dirs.push(new_dir);
+        }
+        for d in fresh_dirs {
+            let _ = std::fs::remove_dir_all(d);
+        }
+        let _ = std::fs::remove_dir_all(&out);
+        if no_search.is_empty() {
+            continue;
+        }
         let articles = serde_json::from_str::<serde_json::Value>(&last_json)
             .ok()
             .and_then(|v| v["articles"].as_u64())
             .unwrap_or(0);
+        let (fresh, kept, no_search) = (median(fresh), median(kept), median(no_search));
         println!(
-            "{}: {articles} articles, {runs} runs: median {median:.0} ms (min {:.0}, max {:.0}); peak RSS so far {} MB",
+            "{}: {articles} articles, {runs} runs, medians: new output folder {:.0} ms, output kept {:.0} ms, \
+             output kept without search {:.0} ms (indexing adds {:.0}%); peak RSS so far {} MB",
             dir.display(),
-            times[0],
-            times[times.len() - 1],
+            fresh.0,
+            kept.0,
+            no_search.0,
+            100.0 * (kept.0 / no_search.0 - 1.0),
             peak_rss_children_kb() / 1024
+        );
+        println!(
+            "  spread (min-max): new folder {:.0}-{:.0}, kept {:.0}-{:.0}, without search {:.0}-{:.0} ms",
+            fresh.1, fresh.2, kept.1, kept.2, no_search.1, no_search.2
         );
     }
 }

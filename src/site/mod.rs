@@ -348,7 +348,8 @@ impl Site {
     pub fn write(&self, output: &Output) -> Result<usize, BuildError> {
         std::thread::scope(|scope| {
             // The search indexes need only the rendered articles: they are written while the
-            // pages render, on threads of their own.
+            // pages render, on threads of their own. So are the feeds, sitemap, redirects and
+            // service files, which are single-threaded.
             let indexing = output
                 .dir()
                 .filter(|_| !self.options.skip_search)
@@ -368,16 +369,22 @@ impl Site {
                         result
                     })
                 });
+            let others = scope.spawn(|| {
+                let t = Instant::now();
+                feeds::write_feeds(self, output)?;
+                self.write_service_files(output)?;
+                tracing::debug!(
+                    ms = t.elapsed().as_millis() as u64,
+                    "feeds, sitemap, redirects and service files written"
+                );
+                Ok::<(), BuildError>(())
+            });
             let t = Instant::now();
             let pages = pages::write_pages(self, output)?;
             tracing::debug!(ms = t.elapsed().as_millis() as u64, pages, "pages written");
-            let t = Instant::now();
-            feeds::write_feeds(self, output)?;
-            tracing::debug!(
-                ms = t.elapsed().as_millis() as u64,
-                "feeds, sitemap and redirects written"
-            );
-            self.write_service_files(output)?;
+            others
+                .join()
+                .map_err(|_| std::io::Error::other("the feed writing thread panicked"))??;
             if let Some(job) = indexing {
                 job.join()
                     .map_err(|_| std::io::Error::other("the search indexing thread panicked"))??;
