@@ -2,8 +2,8 @@
 //!
 //! `cargo build --release && cargo run --release --example gen_corpus -- --articles 10000 /tmp/gen10k`
 //! then `cargo run --release --example bench_build -- [RUNS] [DIR...]`. Prints, for each corpus,
-//! the median and spread of wall time over RUNS builds (default 5) into a new output folder,
-//! into the previous build's folder, and into it without search indexes (what indexing adds),
+//! the median and spread of wall time over RUNS builds (default 5) into a new output folder and
+//! into the previous build's folder, each with and without search indexes (what indexing adds),
 //! and the peak resident memory of the build processes. Corpora default to /tmp/gen1k and
 //! /tmp/gen10k, generated if missing.
 
@@ -100,29 +100,39 @@ fn main() {
         }
         let tmp = std::env::temp_dir();
         let out = tmp.join(format!("ayuda-bench-out-{}", std::process::id()));
-        // Three kinds of build, interleaved so that machine noise hits them alike: into a new
-        // output folder, into the previous build's folder (unchanged files are not rewritten),
-        // and the latter without search indexes (what indexing adds). New folders are removed
-        // only at the end: creating thousands of files right after deleting thousands is slow
-        // on ext4, which would measure the file system rather than the build.
-        let mut fresh = Vec::new();
-        let mut kept = Vec::new();
-        let mut no_search = Vec::new();
+        // Four kinds of build, interleaved so that machine noise hits them alike: into a new
+        // output folder and into the previous build's folder (unchanged files are not
+        // rewritten), each with and without search indexes (what indexing adds). New folders
+        // are removed only at the end: creating thousands of files right after deleting
+        // thousands is slow on ext4, which would measure the file system rather than the build.
+        let kinds = [
+            ("new folder", true, None),
+            ("new folder without search", true, Some("--skip-search")),
+            ("kept folder", false, None),
+            ("kept folder without search", false, Some("--skip-search")),
+        ];
+        let mut times: Vec<Vec<f64>> = vec![Vec::new(); kinds.len()];
         let mut last_json = String::new();
-        let mut fresh_dirs = Vec::new();
+        let mut new_dirs = Vec::new();
         // The kept folder starts from one build.
         if let Err(e) = timed_build(&ayuda, &dir, &out, None) {
             eprintln!("{e}");
             continue;
         }
-        'runs: for run in 0..runs {
-            let new_dir = tmp.join(format!("ayuda-bench-new-{}-{run}", std::process::id()));
-            for (times, dir_out, extra) in [
-                (&mut fresh, &new_dir, None),
-                (&mut kept, &out, None),
-                (&mut no_search, &out, Some("--skip-search")),
-            ] {
-                match timed_build(&ayuda, &dir, dir_out, extra) {
+        'runs: for _ in 0..runs {
+            for ((_, new, extra), times) in kinds.iter().zip(times.iter_mut()) {
+                let target = if *new {
+                    let d = tmp.join(format!(
+                        "ayuda-bench-new-{}-{}",
+                        std::process::id(),
+                        new_dirs.len()
+                    ));
+                    new_dirs.push(d.clone());
+                    d
+                } else {
+                    out.clone()
+                };
+                match timed_build(&ayuda, &dir, &target, *extra) {
                     Ok((ms, json)) => {
                         times.push(ms);
                         last_json = json;
@@ -133,33 +143,31 @@ fn main() {
                     }
                 }
             }
-            fresh_dirs.push(new_dir);
         }
-        for d in fresh_dirs {
+        for d in new_dirs {
             let _ = std::fs::remove_dir_all(d);
         }
         let _ = std::fs::remove_dir_all(&out);
-        if no_search.is_empty() {
+        if times.iter().any(Vec::is_empty) {
             continue;
         }
         let articles = serde_json::from_str::<serde_json::Value>(&last_json)
             .ok()
             .and_then(|v| v["articles"].as_u64())
             .unwrap_or(0);
-        let (fresh, kept, no_search) = (median(fresh), median(kept), median(no_search));
         println!(
-            "{}: {articles} articles, {runs} runs, medians: new output folder {:.0} ms, output kept {:.0} ms, \
-             output kept without search {:.0} ms (indexing adds {:.0}%); peak RSS so far {} MB",
+            "{}: {articles} articles, {runs} runs; peak RSS so far {} MB",
             dir.display(),
-            fresh.0,
-            kept.0,
-            no_search.0,
-            100.0 * (kept.0 / no_search.0 - 1.0),
             peak_rss_children_kb() / 1024
         );
+        let medians: Vec<(f64, f64, f64)> = times.into_iter().map(median).collect();
+        for ((name, _, _), (m, lo, hi)) in kinds.iter().zip(&medians) {
+            println!("  {name:<27} median {m:>5.0} ms (min {lo:.0}, max {hi:.0})");
+        }
         println!(
-            "  spread (min-max): new folder {:.0}-{:.0}, kept {:.0}-{:.0}, without search {:.0}-{:.0} ms",
-            fresh.1, fresh.2, kept.1, kept.2, no_search.1, no_search.2
+            "  indexing adds {:.0}% (new folder), {:.0}% (kept folder)",
+            100.0 * (medians[0].0 / medians[1].0 - 1.0),
+            100.0 * (medians[2].0 / medians[3].0 - 1.0)
         );
     }
 }
