@@ -5,6 +5,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use ayuda::search::{Engine, SearchRequest, SearchResults};
 use ayuda::server::{AppState, LoadedSite, router};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use tower::ServiceExt;
@@ -179,6 +180,31 @@ fn pagination_and_total() {
 }
 
 #[test]
+fn fill_ranks_some_word_matches_after_every_word_matches() {
+    let q = "pedido con envío gratis";
+    // Only the shipping article holds every word; the invoicing one holds "pedido".
+    assert_eq!(ids(&search(q)), ["envios"]);
+    let filled = engine()
+        .search(&SearchRequest {
+            query: q.into(),
+            locale: Some("es".into()),
+            limit: Some(5),
+            fill: true,
+            ..Default::default()
+        })
+        .expect("search");
+    let got = ids(&filled);
+    assert_eq!(got.first(), Some(&"envios"), "{got:?}");
+    assert!(got.contains(&"facturacion"), "{got:?}");
+    assert_eq!(
+        got.len(),
+        got.iter().collect::<BTreeSet<_>>().len(),
+        "{got:?}"
+    );
+    assert!(filled.total >= got.len());
+}
+
+#[test]
 fn nonsense_input_is_never_an_error() {
     for q in ["", "\"", "AND OR", "title:(", "***", "🙂"] {
         let _ = search(q);
@@ -226,6 +252,20 @@ async fn http_routes() {
     for key in ["title", "url", "snippet", "category"] {
         assert!(hit.get(key).is_some(), "{key}");
     }
+    // A sentence, as the ticket form sends it: the article holding every word comes first,
+    // articles holding some of them follow.
+    let (_, _, body) = get(
+        &app,
+        "/api/suggest?q=pedido%20con%20env%C3%ADo%20gratis&locale=es",
+    )
+    .await;
+    let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let got: Vec<&str> = v["hits"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|h| h["id"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(got.first(), Some(&"envios"), "{body}");
+    assert!(got.contains(&"facturacion"), "{body}");
 
     let (s, _, html) = get(&app, "/search?q=tarjeta&locale=es").await;
     assert_eq!(s, StatusCode::OK);

@@ -42,6 +42,11 @@ pub struct SearchRequest {
     pub page: Option<usize>,
     /// Skip snippet and anchor computation (suggestions that only need titles).
     pub no_snippets: bool,
+    /// When every word is required and fewer articles than `limit` match on the first page,
+    /// fill it with articles matching some of the words, ranked after them. Suggestions use
+    /// it: the ticket form sends whole sentences ("la clave de partner no funciona"), where
+    /// one article holding every word should not hide the others.
+    pub fill: bool,
 }
 
 /// One result.
@@ -189,7 +194,8 @@ impl Engine {
             .map(|(k, _)| k.as_str())
     }
 
-    /// Runs a search: every word required first, any word when that finds nothing.
+    /// Runs a search: every word required first, any word when that finds nothing (or, with
+    /// `fill`, after the articles holding every word).
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
         let config = &self.settings.config;
         let limit = req
@@ -287,6 +293,26 @@ impl Engine {
             } else {
                 "any"
             };
+            let mut top_docs = top_docs;
+            if req.fill && mode == MatchMode::All && modes.len() > 1 && page == 1 {
+                let missing = limit.saturating_sub(top_docs.len());
+                if missing > 0 {
+                    let any = builder.build(&parsed, &expansions, MatchMode::Any, category);
+                    let more = searcher
+                        .search(
+                            &*any,
+                            &TopDocs::with_limit(limit + top_docs.len()).order_by_score(),
+                        )
+                        .map_err(err)?;
+                    let known: Vec<DocAddress> = top_docs.iter().map(|(_, a)| *a).collect();
+                    top_docs.extend(
+                        more.into_iter()
+                            .filter(|(_, a)| !known.contains(a))
+                            .take(missing),
+                    );
+                    results.total = results.total.max(top_docs.len());
+                }
+            }
             let terms = snippet_terms(&parsed, &expansions, &mut builder, &searcher, li);
             for (score, addr) in top_docs {
                 results.hits.push(

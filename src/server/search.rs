@@ -33,6 +33,7 @@ impl Params {
             limit: self.limit.as_deref().and_then(|l| l.trim().parse().ok()),
             page: self.page.as_deref().and_then(|p| p.trim().parse().ok()),
             no_snippets: false,
+            fill: false,
         }
     }
 }
@@ -102,6 +103,7 @@ pub async fn api_suggest(
     req.limit = Some(5);
     req.page = Some(1);
     req.category = None;
+    req.fill = true;
     match run(&state, &site, &req, false) {
         Ok(results) => {
             let hits: Vec<serde_json::Value> = results
