@@ -12,6 +12,7 @@ use jiff::Timestamp;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 pub use taxonomy::{FolderMeta, Taxonomy};
 
 /// One article in one locale.
@@ -60,7 +61,9 @@ impl Article {
 /// All articles of a site, sorted by locale then file, with lookups.
 #[derive(Debug, Default, Clone)]
 pub struct Library {
-    pub articles: Vec<Article>,
+    /// Shared, not copied, between the builds of `ayuda serve`: a save re-reads one file and
+    /// the other articles of the new library are the previous build's.
+    pub articles: Vec<Arc<Article>>,
     pub taxonomy: Taxonomy,
     /// Locales present, sorted with the default first.
     pub locales: Vec<String>,
@@ -134,9 +137,12 @@ impl Library {
         meta_files: &[PathBuf],
         diags: Diagnostics,
     ) -> (Library, Diagnostics) {
-        let loaded: Vec<(Option<Article>, Vec<Diagnostic>)> = md_files
+        let loaded: Vec<(Option<Arc<Article>>, Vec<Diagnostic>)> = md_files
             .par_iter()
-            .map(|path| read_article(root, config, path))
+            .map(|path| {
+                let (article, diags) = read_article(root, config, path);
+                (article.map(Arc::new), diags)
+            })
             .collect();
         Library::assemble(root, config, loaded, meta_files, diags)
     }
@@ -146,7 +152,7 @@ impl Library {
     pub fn assemble(
         root: &Path,
         config: &Config,
-        loaded: Vec<(Option<Article>, Vec<Diagnostic>)>,
+        loaded: Vec<(Option<Arc<Article>>, Vec<Diagnostic>)>,
         meta_files: &[PathBuf],
         mut diags: Diagnostics,
     ) -> (Library, Diagnostics) {
@@ -236,6 +242,7 @@ impl Library {
     pub fn visible(&self, drafts: bool) -> impl Iterator<Item = (usize, &Article)> {
         self.articles
             .iter()
+            .map(|a| &**a)
             .enumerate()
             .filter(move |(_, a)| drafts || a.is_published())
     }

@@ -186,7 +186,7 @@ impl Site {
                     && let Some(&j) = prev_by_file.get(a.file.as_str())
                 {
                     let old = &p.library.articles[j];
-                    if old.body == a.body
+                    if (Arc::ptr_eq(old, a) || old.body == a.body)
                         && old.body_line_offset == a.body_line_offset
                         && old.locale == a.locale
                         && let Some(r) = p.rendered.get(&j)

@@ -78,8 +78,8 @@ pub struct Outcome {
     pub fatal: Option<String>,
 }
 
-/// Cached result of reading one Markdown file.
-type Parsed = (Option<Article>, Vec<Diagnostic>);
+/// Cached result of reading one Markdown file (the article is shared with the library).
+type Parsed = (Option<Arc<Article>>, Vec<Diagnostic>);
 
 /// The state `ayuda serve` keeps between builds.
 pub struct Workspace {
@@ -226,8 +226,8 @@ impl Workspace {
             missing
                 .into_par_iter()
                 .map(|p| {
-                    let parsed = crate::content::read_article(&root, &config, &p);
-                    (p, parsed)
+                    let (article, diags) = crate::content::read_article(&root, &config, &p);
+                    (p, (article.map(Arc::new), diags))
                 })
                 .collect()
         };
