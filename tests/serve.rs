@@ -250,6 +250,29 @@ fn a_new_id_leaves_the_old_translations() {
 }
 
 #[test]
+fn an_article_turned_draft_leaves_its_page_listings_and_translations() {
+    let s = Server::start(&[]);
+    s.wait_for("/es/articles/facturas/", |st, _| st == 200);
+    let file = s.path("content/es/guia/facturas.md");
+    let text = std::fs::read_to_string(&file).expect("read");
+    write(
+        &file,
+        &text.replace("locale: es\n", "locale: es\nstatus: draft\n"),
+    );
+    s.wait_for("/es/articles/facturas/", |st, _| st == 404);
+    s.wait_for("/es/", |_, b| !b.contains("/es/articles/facturas/"));
+    s.wait_for("/en/articles/invoices/", |_, b| {
+        !b.contains("/es/articles/facturas/")
+    });
+    // Published again, it comes back everywhere.
+    write(&file, &text);
+    s.wait_for("/es/articles/facturas/", |st, _| st == 200);
+    s.wait_for("/en/articles/invoices/", |_, b| {
+        b.contains("/es/articles/facturas/")
+    });
+}
+
+#[test]
 fn a_new_category_reaches_the_navigation_of_every_page_of_its_locale() {
     let s = Server::start(&[]);
     s.wait_for(PAGE, |st, _| st == 200);

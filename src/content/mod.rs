@@ -10,7 +10,7 @@ use crate::util::slugify;
 pub use frontmatter::{FrontMatter, Status};
 use jiff::Timestamp;
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 pub use taxonomy::{FolderMeta, Taxonomy};
@@ -236,6 +236,31 @@ impl Library {
             }
         }
         out
+    }
+
+    /// For each article, the index of the article read from the same file in `prev`. Both
+    /// are sorted by locale and file, so unless a file came, went or changed locale (rare next
+    /// to saves) every article keeps its index.
+    pub fn counterparts(&self, prev: &Library) -> Vec<Option<usize>> {
+        let aligned = self.articles.len() == prev.articles.len()
+            && self
+                .articles
+                .iter()
+                .zip(&prev.articles)
+                .all(|(a, b)| Arc::ptr_eq(a, b) || a.file == b.file);
+        if aligned {
+            return (0..self.articles.len()).map(Some).collect();
+        }
+        let by_file: HashMap<&str, usize> = prev
+            .articles
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.file.as_str(), i))
+            .collect();
+        self.articles
+            .iter()
+            .map(|a| by_file.get(a.file.as_str()).copied())
+            .collect()
     }
 
     /// Articles visible in this build: published, plus drafts and archived with `drafts`.

@@ -1,7 +1,10 @@
 //! Incremental rebuilds for `ayuda serve`: keep what the last build read and rendered, and
 //! redo only what a change touched.
 //!
-//! - Markdown files are parsed again only when the watcher reports them changed.
+//! - Markdown files are parsed again only when the watcher reports them changed; the other
+//!   articles are shared with the last build, not copied.
+//! - URLs, translation groups, link lookups and their checks are kept when no article's place
+//!   (file, id, locale, slug, category, section, status, old slugs, aliases) changed.
 //! - Article bodies are rendered again only when their Markdown changed (or links between
 //!   articles could resolve differently).
 //! - HTML pages are rendered again only when their inputs changed: the article, the locale
@@ -9,7 +12,10 @@
 //!   locale when its title, URL, order or place changed; every page of a locale when the
 //!   navigation of that locale changed; every page after a template change (Markdown is not
 //!   parsed or rendered again); everything after a configuration change.
-//! - Pages live in memory; only the search index entries of changed articles are updated.
+//! - The shared template context of a locale is built again only when its listings changed.
+//! - Pages live in memory; when no listing changed the page set is the last one with the
+//!   re-rendered pages swapped in. Only the search index entries of changed articles are
+//!   updated.
 
 use crate::config::Config;
 use crate::content::{Article, Library};
@@ -87,9 +93,9 @@ pub struct Workspace {
     /// Holds `theme/` and `search/` for the service (pages stay in memory).
     pub dist: PathBuf,
     config_text: Option<String>,
-    md_files: BTreeSet<PathBuf>,
     meta_files: Vec<PathBuf>,
-    parsed: HashMap<PathBuf, Parsed>,
+    /// Every Markdown file of the content folder as last read, in path order.
+    parsed: BTreeMap<PathBuf, Parsed>,
     /// Last good build.
     site: Option<Site>,
     pages: Arc<Pages>,
@@ -122,9 +128,8 @@ impl Workspace {
             options,
             dist,
             config_text: None,
-            md_files: BTreeSet::new(),
             meta_files: Vec::new(),
-            parsed: HashMap::new(),
+            parsed: BTreeMap::new(),
             site: None,
             pages: Arc::new(Pages::new()),
             listing_paths: BTreeMap::new(),
@@ -182,47 +187,42 @@ impl Workspace {
         let config_changed = first || changes.config || config_text != self.config_text;
         let full = config_changed;
 
-        // Files: list again when needed, parse only what changed.
+        // Files: list again when needed, read only what changed.
         let mut dirty: BTreeSet<String> = BTreeSet::new();
+        let mut to_read: Vec<PathBuf> = Vec::new();
         if full || changes.relist {
             let (md, meta, _) = Library::list_files(&self.root, &config);
-            let listed: BTreeSet<PathBuf> = md.into_iter().collect();
-            self.parsed.retain(|p, _| listed.contains(p));
-            self.md_files = listed;
-            self.meta_files = meta;
             if full {
                 self.parsed.clear();
             }
+            let listed: BTreeSet<PathBuf> = md.into_iter().collect();
+            self.parsed
+                .retain(|p, _| listed.contains(p) && !changes.content.contains(p));
+            to_read = listed
+                .into_iter()
+                .filter(|p| !self.parsed.contains_key(p))
+                .collect();
+            self.meta_files = meta;
         } else {
             let content_dir = self.root.join(&config.content_dir);
             for p in &changes.content {
-                if is_article_file(p, &content_dir) {
-                    if p.is_file() {
-                        self.md_files.insert(p.clone());
-                    } else {
-                        self.md_files.remove(p);
-                    }
+                self.parsed.remove(p);
+                if is_article_file(p, &content_dir) && p.is_file() {
+                    to_read.push(p.clone());
                 }
             }
         }
         for p in &changes.content {
-            self.parsed.remove(p);
             dirty.insert(crate::content::rel(&self.root, p));
         }
         if changes.content.iter().any(|p| is_meta_file(p)) {
             let (_, meta, _) = Library::list_files(&self.root, &config);
             self.meta_files = meta;
         }
-        let missing: Vec<PathBuf> = self
-            .md_files
-            .iter()
-            .filter(|p| !self.parsed.contains_key(*p))
-            .cloned()
-            .collect();
         let root = self.root.clone();
         let fresh: Vec<(PathBuf, Parsed)> = {
             use rayon::prelude::*;
-            missing
+            to_read
                 .into_par_iter()
                 .map(|p| {
                     let (article, diags) = crate::content::read_article(&root, &config, &p);
@@ -234,11 +234,7 @@ impl Workspace {
             dirty.insert(crate::content::rel(&self.root, &p));
             self.parsed.insert(p, parsed);
         }
-        let loaded: Vec<Parsed> = self
-            .md_files
-            .iter()
-            .filter_map(|p| self.parsed.get(p).cloned())
-            .collect();
+        let loaded: Vec<Parsed> = self.parsed.values().cloned().collect();
         tracing::debug!(ms = start.elapsed().as_secs_f64() * 1000.0, "parsed");
         let (library, diags) = Library::assemble(
             &self.root,
@@ -586,40 +582,9 @@ struct Matching {
 
 impl Matching {
     fn new(prev: &Library, next: &Library) -> Matching {
-        // Libraries are sorted by locale and file: unless a file came, went or changed locale
-        // (rare next to saves), every article keeps its index.
-        let aligned = prev.articles.len() == next.articles.len()
-            && prev
-                .articles
-                .iter()
-                .zip(&next.articles)
-                .all(|(a, b)| Arc::ptr_eq(a, b) || a.file == b.file);
-        if aligned {
-            let same: Vec<Option<usize>> = (0..next.articles.len()).map(Some).collect();
-            return Matching {
-                to_prev: same.clone(),
-                to_next: same,
-            };
-        }
-        let index = |lib: &Library| -> HashMap<String, usize> {
-            lib.articles
-                .iter()
-                .enumerate()
-                .map(|(i, a)| (a.file.clone(), i))
-                .collect()
-        };
-        let (prev_by_file, next_by_file) = (index(prev), index(next));
         Matching {
-            to_prev: next
-                .articles
-                .iter()
-                .map(|a| prev_by_file.get(&a.file).copied())
-                .collect(),
-            to_next: prev
-                .articles
-                .iter()
-                .map(|a| next_by_file.get(&a.file).copied())
-                .collect(),
+            to_prev: next.counterparts(prev),
+            to_next: prev.counterparts(next),
         }
     }
 
