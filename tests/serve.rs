@@ -204,6 +204,110 @@ fn renaming_an_article_leaves_a_redirect() {
 }
 
 #[test]
+fn a_new_slug_reaches_translations_listings_and_the_old_url() {
+    let s = Server::start(&[]);
+    s.wait_for(PAGE, |st, _| st == 200);
+    let file = s.path("content/es/guia/primeros-pasos.md");
+    let text = std::fs::read_to_string(&file).expect("read");
+    write(
+        &file,
+        &text.replace("locale: es\n", "locale: es\nslug: comienzo\n"),
+    );
+    s.wait_for("/es/articles/comienzo/", |st, b| {
+        st == 200 && b.contains("Texto original")
+    });
+    // The translation's locale switcher and the listings point at the new URL.
+    s.wait_for("/en/articles/first-steps/", |_, b| {
+        b.contains("/es/articles/comienzo/") && !b.contains(PAGE)
+    });
+    s.wait_for("/es/", |_, b| {
+        b.contains("/es/articles/comienzo/") && !b.contains(PAGE)
+    });
+    s.wait_for(PAGE, |st, b| {
+        st == 200 && b.contains("http-equiv=\"refresh\"")
+    });
+}
+
+#[test]
+fn a_new_id_leaves_the_old_translations() {
+    let s = Server::start(&[]);
+    let en = s.wait_for("/en/articles/first-steps/", |st, _| st == 200);
+    assert!(
+        en.contains(PAGE),
+        "the translation links to the Spanish page"
+    );
+    let file = s.path("content/es/guia/primeros-pasos.md");
+    let text = std::fs::read_to_string(&file).expect("read");
+    write(
+        &file,
+        &text.replace("id: primeros-pasos", "id: otro-articulo"),
+    );
+    // Only the id changed: the English page no longer offers the Spanish one.
+    s.wait_for("/en/articles/first-steps/", |_, b| !b.contains(PAGE));
+    let (st, es) = s.get(PAGE);
+    assert_eq!(st, 200);
+    assert!(!es.contains("/en/articles/first-steps/"), "{es}");
+}
+
+#[test]
+fn an_article_turned_draft_leaves_its_page_listings_and_translations() {
+    let s = Server::start(&[]);
+    s.wait_for("/es/articles/facturas/", |st, _| st == 200);
+    let file = s.path("content/es/guia/facturas.md");
+    let text = std::fs::read_to_string(&file).expect("read");
+    write(
+        &file,
+        &text.replace("locale: es\n", "locale: es\nstatus: draft\n"),
+    );
+    s.wait_for("/es/articles/facturas/", |st, _| st == 404);
+    s.wait_for("/es/", |_, b| !b.contains("/es/articles/facturas/"));
+    s.wait_for("/en/articles/invoices/", |_, b| {
+        !b.contains("/es/articles/facturas/")
+    });
+    // Published again, it comes back everywhere.
+    write(&file, &text);
+    s.wait_for("/es/articles/facturas/", |st, _| st == 200);
+    s.wait_for("/en/articles/invoices/", |_, b| {
+        b.contains("/es/articles/facturas/")
+    });
+}
+
+#[test]
+fn a_new_category_reaches_the_navigation_of_every_page_of_its_locale() {
+    let s = Server::start(&[]);
+    s.wait_for(PAGE, |st, _| st == 200);
+    // A theme whose every page lists the categories of its locale.
+    let templates = s.path("templates");
+    std::fs::create_dir_all(&templates).expect("mkdir");
+    let base = include_str!("../themes/default/templates/base.html");
+    let nav = "<nav data-test-nav>{% for c in site.categories %}<a href=\"{{ c.url }}\">{{ c.count }}</a>{% endfor %}</nav>";
+    let edited = base.replacen("<main", &format!("{nav}<main"), 1);
+    assert_ne!(edited, base, "base.html has a <main>");
+    write(&templates.join("base.html"), &edited);
+    s.wait_for(PAGE, |_, b| b.contains("data-test-nav"));
+
+    std::fs::create_dir_all(s.path("content/es/novedades")).expect("mkdir");
+    write(
+        &s.path("content/es/novedades/lanzamiento.md"),
+        "---\ntitle: Lanzamiento\nid: lanzamiento\n---\n\nNuevo.\n",
+    );
+    // Pages of the locale that did not change themselves show the new category.
+    s.wait_for("/es/articles/contrasena/", |_, b| {
+        b.contains("/es/categories/novedades/")
+    });
+    s.wait_for("/es/", |_, b| b.contains("/es/categories/novedades/"));
+    let (_, en) = s.get("/en/articles/password/");
+    assert!(!en.contains("/es/categories/novedades/"));
+
+    // A save that changes only text leaves the navigation as it is.
+    let file = s.path("content/es/guia/contrasena.md");
+    let text = std::fs::read_to_string(&file).expect("read");
+    write(&file, &format!("{text}\nTexto AÑADIDO.\n"));
+    let page = s.wait_for("/es/articles/contrasena/", |_, b| b.contains("AÑADIDO"));
+    assert!(page.contains("/es/categories/novedades/"));
+}
+
+#[test]
 fn template_edits_re_render_pages() {
     let s = Server::start(&[]);
     s.wait_for(PAGE, |st, _| st == 200);

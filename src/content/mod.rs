@@ -10,8 +10,9 @@ use crate::util::slugify;
 pub use frontmatter::{FrontMatter, Status};
 use jiff::Timestamp;
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 pub use taxonomy::{FolderMeta, Taxonomy};
 
 /// One article in one locale.
@@ -60,7 +61,9 @@ impl Article {
 /// All articles of a site, sorted by locale then file, with lookups.
 #[derive(Debug, Default, Clone)]
 pub struct Library {
-    pub articles: Vec<Article>,
+    /// Shared, not copied, between the builds of `ayuda serve`: a save re-reads one file and
+    /// the other articles of the new library are the previous build's.
+    pub articles: Vec<Arc<Article>>,
     pub taxonomy: Taxonomy,
     /// Locales present, sorted with the default first.
     pub locales: Vec<String>,
@@ -134,9 +137,12 @@ impl Library {
         meta_files: &[PathBuf],
         diags: Diagnostics,
     ) -> (Library, Diagnostics) {
-        let loaded: Vec<(Option<Article>, Vec<Diagnostic>)> = md_files
+        let loaded: Vec<(Option<Arc<Article>>, Vec<Diagnostic>)> = md_files
             .par_iter()
-            .map(|path| read_article(root, config, path))
+            .map(|path| {
+                let (article, diags) = read_article(root, config, path);
+                (article.map(Arc::new), diags)
+            })
             .collect();
         Library::assemble(root, config, loaded, meta_files, diags)
     }
@@ -146,7 +152,7 @@ impl Library {
     pub fn assemble(
         root: &Path,
         config: &Config,
-        loaded: Vec<(Option<Article>, Vec<Diagnostic>)>,
+        loaded: Vec<(Option<Arc<Article>>, Vec<Diagnostic>)>,
         meta_files: &[PathBuf],
         mut diags: Diagnostics,
     ) -> (Library, Diagnostics) {
@@ -232,10 +238,36 @@ impl Library {
         out
     }
 
+    /// For each article, the index of the article read from the same file in `prev`. Both
+    /// are sorted by locale and file, so unless a file came, went or changed locale (rare next
+    /// to saves) every article keeps its index.
+    pub fn counterparts(&self, prev: &Library) -> Vec<Option<usize>> {
+        let aligned = self.articles.len() == prev.articles.len()
+            && self
+                .articles
+                .iter()
+                .zip(&prev.articles)
+                .all(|(a, b)| Arc::ptr_eq(a, b) || a.file == b.file);
+        if aligned {
+            return (0..self.articles.len()).map(Some).collect();
+        }
+        let by_file: HashMap<&str, usize> = prev
+            .articles
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.file.as_str(), i))
+            .collect();
+        self.articles
+            .iter()
+            .map(|a| by_file.get(a.file.as_str()).copied())
+            .collect()
+    }
+
     /// Articles visible in this build: published, plus drafts and archived with `drafts`.
     pub fn visible(&self, drafts: bool) -> impl Iterator<Item = (usize, &Article)> {
         self.articles
             .iter()
+            .map(|a| &**a)
             .enumerate()
             .filter(move |(_, a)| drafts || a.is_published())
     }

@@ -7,6 +7,7 @@ use crate::yaml;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use super::Article;
 
@@ -141,24 +142,38 @@ impl Taxonomy {
         Ok(())
     }
 
-    /// Applies `slug` overrides so articles carry the final category and section keys.
-    pub fn resolve_keys(&mut self, articles: &mut [Article]) {
+    /// Applies `slug` overrides so articles carry the final category and section keys. Only
+    /// the articles whose keys change are copied (the others stay shared with the cache of
+    /// `ayuda serve`).
+    pub fn resolve_keys(&mut self, articles: &mut [Arc<Article>]) {
         let renames: BTreeMap<String, String> = self
             .categories
             .iter()
             .filter_map(|(k, n)| n.slug.clone().map(|s| (k.clone(), s)))
             .collect();
-        for a in articles.iter_mut() {
-            if let Some(sec) = &a.section
-                && let Some(slug) = self
-                    .sections
-                    .get(&(a.category.clone(), sec.clone()))
-                    .and_then(|n| n.slug.clone())
-            {
-                a.section = Some(slug);
-            }
-            if let Some(new) = renames.get(&a.category) {
-                a.category = new.clone();
+        let section_renames: BTreeMap<(&str, &str), &str> = self
+            .sections
+            .iter()
+            .filter_map(|((c, s), n)| Some(((c.as_str(), s.as_str()), n.slug.as_deref()?)))
+            .collect();
+        if !renames.is_empty() || !section_renames.is_empty() {
+            for a in articles.iter_mut() {
+                let section = a
+                    .section
+                    .as_deref()
+                    .and_then(|s| section_renames.get(&(a.category.as_str(), s)))
+                    .map(|s| s.to_string());
+                let category = renames.get(&a.category).cloned();
+                if section.is_none() && category.is_none() {
+                    continue;
+                }
+                let a = Arc::make_mut(a);
+                if let Some(s) = section {
+                    a.section = Some(s);
+                }
+                if let Some(c) = category {
+                    a.category = c;
+                }
             }
         }
         let cats = std::mem::take(&mut self.categories);

@@ -4,6 +4,7 @@
 use super::output::{Output, url_to_file};
 use super::pages::{redirect_page, translations};
 use super::{BuildError, Site, urls};
+use crate::content::{Article, Library};
 use crate::diag::Diagnostic;
 use crate::util::escape_html;
 use std::collections::BTreeMap;
@@ -11,10 +12,12 @@ use std::fmt::Write as _;
 
 /// The old URLs an article's front matter names: its `legacySlug`s under the permalink pattern,
 /// and its `aliases` as site paths.
-fn explicit_old_urls(site: &Site, a: &crate::content::Article) -> Vec<String> {
-    let legacy = a.front.legacy_slugs.iter().map(|legacy| {
-        urls::article_url_with_slug(&site.config.permalink, a, &crate::util::slugify(legacy))
-    });
+fn explicit_old_urls(permalink: &str, a: &Article) -> Vec<String> {
+    let legacy = a
+        .front
+        .legacy_slugs
+        .iter()
+        .map(|legacy| urls::article_url_with_slug(permalink, a, &crate::util::slugify(legacy)));
     let aliases = a.front.aliases.iter().map(|alias| {
         if alias.starts_with('/') {
             alias.clone()
@@ -28,10 +31,10 @@ fn explicit_old_urls(site: &Site, a: &crate::content::Article) -> Vec<String> {
 /// Every redirect of the site: old URL → (canonical URL, article index).
 pub fn redirects(site: &Site) -> BTreeMap<String, (String, usize)> {
     let mut out: BTreeMap<String, (String, usize)> = BTreeMap::new();
-    for (&i, url) in &site.urls {
+    for (&i, url) in site.urls.iter() {
         let a = &site.library.articles[i];
-        let sources =
-            std::iter::once(urls::id_url(&a.locale, &a.id)).chain(explicit_old_urls(site, a));
+        let sources = std::iter::once(urls::id_url(&a.locale, &a.id))
+            .chain(explicit_old_urls(&site.config.permalink, a));
         for s in sources {
             if s != *url {
                 out.entry(s).or_insert((url.clone(), i));
@@ -48,13 +51,17 @@ pub fn redirects(site: &Site) -> BTreeMap<String, (String, usize)> {
 }
 
 /// Two articles claiming one old URL, or an old URL that is now another article's page.
-pub fn redirect_conflicts(site: &Site) -> Vec<Diagnostic> {
-    let pages: BTreeMap<&String, usize> = site.urls.iter().map(|(&i, u)| (u, i)).collect();
+pub fn redirect_conflicts(
+    permalink: &str,
+    library: &Library,
+    urls: &BTreeMap<usize, String>,
+) -> Vec<Diagnostic> {
+    let pages: BTreeMap<&String, usize> = urls.iter().map(|(&i, u)| (u, i)).collect();
     let mut claimed: BTreeMap<String, usize> = BTreeMap::new();
     let mut out = Vec::new();
-    for (&i, url) in &site.urls {
-        let a = &site.library.articles[i];
-        for s in explicit_old_urls(site, a) {
+    for (&i, url) in urls {
+        let a = &library.articles[i];
+        for s in explicit_old_urls(permalink, a) {
             if s == *url {
                 continue;
             }
@@ -64,17 +71,17 @@ pub fn redirect_conflicts(site: &Site) -> Vec<Diagnostic> {
                     "redirect-conflict",
                     format!(
                         "old URL {s} is now the page of {}; no redirect is made",
-                        site.library.articles[owner].file
+                        library.articles[owner].file
                     ),
                 ));
             } else if let Some(&other) = claimed.get(&s) {
-                if site.library.articles[other].id != a.id {
+                if library.articles[other].id != a.id {
                     out.push(Diagnostic::error(
                         &a.file,
                         "redirect-conflict",
                         format!(
                             "old URL {s} is claimed by this article and by {}; remove it from one of them",
-                            site.library.articles[other].file
+                            library.articles[other].file
                         ),
                     ));
                 }
@@ -96,7 +103,7 @@ pub fn write_feeds(site: &Site, output: &Output) -> Result<(), BuildError> {
     for l in &site.library.locales {
         let _ = writeln!(xml, "  <url><loc>{base}{}</loc></url>", urls::home_url(l));
     }
-    for (&i, url) in &site.urls {
+    for (&i, url) in site.urls.iter() {
         let a = &site.library.articles[i];
         let _ = write!(
             xml,

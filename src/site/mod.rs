@@ -9,14 +9,14 @@ pub mod pages;
 pub mod urls;
 
 use crate::config::{Config, ConfigError};
-use crate::content::Library;
+use crate::content::{Article, Library, Status};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::render::markdown::{self, CalloutTitles, Rendered};
 use crate::render::theme::{Theme, ThemeError};
 use crate::search::{DocSection, SearchDoc};
 pub use output::Output;
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -69,16 +69,21 @@ pub struct Site {
     pub library: Library,
     pub theme: Theme,
     pub options: BuildOptions,
-    /// Canonical URL of every visible article, by article index.
-    pub urls: BTreeMap<usize, String>,
+    /// Canonical URL of every visible article, by article index. Like `groups` and the link
+    /// lookups it depends only on the places of articles (file, id, locale, slug, category,
+    /// section, status, old slugs and aliases): `ayuda serve` shares it with the previous build
+    /// when a save moved no article, which is most saves.
+    pub urls: Arc<BTreeMap<usize, String>>,
     /// Rendered body of every visible article, by article index (shared with the previous
     /// build of `ayuda serve` when the Markdown did not change).
     pub rendered: BTreeMap<usize, Arc<Rendered>>,
     /// Revisions, dates and old URLs of the articles (from git when in a checkout; issue 6).
-    pub history: crate::history::History,
+    pub history: Arc<crate::history::History>,
     pub diagnostics: Diagnostics,
     /// Visible articles by translation id, in site locale order.
-    pub groups: std::collections::HashMap<String, Vec<usize>>,
+    pub groups: Arc<HashMap<String, Vec<usize>>>,
+    /// Link lookups and the problems found in the places of articles.
+    layout: Arc<Layout>,
     /// UI strings per locale.
     pub strings: BTreeMap<String, crate::render::theme::Strings>,
 }
@@ -122,10 +127,11 @@ impl Site {
     }
 
     /// Like [`Site::from_parts`], reusing what `prev` (the previous build of `ayuda serve`)
-    /// already rendered: the Markdown of every article whose body did not change, as long as
-    /// no article URL, id or file changed (links between articles resolve the same), and the
-    /// git history when the set of articles is the same. `prev` must have been built with the
-    /// same configuration.
+    /// already derived: the URLs, translation groups, link lookups and their checks when no
+    /// article's place changed; the Markdown of every article whose body did not change, as
+    /// long as no article URL, id or file changed (links between articles resolve the same);
+    /// and the git history when the set of articles is the same. `prev` must have been built
+    /// with the same configuration.
     pub fn from_parts_reusing(
         root: PathBuf,
         config: Config,
@@ -135,30 +141,22 @@ impl Site {
         mut diagnostics: Diagnostics,
         prev: Option<&Site>,
     ) -> Site {
-        let visible: Vec<usize> = library.visible(options.drafts).map(|(i, _)| i).collect();
-        let mut urls = BTreeMap::new();
-        let mut owners: BTreeMap<String, usize> = BTreeMap::new();
-        for &i in &visible {
-            let a = &library.articles[i];
-            let url = urls::article_url(&config.permalink, a);
-            if let Some(&other) = owners.get(&url) {
-                diagnostics.push(Diagnostic::error(
-                    &a.file,
-                    "url-conflict",
-                    format!(
-                        "this article and {} would both be published at {url}; give one a different `slug`",
-                        library.articles[other].file
-                    ),
-                ).at(a.front_line("slug"), None));
-                continue;
-            }
-            owners.insert(url.clone(), i);
-            urls.insert(i, url);
-        }
-
         let content_dir = root.join(&config.content_dir);
-        let index =
-            urls::LinkIndex::new(&library, &urls, &content_dir, &config.legacy_article_urls);
+        // The layout of a build with errors is worked out again: their lines may have moved.
+        let kept = prev.filter(|p| {
+            p.options.drafts == options.drafts
+                && !p.layout.diagnostics.iter().any(Diagnostic::is_error)
+                && same_places(&p.library, &library)
+        });
+        let (urls, groups, layout) = match kept {
+            Some(p) => (p.urls.clone(), p.groups.clone(), p.layout.clone()),
+            None => {
+                let (urls, groups, layout) = lay_out(&config, &library, &options);
+                (Arc::new(urls), Arc::new(groups), Arc::new(layout))
+            }
+        };
+        diagnostics.extend(layout.diagnostics.iter().cloned());
+        let index = urls::LinkIndex::new(&library, &urls, &layout.links, &content_dir);
         let strings: BTreeMap<String, crate::render::theme::Strings> = library
             .locales
             .iter()
@@ -168,25 +166,21 @@ impl Site {
         // What the previous build rendered can be reused when links resolve the same way.
         let reuse = prev.filter(|p| {
             p.strings == strings
-                && link_fingerprint(&p.library, &p.urls) == link_fingerprint(&library, &urls)
+                && (kept.is_some()
+                    || link_fingerprint(&p.library, &p.urls) == link_fingerprint(&library, &urls))
         });
-        let prev_by_file: std::collections::HashMap<&str, usize> = reuse
-            .map(|p| {
-                p.urls
-                    .keys()
-                    .map(|&j| (p.library.articles[j].file.as_str(), j))
-                    .collect()
-            })
+        let counterparts = reuse
+            .map(|p| library.counterparts(&p.library))
             .unwrap_or_default();
         let rendered: BTreeMap<usize, Arc<Rendered>> = urls
             .par_iter()
             .map(|(&i, _)| {
                 let a = &library.articles[i];
                 if let Some(p) = reuse
-                    && let Some(&j) = prev_by_file.get(a.file.as_str())
+                    && let Some(&Some(j)) = counterparts.get(i)
                 {
                     let old = &p.library.articles[j];
-                    if old.body == a.body
+                    if (Arc::ptr_eq(old, a) || old.body == a.body)
                         && old.body_line_offset == a.body_line_offset
                         && old.locale == a.locale
                         && let Some(r) = p.rendered.get(&j)
@@ -240,31 +234,16 @@ impl Site {
                 }
             }
         }
-        diagnostics.extend(missing_translations(&library, &urls));
-        let mut groups: std::collections::HashMap<String, Vec<usize>> = Default::default();
-        for &i in urls.keys() {
-            groups
-                .entry(library.articles[i].id.clone())
-                .or_default()
-                .push(i);
-        }
-        let locale_rank = |l: &str| {
-            library
-                .locales
-                .iter()
-                .position(|x| x == l)
-                .unwrap_or(usize::MAX)
-        };
-        for members in groups.values_mut() {
-            members.sort_by_key(|&i| locale_rank(&library.articles[i].locale));
-        }
         // History: one git log for the whole library (docs/history.md).
         let history = match reuse {
             Some(p) if p.options.root == options.root => p.history.clone(),
-            _ => crate::history::History::load(&root, &config, &library, &urls),
+            _ => Arc::new(crate::history::History::load(
+                &root, &config, &library, &urls,
+            )),
         };
         diagnostics.extend(history.diagnostics.iter().cloned());
-        let mut site = Site {
+        diagnostics.sort();
+        Site {
             root,
             config,
             library,
@@ -276,10 +255,8 @@ impl Site {
             diagnostics,
             groups,
             strings,
-        };
-        site.diagnostics.extend(feeds::redirect_conflicts(&site));
-        site.diagnostics.sort();
-        site
+            layout,
+        }
     }
 
     /// The output folder for `ayuda build`.
@@ -451,6 +428,90 @@ pub fn check(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         errors: site.diagnostics.errors.clone(),
         elapsed_ms: start.elapsed().as_millis(),
     })
+}
+
+/// What the build derives from the places of articles besides their URLs and groups.
+struct Layout {
+    links: urls::LinkTables,
+    /// URL conflicts, missing translations, conflicting redirects.
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Where an article is and what it is called: everything its URL, its translation group, the
+/// links to it and the redirects to it depend on.
+type Place<'a> = (
+    (&'a str, &'a Path, &'a str, &'a str, &'a str),
+    (&'a str, Option<&'a str>, Status),
+    (&'a [String], &'a [String]),
+);
+
+fn place(a: &Article) -> Place<'_> {
+    (
+        (&a.file, &a.path, &a.id, &a.locale, &a.slug),
+        (&a.category, a.section.as_deref(), a.status),
+        (&a.front.legacy_slugs, &a.front.aliases),
+    )
+}
+
+/// True when every article of `next` has the place it had in `prev`, and the locales are the
+/// same (most saves change text only).
+fn same_places(prev: &Library, next: &Library) -> bool {
+    prev.locales == next.locales
+        && prev.default_locale == next.default_locale
+        && prev.articles.len() == next.articles.len()
+        && prev
+            .articles
+            .iter()
+            .zip(&next.articles)
+            .all(|(a, b)| Arc::ptr_eq(a, b) || place(a) == place(b))
+}
+
+/// The URLs, translation groups, link lookups and place checks of a library.
+fn lay_out(
+    config: &Config,
+    library: &Library,
+    options: &BuildOptions,
+) -> (BTreeMap<usize, String>, HashMap<String, Vec<usize>>, Layout) {
+    let mut diagnostics = Vec::new();
+    let mut urls = BTreeMap::new();
+    let mut owners: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, a) in library.visible(options.drafts) {
+        let url = urls::article_url(&config.permalink, a);
+        if let Some(&other) = owners.get(&url) {
+            diagnostics.push(Diagnostic::error(
+                &a.file,
+                "url-conflict",
+                format!(
+                    "this article and {} would both be published at {url}; give one a different `slug`",
+                    library.articles[other].file
+                ),
+            ).at(a.front_line("slug"), None));
+            continue;
+        }
+        owners.insert(url.clone(), i);
+        urls.insert(i, url);
+    }
+    let links = urls::LinkTables::new(library, &urls, &config.legacy_article_urls);
+    diagnostics.extend(missing_translations(library, &urls));
+    let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
+    for &i in urls.keys() {
+        groups
+            .entry(library.articles[i].id.clone())
+            .or_default()
+            .push(i);
+    }
+    let locale_rank = |l: &str| {
+        library
+            .locales
+            .iter()
+            .position(|x| x == l)
+            .unwrap_or(usize::MAX)
+    };
+    for members in groups.values_mut() {
+        members.sort_by_key(|&i| locale_rank(&library.articles[i].locale));
+    }
+    diagnostics.extend(feeds::redirect_conflicts(&config.permalink, library, &urls));
+    (urls, groups, Layout { links, diagnostics })
 }
 
 /// What decides how links between articles resolve: every article's file, id and locale, and

@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use tera::Context;
 
 /// An article in a listing.
@@ -167,7 +168,7 @@ pub fn categories(site: &Site, locale: &str) -> Vec<CategoryView> {
 }
 
 /// Context shared by every page of a locale.
-struct LocaleContext {
+pub struct LocaleContext {
     site: Value,
     strings: Value,
     categories: Vec<CategoryView>,
@@ -184,6 +185,30 @@ fn asset_url(site: &Site, name: &str) -> String {
         }
         None => format!("/assets/{name}"),
     }
+}
+
+/// The shared contexts of the locales, by locale code. `ayuda serve` keeps them between
+/// rebuilds: they list every article of their locale, so building one costs a pass over it.
+pub type LocaleContexts = BTreeMap<String, Arc<LocaleContext>>;
+
+impl LocaleContext {
+    /// The `site` value templates see in every page of the locale (navigation, locales): when
+    /// it changes, every page of the locale changes.
+    pub fn site_value(&self) -> &Value {
+        &self.site
+    }
+}
+
+/// Builds the shared contexts of `locales`, in parallel.
+pub fn locale_contexts<'a>(
+    site: &Site,
+    locales: impl IntoIterator<Item = &'a String>,
+) -> LocaleContexts {
+    let locales: Vec<&String> = locales.into_iter().collect();
+    locales
+        .into_par_iter()
+        .map(|l| (l.clone(), Arc::new(locale_context(site, l))))
+        .collect()
 }
 
 fn locale_context(site: &Site, locale: &str) -> LocaleContext {
@@ -359,19 +384,22 @@ pub fn translations(site: &Site, i: usize) -> Vec<(String, usize)> {
         .unwrap_or_default()
 }
 
-fn related(
-    site: &Site,
-    i: usize,
-    by_group: &BTreeMap<(String, String, String), Vec<usize>>,
-) -> Vec<Value> {
+/// (locale, category, section) of an article: the articles that list each other as related.
+pub fn group_key(a: &Article) -> (&str, &str, &str) {
+    (
+        a.locale.as_str(),
+        a.category.as_str(),
+        a.section.as_deref().unwrap_or_default(),
+    )
+}
+
+/// The members of each group, in listing order.
+type Groups<'a> = BTreeMap<(&'a str, &'a str, &'a str), Vec<usize>>;
+
+fn related(site: &Site, i: usize, by_group: &Groups) -> Vec<Value> {
     let a = &site.library.articles[i];
-    let key = (
-        a.locale.clone(),
-        a.category.clone(),
-        a.section.clone().unwrap_or_default(),
-    );
     let mut candidates: Vec<(usize, usize)> = by_group
-        .get(&key)
+        .get(&group_key(a))
         .map(|v| {
             v.iter()
                 .copied()
@@ -397,12 +425,7 @@ fn related(
         .collect()
 }
 
-fn article_page(
-    site: &Site,
-    lc: &LocaleContext,
-    i: usize,
-    by_group: &BTreeMap<(String, String, String), Vec<usize>>,
-) -> Page {
+fn article_page(site: &Site, lc: &LocaleContext, i: usize, by_group: &Groups) -> Page {
     let a = &site.library.articles[i];
     let r = &site.rendered[&i];
     let url = site.urls[&i].clone();
@@ -514,12 +537,6 @@ impl Selection {
     }
 }
 
-/// The `site` value templates see in every page of `locale` (navigation, locales): when it
-/// changes, every page of the locale changes.
-pub fn locale_site_value(site: &Site, locale: &str) -> Value {
-    locale_context(site, locale).site
-}
-
 /// Renders and writes every HTML page; returns how many.
 pub fn write_pages(site: &Site, output: &Output) -> Result<usize, BuildError> {
     write_selected(site, output, &Selection::all(site))
@@ -527,33 +544,46 @@ pub fn write_pages(site: &Site, output: &Output) -> Result<usize, BuildError> {
 
 /// Renders and writes the selected pages; returns how many.
 pub fn write_selected(site: &Site, output: &Output, sel: &Selection) -> Result<usize, BuildError> {
-    let mut locales: BTreeSet<String> = sel.listings.clone();
+    write_selected_with(site, output, sel, &LocaleContexts::new())
+}
+
+/// Like [`write_selected`], reusing the shared contexts in `known` (they must have been built
+/// from a site whose pages of those locales are the same); the others are built.
+pub fn write_selected_with(
+    site: &Site,
+    output: &Output,
+    sel: &Selection,
+    known: &LocaleContexts,
+) -> Result<usize, BuildError> {
+    let mut locales: BTreeSet<&String> = sel.listings.iter().collect();
     locales.extend(
         sel.articles
             .iter()
             .filter_map(|i| site.library.articles.get(*i))
-            .map(|a| a.locale.clone()),
+            .map(|a| &a.locale),
     );
     if !sel.listings.is_empty() {
         // Category pages list the locales a category exists in.
-        locales.extend(site.library.locales.iter().cloned());
+        locales.extend(site.library.locales.iter());
     }
-    let locales: Vec<String> = locales.into_iter().collect();
-    let contexts: BTreeMap<String, LocaleContext> = locales
-        .par_iter()
-        .map(|l| (l.clone(), locale_context(site, l)))
+    let mut contexts = known.clone();
+    contexts.extend(locale_contexts(
+        site,
+        locales.into_iter().filter(|l| !known.contains_key(*l)),
+    ));
+    // "Related articles" need the groups of the selected articles only.
+    let wanted: BTreeSet<(&str, &str, &str)> = sel
+        .articles
+        .iter()
+        .filter_map(|&i| site.library.articles.get(i))
+        .map(|a| group_key(a))
         .collect();
-    let mut by_group: BTreeMap<(String, String, String), Vec<usize>> = BTreeMap::new();
+    let mut by_group: Groups = BTreeMap::new();
     for &i in site.urls.keys() {
-        let a = &site.library.articles[i];
-        by_group
-            .entry((
-                a.locale.clone(),
-                a.category.clone(),
-                a.section.clone().unwrap_or_default(),
-            ))
-            .or_default()
-            .push(i);
+        let key = group_key(&site.library.articles[i]);
+        if wanted.contains(&key) {
+            by_group.entry(key).or_default().push(i);
+        }
     }
     for members in by_group.values_mut() {
         members.sort_by_cached_key(|&i| article_order(site, i));
@@ -670,7 +700,7 @@ fn locale_pages(
     site: &Site,
     lc: &LocaleContext,
     locale: &str,
-    all: &BTreeMap<String, LocaleContext>,
+    all: &LocaleContexts,
 ) -> Vec<(String, Page)> {
     let mut pages = Vec::new();
     let home = home_crumb(site, lc, locale);

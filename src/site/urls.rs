@@ -53,49 +53,68 @@ pub fn file_url(rel_under_content: &str) -> String {
     format!("/files/{}", encode_path(rel_under_content))
 }
 
-/// Lookups every article's links are resolved against.
-pub struct LinkIndex<'a> {
-    pub library: &'a Library,
-    /// Canonical URL per article index (visible articles only).
-    pub urls: &'a BTreeMap<usize, String>,
+/// The visible articles by file and by id, and the legacy URL patterns. They depend only on
+/// where articles are, so `ayuda serve` keeps them between saves that move nothing.
+pub struct LinkTables {
     by_path: HashMap<PathBuf, usize>,
-    by_id: HashMap<&'a str, Vec<usize>>,
+    by_id: HashMap<String, Vec<usize>>,
     legacy: Vec<Regex>,
-    content_dir: PathBuf,
 }
 
-impl<'a> LinkIndex<'a> {
-    /// Indexes the visible articles.
+impl LinkTables {
+    /// Indexes the visible articles (`urls`) of `library`.
     pub fn new(
-        library: &'a Library,
-        urls: &'a BTreeMap<usize, String>,
-        content_dir: &Path,
+        library: &Library,
+        urls: &BTreeMap<usize, String>,
         legacy_templates: &[String],
-    ) -> LinkIndex<'a> {
+    ) -> LinkTables {
         let mut by_path = HashMap::new();
-        let mut by_id: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut by_id: HashMap<String, Vec<usize>> = HashMap::new();
         for &i in urls.keys() {
             let a = &library.articles[i];
             by_path.insert(normalize(&a.path), i);
-            by_id.entry(a.id.as_str()).or_default().push(i);
+            by_id.entry(a.id.clone()).or_default().push(i);
         }
         let legacy = legacy_templates
             .iter()
             .filter_map(|t| legacy_regex(t).ok())
             .collect();
-        LinkIndex {
-            library,
-            urls,
+        LinkTables {
             by_path,
             by_id,
             legacy,
+        }
+    }
+}
+
+/// Lookups every article's links are resolved against.
+pub struct LinkIndex<'a> {
+    pub library: &'a Library,
+    /// Canonical URL per article index (visible articles only).
+    pub urls: &'a BTreeMap<usize, String>,
+    tables: &'a LinkTables,
+    content_dir: PathBuf,
+}
+
+impl<'a> LinkIndex<'a> {
+    /// Resolves against `tables`, built from the same `library` and `urls`.
+    pub fn new(
+        library: &'a Library,
+        urls: &'a BTreeMap<usize, String>,
+        tables: &'a LinkTables,
+        content_dir: &Path,
+    ) -> LinkIndex<'a> {
+        LinkIndex {
+            library,
+            urls,
+            tables,
             content_dir: content_dir.to_path_buf(),
         }
     }
 
     /// The best article with `id` for a reader of `locale`: same locale, else the default, else any.
     pub fn by_id(&self, id: &str, locale: &str) -> Option<usize> {
-        let group = self.by_id.get(id)?;
+        let group = self.tables.by_id.get(id)?;
         let pick = |l: &str| {
             group
                 .iter()
@@ -190,7 +209,7 @@ impl ArticleResolver<'_> {
 impl Resolver for ArticleResolver<'_> {
     fn link(&self, dest: &str) -> Resolution {
         let dest = dest.trim();
-        for re in &self.index.legacy {
+        for re in &self.index.tables.legacy {
             if let Some(c) = re.captures(dest) {
                 let id = c.get(1).map_or("", |m| m.as_str());
                 let fragment = c.get(2).map(|m| m.as_str());
@@ -220,7 +239,7 @@ impl Resolver for ArticleResolver<'_> {
         if path_only.ends_with(".md") || path_only.ends_with(".markdown") {
             let from_dir = self.article().path.parent().unwrap_or(Path::new(""));
             let target = normalize(&from_dir.join(decode_path(path_only)));
-            return match self.index.by_path.get(&target) {
+            return match self.index.tables.by_path.get(&target) {
                 Some(&t) => self.to_article(t, fragment),
                 None => {
                     let hidden = self

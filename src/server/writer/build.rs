@@ -1,7 +1,10 @@
 //! Incremental rebuilds for `ayuda serve`: keep what the last build read and rendered, and
 //! redo only what a change touched.
 //!
-//! - Markdown files are parsed again only when the watcher reports them changed.
+//! - Markdown files are parsed again only when the watcher reports them changed; the other
+//!   articles are shared with the last build, not copied.
+//! - URLs, translation groups, link lookups and their checks are kept when no article's place
+//!   (file, id, locale, slug, category, section, status, old slugs, aliases) changed.
 //! - Article bodies are rendered again only when their Markdown changed (or links between
 //!   articles could resolve differently).
 //! - HTML pages are rendered again only when their inputs changed: the article, the locale
@@ -9,7 +12,10 @@
 //!   locale when its title, URL, order or place changed; every page of a locale when the
 //!   navigation of that locale changed; every page after a template change (Markdown is not
 //!   parsed or rendered again); everything after a configuration change.
-//! - Pages live in memory; only the search index entries of changed articles are updated.
+//! - The shared template context of a locale is built again only when its listings changed.
+//! - Pages live in memory; when no listing changed the page set is the last one with the
+//!   re-rendered pages swapped in. Only the search index entries of changed articles are
+//!   updated.
 
 use crate::config::Config;
 use crate::content::{Article, Library};
@@ -17,10 +23,9 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::render::theme::Theme;
 use crate::search::SearchDoc;
 use crate::site::output::url_to_file;
-use crate::site::pages::{self, Selection};
+use crate::site::pages::{self, LocaleContexts, Selection, group_key};
 use crate::site::{BuildError, BuildOptions, Output, Site, feeds};
 use axum::body::Bytes;
-use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -78,8 +83,8 @@ pub struct Outcome {
     pub fatal: Option<String>,
 }
 
-/// Cached result of reading one Markdown file.
-type Parsed = (Option<Article>, Vec<Diagnostic>);
+/// Cached result of reading one Markdown file (the article is shared with the library).
+type Parsed = (Option<Arc<Article>>, Vec<Diagnostic>);
 
 /// The state `ayuda serve` keeps between builds.
 pub struct Workspace {
@@ -88,9 +93,9 @@ pub struct Workspace {
     /// Holds `theme/` and `search/` for the service (pages stay in memory).
     pub dist: PathBuf,
     config_text: Option<String>,
-    md_files: BTreeSet<PathBuf>,
     meta_files: Vec<PathBuf>,
-    parsed: HashMap<PathBuf, Parsed>,
+    /// Every Markdown file of the content folder as last read, in path order.
+    parsed: BTreeMap<PathBuf, Parsed>,
     /// Last good build.
     site: Option<Site>,
     pages: Arc<Pages>,
@@ -99,8 +104,8 @@ pub struct Workspace {
     asset_paths: BTreeSet<String>,
     /// Output paths of the sitemap, feeds and redirect pages, as last written.
     feed_paths: BTreeSet<String>,
-    /// The `site` template value of each locale in the last good build.
-    site_values: BTreeMap<String, Value>,
+    /// The shared template contexts of the locales in the last good build.
+    contexts: LocaleContexts,
     /// Old URLs of articles renamed or moved while serving → (locale, id).
     moved: BTreeMap<String, (String, String)>,
     /// Search index work left for after the pages are served.
@@ -123,15 +128,14 @@ impl Workspace {
             options,
             dist,
             config_text: None,
-            md_files: BTreeSet::new(),
             meta_files: Vec::new(),
-            parsed: HashMap::new(),
+            parsed: BTreeMap::new(),
             site: None,
             pages: Arc::new(Pages::new()),
             listing_paths: BTreeMap::new(),
             asset_paths: BTreeSet::new(),
             feed_paths: BTreeSet::new(),
-            site_values: BTreeMap::new(),
+            contexts: LocaleContexts::new(),
             moved: BTreeMap::new(),
             pending_search: None,
             unpublished: Changes::default(),
@@ -183,51 +187,46 @@ impl Workspace {
         let config_changed = first || changes.config || config_text != self.config_text;
         let full = config_changed;
 
-        // Files: list again when needed, parse only what changed.
+        // Files: list again when needed, read only what changed.
         let mut dirty: BTreeSet<String> = BTreeSet::new();
+        let mut to_read: Vec<PathBuf> = Vec::new();
         if full || changes.relist {
             let (md, meta, _) = Library::list_files(&self.root, &config);
-            let listed: BTreeSet<PathBuf> = md.into_iter().collect();
-            self.parsed.retain(|p, _| listed.contains(p));
-            self.md_files = listed;
-            self.meta_files = meta;
             if full {
                 self.parsed.clear();
             }
+            let listed: BTreeSet<PathBuf> = md.into_iter().collect();
+            self.parsed
+                .retain(|p, _| listed.contains(p) && !changes.content.contains(p));
+            to_read = listed
+                .into_iter()
+                .filter(|p| !self.parsed.contains_key(p))
+                .collect();
+            self.meta_files = meta;
         } else {
             let content_dir = self.root.join(&config.content_dir);
             for p in &changes.content {
-                if is_article_file(p, &content_dir) {
-                    if p.is_file() {
-                        self.md_files.insert(p.clone());
-                    } else {
-                        self.md_files.remove(p);
-                    }
+                self.parsed.remove(p);
+                if is_article_file(p, &content_dir) && p.is_file() {
+                    to_read.push(p.clone());
                 }
             }
         }
         for p in &changes.content {
-            self.parsed.remove(p);
             dirty.insert(crate::content::rel(&self.root, p));
         }
         if changes.content.iter().any(|p| is_meta_file(p)) {
             let (_, meta, _) = Library::list_files(&self.root, &config);
             self.meta_files = meta;
         }
-        let missing: Vec<PathBuf> = self
-            .md_files
-            .iter()
-            .filter(|p| !self.parsed.contains_key(*p))
-            .cloned()
-            .collect();
         let root = self.root.clone();
         let fresh: Vec<(PathBuf, Parsed)> = {
             use rayon::prelude::*;
-            missing
+            to_read
                 .into_par_iter()
                 .map(|p| {
-                    let parsed = crate::content::read_article(&root, &config, &p);
-                    (p, parsed)
+                    let (article, diags) = crate::content::read_article(&root, &config, &p);
+                    (p, (article.map(Arc::new), diags))
                 })
                 .collect()
         };
@@ -235,11 +234,7 @@ impl Workspace {
             dirty.insert(crate::content::rel(&self.root, &p));
             self.parsed.insert(p, parsed);
         }
-        let loaded: Vec<Parsed> = self
-            .md_files
-            .iter()
-            .filter_map(|p| self.parsed.get(p).cloned())
-            .collect();
+        let loaded: Vec<Parsed> = self.parsed.values().cloned().collect();
         tracing::debug!(ms = start.elapsed().as_secs_f64() * 1000.0, "parsed");
         let (library, diags) = Library::assemble(
             &self.root,
@@ -287,20 +282,31 @@ impl Workspace {
     ) -> Result<Outcome, BuildError> {
         let start = Instant::now();
         let last = self.site.as_ref();
-        let prev = if all { None } else { last };
-        let mut sel = match prev {
-            Some(p) => plan(p, &site, dirty),
-            None => Selection::all(&site),
+        // Another set of locales changes every page (locale switchers, navigation).
+        let prev = last.filter(|p| !all && p.library.locales == site.library.locales);
+        let matching = last.map(|p| Matching::new(&p.library, &site.library));
+        let mut sel = match (prev, &matching) {
+            (Some(p), Some(m)) => plan(p, &site, dirty, m),
+            _ => Selection::all(&site),
         };
-        // A locale whose navigation changed re-renders all of its pages.
-        let mut site_values = self.site_values.clone();
+        // The shared contexts of the locales whose listings did not change are kept; a locale
+        // whose navigation changed re-renders all of its pages.
+        let mut contexts = match prev {
+            Some(_) => self.contexts.clone(),
+            None => LocaleContexts::new(),
+        };
+        contexts.retain(|l, _| !sel.listings.contains(l));
+        let fresh = pages::locale_contexts(
+            &site,
+            site.library
+                .locales
+                .iter()
+                .filter(|l| !contexts.contains_key(*l)),
+        );
         let mut nav_changed = false;
-        for l in site.library.locales.clone() {
-            if prev.is_some() && !sel.listings.contains(&l) {
-                continue;
-            }
-            let v = pages::locale_site_value(&site, &l);
-            if site_values.get(&l) != Some(&v) {
+        for (l, lc) in fresh {
+            let before = self.contexts.get(&l).map(|c| c.site_value());
+            if prev.is_none() || before != Some(lc.site_value()) {
                 nav_changed = true;
                 sel.articles.extend(
                     site.urls
@@ -309,109 +315,114 @@ impl Workspace {
                         .filter(|&i| site.library.articles[i].locale == l),
                 );
                 sel.listings.insert(l.clone());
-                site_values.insert(l, v);
             }
+            contexts.insert(l, lc);
         }
-        site_values.retain(|l, _| site.library.locales.contains(l));
         tracing::debug!(ms = start.elapsed().as_secs_f64() * 1000.0, "planned");
 
-        // Articles renamed or moved while serving keep answering at their old URL.
-        let mut moved = self.moved.clone();
-        if let Some(p) = last {
-            let now: BTreeSet<&String> = site.urls.values().collect();
-            for (&j, old_url) in &p.urls {
-                if !now.contains(old_url) {
-                    let a = &p.library.articles[j];
-                    moved.insert(old_url.clone(), (a.locale.clone(), a.id.clone()));
-                }
-            }
-        }
-
         let delta = Output::memory();
-        let rendered = pages::write_selected(&site, &delta, &sel)?;
+        let rendered = pages::write_selected_with(&site, &delta, &sel, &contexts)?;
         tracing::debug!(
             ms = start.elapsed().as_secs_f64() * 1000.0,
             "pages rendered"
         );
-        // Sitemap, feeds and redirects change only with what listings show (URLs, titles,
-        // summaries, dates, old slugs) or with the set of articles.
-        let mut feed_paths = self.feed_paths.clone();
         let mut delta = delta.into_files();
-        if prev.is_none() || !sel.listings.is_empty() {
+        let old = self.pages.clone();
+        let mut changed: BTreeSet<String> = BTreeSet::new();
+        let mut next: Pages;
+        let mut moved = self.moved.clone();
+        let mut listing_paths = self.listing_paths.clone();
+        let mut asset_paths = self.asset_paths.clone();
+        let mut feed_paths = self.feed_paths.clone();
+        if prev.is_some() && sel.listings.is_empty() {
+            // No listing changed, so no URL did and no article came or went: the same outputs
+            // exist, only some article pages were rendered again.
+            next = (*old).clone();
+        } else {
+            // Sitemap, feeds and redirects change only with what listings show (URLs, titles,
+            // summaries, dates, old slugs) or with the set of articles.
             let feeds_out = Output::memory();
             feeds::write_feeds(&site, &feeds_out)?;
             let files = feeds_out.into_files();
             feed_paths = files.keys().cloned().collect();
             delta.extend(files);
-        }
-        tracing::debug!(ms = start.elapsed().as_secs_f64() * 1000.0, "feeds written");
-        // Moved articles: a redirect page at the old URL, unless a page lives there now.
-        let article_paths: BTreeSet<String> = site
-            .urls
-            .values()
-            .map(|u| format!("site/{}", url_to_file(u)))
-            .collect();
-        let by_id: HashMap<(&str, &str), &String> = site
-            .urls
-            .iter()
-            .map(|(&i, u)| {
-                let a = &site.library.articles[i];
-                ((a.locale.as_str(), a.id.as_str()), u)
-            })
-            .collect();
-        let mut redirect_paths = BTreeSet::new();
-        for (old, (locale, id)) in &moved {
-            let path = format!("site/{}", url_to_file(old));
-            if article_paths.contains(&path) || delta.contains_key(&path) {
-                continue;
-            }
-            if let Some(to) = by_id.get(&(locale.as_str(), id.as_str())) {
-                delta.insert(path.clone(), pages::redirect_page(to, locale).into_bytes());
-                redirect_paths.insert(path);
-            }
-        }
+            tracing::debug!(ms = start.elapsed().as_secs_f64() * 1000.0, "feeds written");
 
-        // Which outputs exist now: listings and assets as last rendered, feeds as just written.
-        let mut listing_paths = self.listing_paths.clone();
-        for l in &sel.listings {
-            let prefix = format!("site/{l}/");
-            let paths: BTreeSet<String> = delta
+            // Articles renamed or moved while serving keep answering at their old URL.
+            if let Some(p) = last {
+                let now: BTreeSet<&String> = site.urls.values().collect();
+                for (&j, old_url) in p.urls.iter() {
+                    if !now.contains(old_url) {
+                        let a = &p.library.articles[j];
+                        moved.insert(old_url.clone(), (a.locale.clone(), a.id.clone()));
+                    }
+                }
+            }
+            // Moved articles: a redirect page at the old URL, unless a page lives there now.
+            let article_paths: BTreeSet<String> = site
+                .urls
+                .values()
+                .map(|u| format!("site/{}", url_to_file(u)))
+                .collect();
+            let by_id: HashMap<(&str, &str), &String> = site
+                .urls
+                .iter()
+                .map(|(&i, u)| {
+                    let a = &site.library.articles[i];
+                    ((a.locale.as_str(), a.id.as_str()), u)
+                })
+                .collect();
+            let mut redirect_paths = BTreeSet::new();
+            for (old, (locale, id)) in &moved {
+                let path = format!("site/{}", url_to_file(old));
+                if article_paths.contains(&path) || delta.contains_key(&path) {
+                    continue;
+                }
+                if let Some(to) = by_id.get(&(locale.as_str(), id.as_str())) {
+                    delta.insert(path.clone(), pages::redirect_page(to, locale).into_bytes());
+                    redirect_paths.insert(path);
+                }
+            }
+
+            // Which outputs exist now: listings and assets as last rendered, feeds as just
+            // written.
+            for l in &sel.listings {
+                let prefix = format!("site/{l}/");
+                let paths: BTreeSet<String> = delta
+                    .keys()
+                    .filter(|k| k.starts_with(&prefix) && !article_paths.contains(*k))
+                    .cloned()
+                    .collect();
+                listing_paths.insert(l.clone(), paths);
+            }
+            listing_paths.retain(|l, _| site.library.locales.contains(l));
+            if sel.assets {
+                asset_paths = delta
+                    .keys()
+                    .filter(|k| k.starts_with("site/assets/") || k.starts_with("site/files/"))
+                    .cloned()
+                    .collect();
+            }
+            let keep = |k: &str| {
+                article_paths.contains(k)
+                    || redirect_paths.contains(k)
+                    || feed_paths.contains(k)
+                    || asset_paths.contains(k)
+                    || k == "site/index.html"
+                    || k == "site/404.html"
+                    || listing_paths.values().any(|s| s.contains(k))
+            };
+            next = old
+                .iter()
+                .filter(|(k, _)| keep(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            changed = old
                 .keys()
-                .filter(|k| k.starts_with(&prefix) && !article_paths.contains(*k))
+                .filter(|k| !next.contains_key(*k) && !delta.contains_key(*k))
                 .cloned()
                 .collect();
-            listing_paths.insert(l.clone(), paths);
         }
-        listing_paths.retain(|l, _| site.library.locales.contains(l));
-        let mut asset_paths = self.asset_paths.clone();
-        if sel.assets {
-            asset_paths = delta
-                .keys()
-                .filter(|k| k.starts_with("site/assets/") || k.starts_with("site/files/"))
-                .cloned()
-                .collect();
-        }
-        let keep = |k: &str| {
-            article_paths.contains(k)
-                || redirect_paths.contains(k)
-                || feed_paths.contains(k)
-                || asset_paths.contains(k)
-                || k == "site/index.html"
-                || k == "site/404.html"
-                || listing_paths.values().any(|s| s.contains(k))
-        };
-
-        let old = self.pages.clone();
-        let mut next: Pages = old
-            .iter()
-            .filter(|(k, _)| keep(k))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        let mut changed: BTreeSet<String> = old
-            .keys()
-            .filter(|k| !next.contains_key(*k) && !delta.contains_key(*k))
-            .cloned()
-            .collect();
         for (k, v) in delta {
             if !k.starts_with("site/") {
                 continue;
@@ -427,8 +438,8 @@ impl Workspace {
         if prev.is_none() || nav_changed {
             write_service_files(&site, &self.dist)?;
         }
-        let search = match last {
-            Some(p) if !reindex => SearchPlan::diff(p, &site, &sel),
+        let search = match (last, &matching) {
+            (Some(p), Some(m)) if !reindex => SearchPlan::diff(p, &site, &sel, m),
             _ => SearchPlan::Full,
         };
         let outcome = Outcome {
@@ -446,7 +457,7 @@ impl Workspace {
         self.listing_paths = listing_paths;
         self.asset_paths = asset_paths;
         self.feed_paths = feed_paths;
-        self.site_values = site_values;
+        self.contexts = contexts;
         self.moved = moved;
         self.build += 1;
         self.site = Some(site);
@@ -467,12 +478,10 @@ enum SearchPlan {
 impl SearchPlan {
     /// The index entries that differ between two builds, among the articles `sel` re-rendered
     /// and those that disappeared.
-    fn diff(prev: &Site, next: &Site, sel: &Selection) -> SearchPlan {
+    fn diff(prev: &Site, next: &Site, sel: &Selection, m: &Matching) -> SearchPlan {
         if prev.library.locales != next.library.locales {
             return SearchPlan::Full;
         }
-        let next_by_file: HashMap<&str, usize> = by_file(next);
-        let prev_by_file: HashMap<&str, usize> = by_file(prev);
         let mut plan: BTreeMap<String, (Vec<String>, Vec<SearchDoc>)> = BTreeMap::new();
         for &i in &sel.articles {
             let Some(url) = next.urls.get(&i) else {
@@ -480,7 +489,7 @@ impl SearchPlan {
             };
             let a = &next.library.articles[i];
             let doc = next.search_doc(i, url);
-            if let Some(&j) = prev_by_file.get(a.file.as_str()) {
+            if let Some(j) = m.prev_visible(prev, i) {
                 let b = &prev.library.articles[j];
                 if prev.search_doc(j, &prev.urls[&j]) == doc {
                     continue;
@@ -496,7 +505,7 @@ impl SearchPlan {
         }
         for &j in prev.urls.keys() {
             let b = &prev.library.articles[j];
-            if !next_by_file.contains_key(b.file.as_str()) {
+            if m.next_visible(next, j).is_none() {
                 plan.entry(b.locale.clone())
                     .or_default()
                     .0
@@ -563,12 +572,33 @@ impl Workspace {
     }
 }
 
-/// Visible articles of a build by source file.
-fn by_file(site: &Site) -> HashMap<&str, usize> {
-    site.urls
-        .keys()
-        .map(|&i| (site.library.articles[i].file.as_str(), i))
-        .collect()
+/// The articles of two builds paired by source file.
+struct Matching {
+    /// For each article of the new build, its index in the previous one.
+    to_prev: Vec<Option<usize>>,
+    /// For each article of the previous build, its index in the new one.
+    to_next: Vec<Option<usize>>,
+}
+
+impl Matching {
+    fn new(prev: &Library, next: &Library) -> Matching {
+        Matching {
+            to_prev: next.counterparts(prev),
+            to_next: prev.counterparts(next),
+        }
+    }
+
+    /// The previous build's visible article from the file of article `i` of the new build.
+    fn prev_visible(&self, prev: &Site, i: usize) -> Option<usize> {
+        let j = (*self.to_prev.get(i)?)?;
+        prev.urls.contains_key(&j).then_some(j)
+    }
+
+    /// The new build's visible article from the file of article `j` of the previous build.
+    fn next_visible(&self, next: &Site, j: usize) -> Option<usize> {
+        let i = (*self.to_next.get(j)?)?;
+        next.urls.contains_key(&i).then_some(i)
+    }
 }
 
 /// What the listings show of an article: when it changes, listings and neighbours change.
@@ -577,7 +607,7 @@ fn list_key(site: &Site, i: usize) -> String {
     format!(
         "{:?}",
         (
-            &a.title,
+            (&a.title, &a.id),
             site.urls.get(&i),
             a.front.order,
             &a.front.tags,
@@ -585,31 +615,24 @@ fn list_key(site: &Site, i: usize) -> String {
             site.rendered.get(&i).map(|r| &r.summary),
             site.history.updated(a),
             (&a.locale, &a.category, &a.section),
-            (&a.category_label, &a.section_label),
+            (
+                &a.category_label,
+                &a.section_label,
+                a.front.category.is_some()
+            ),
             (&a.front.legacy_slugs, &a.front.aliases, &a.status),
         )
     )
 }
 
-/// (locale, category, section): the articles that list each other as related.
-fn group_key(a: &Article) -> (String, String, String) {
-    (
-        a.locale.clone(),
-        a.category.clone(),
-        a.section.clone().unwrap_or_default(),
-    )
-}
-
 /// The pages a change of the `dirty` source files touches.
-fn plan(prev: &Site, next: &Site, dirty: &BTreeSet<String>) -> Selection {
+fn plan(prev: &Site, next: &Site, dirty: &BTreeSet<String>, m: &Matching) -> Selection {
     let mut sel = Selection::default();
-    let prev_by_file = by_file(prev);
-    let next_by_file = by_file(next);
-    let mut ids: BTreeSet<String> = BTreeSet::new();
-    let mut groups: BTreeSet<(String, String, String)> = BTreeSet::new();
-    for (&i, url) in &next.urls {
+    let mut ids: BTreeSet<&str> = BTreeSet::new();
+    let mut groups: BTreeSet<(&str, &str, &str)> = BTreeSet::new();
+    for (&i, url) in next.urls.iter() {
         let a = &next.library.articles[i];
-        let old = prev_by_file.get(a.file.as_str()).copied();
+        let old = m.prev_visible(prev, i);
         let changed = match old {
             None => true,
             Some(j) => {
@@ -625,7 +648,11 @@ fn plan(prev: &Site, next: &Site, dirty: &BTreeSet<String>) -> Selection {
             continue;
         }
         sel.articles.insert(i);
-        ids.insert(a.id.clone());
+        ids.insert(&a.id);
+        if let Some(j) = old {
+            // The translations it had (its id may have changed) lose or keep it.
+            ids.insert(&prev.library.articles[j].id);
+        }
         let listed_differently = match old {
             None => true,
             Some(j) => list_key(prev, j) != list_key(next, i),
@@ -635,22 +662,21 @@ fn plan(prev: &Site, next: &Site, dirty: &BTreeSet<String>) -> Selection {
             groups.insert(group_key(a));
             if let Some(j) = old {
                 let b = &prev.library.articles[j];
-                ids.insert(b.id.clone());
                 sel.listings.insert(b.locale.clone());
                 groups.insert(group_key(b));
             }
         }
     }
     for &j in prev.urls.keys() {
-        let b = &prev.library.articles[j];
-        if !next_by_file.contains_key(b.file.as_str()) {
-            ids.insert(b.id.clone());
+        if m.next_visible(next, j).is_none() {
+            let b = &prev.library.articles[j];
+            ids.insert(&b.id);
             sel.listings.insert(b.locale.clone());
             groups.insert(group_key(b));
         }
     }
     // Locale switchers of translations.
-    for id in &ids {
+    for id in ids {
         if let Some(members) = next.groups.get(id) {
             sel.articles.extend(members.iter().copied());
         }
