@@ -2,10 +2,10 @@
 
 use super::schema::{self, Fields};
 use super::{IndexSettings, SETTINGS_FILE, SearchConfig, SearchDoc, analyzers};
-use std::collections::BTreeMap;
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 use tantivy::schema::Facet;
-use tantivy::{Index, TantivyDocument};
+use tantivy::{Directory, Index, TantivyDocument};
 
 /// Writes one index per locale under `dir/<locale>/`, plus `dir/settings.json`.
 ///
@@ -96,7 +96,11 @@ fn write_locale_into(
     docs: &[&SearchDoc],
     config: &SearchConfig,
 ) -> tantivy::Result<()> {
-    let index = Index::create_in_dir(dir, schema::build(language))?;
+    // Built in memory, then written out without fsync: on ext4 an fsync waits for every page the
+    // build has written before it (ordered data mode), which made a build into a new folder
+    // wait a second for the disk. A build's output is reproducible; the swap into place keeps
+    // readers from ever seeing a half-written index.
+    let index = Index::create_in_ram(schema::build(language));
     analyzers::register(&index, config.max_token_length);
     let fields = Fields::from_schema(&index.schema())?;
     // One thread: the build already keeps both cores busy rendering, and one segment per locale
@@ -108,6 +112,22 @@ fn write_locale_into(
     }
     writer.commit()?;
     writer.wait_merging_threads()?;
+    let directory = index.directory();
+    let bookkeeping = ["meta.json", ".managed.json"].map(PathBuf::from);
+    let files: BTreeSet<PathBuf> = directory
+        .list_managed_files()
+        .into_iter()
+        .chain(bookkeeping)
+        .collect();
+    for path in files {
+        // Whole files, checksum footers included.
+        match directory.atomic_read(&path) {
+            Ok(bytes) => std::fs::write(dir.join(&path), bytes)?,
+            // Managed files include some a merge already removed.
+            Err(tantivy::directory::error::OpenReadError::FileDoesNotExist(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
     Ok(())
 }
 
