@@ -320,8 +320,9 @@ impl Site {
         }
     }
 
-    /// Renders every page and writes the site, the theme snapshot and the search indexes.
-    /// Returns the number of pages written.
+    /// Renders every page and writes the site, the theme snapshot and the search indexes, then
+    /// removes the files of a previous build that this one did not write. Returns the number of
+    /// pages written.
     pub fn write(&self, output: &Output) -> Result<usize, BuildError> {
         std::thread::scope(|scope| {
             // The search indexes need only the rendered articles: they are written while the
@@ -332,6 +333,7 @@ impl Site {
                 .filter(|_| !self.options.skip_search)
                 .map(|dir| {
                     scope.spawn(move || {
+                        lower_thread_priority();
                         let t = Instant::now();
                         let result = crate::search::write_indexes(
                             &dir.join("search"),
@@ -362,6 +364,10 @@ impl Site {
             others
                 .join()
                 .map_err(|_| std::io::Error::other("the feed writing thread panicked"))??;
+            // Files of the previous build that this one did not write (the search folder is
+            // replaced per locale by the indexer).
+            output.remove_stale("site")?;
+            output.remove_stale("theme")?;
             if let Some(job) = indexing {
                 job.join()
                     .map_err(|_| std::io::Error::other("the search indexing thread panicked"))??;
@@ -395,6 +401,19 @@ impl Site {
     }
 }
 
+/// Lowers the scheduling priority of the calling thread and of the threads it starts (Linux
+/// threads inherit it): the search indexing of a build yields the cores to the page rendering,
+/// which the build waits for anyway, and uses what the rendering leaves idle (its serial end).
+fn lower_thread_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: gettid and setpriority only read their integer arguments; a failure leaves the
+    // priority as it was, which is harmless.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, 10);
+    }
+}
+
 /// Builds `ROOT` into its output folder: nothing is written when the content has errors.
 pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let start = Instant::now();
@@ -409,8 +428,6 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     if !site.diagnostics.has_errors() {
         let output = Output::disk(site.out_dir());
         report.pages = site.write(&output)?;
-        output.remove_stale("site")?;
-        output.remove_stale("theme")?;
     }
     report.elapsed_ms = start.elapsed().as_millis();
     Ok(report)
