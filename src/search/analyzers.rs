@@ -117,7 +117,7 @@ impl Tokenizer for WordTokenizer {
         self.token.reset();
         WordStream {
             text,
-            cursor: 0,
+            words: WordRanges::new(text),
             tokenizer: self,
         }
     }
@@ -125,13 +125,23 @@ impl Tokenizer for WordTokenizer {
 
 struct WordStream<'a> {
     text: &'a str,
-    /// Byte offset where the search for the next word starts.
-    cursor: usize,
+    words: WordRanges<'a>,
     tokenizer: &'a mut WordTokenizer,
 }
 
-impl WordStream<'_> {
-    /// The character at byte `i` and its length, when it belongs to a word.
+/// The words of a text as byte ranges: runs of alphanumeric characters, as tantivy's
+/// `SimpleTokenizer` cuts them (with a fast path for ASCII).
+pub struct WordRanges<'a> {
+    text: &'a str,
+    cursor: usize,
+}
+
+impl<'a> WordRanges<'a> {
+    pub fn new(text: &'a str) -> WordRanges<'a> {
+        WordRanges { text, cursor: 0 }
+    }
+
+    /// Whether the character at byte `i` belongs to a word, and its length.
     fn word_char(&self, i: usize) -> (bool, usize) {
         let b = self.text.as_bytes()[i];
         if b.is_ascii() {
@@ -144,39 +154,46 @@ impl WordStream<'_> {
     }
 }
 
+impl Iterator for WordRanges<'_> {
+    type Item = std::ops::Range<usize>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let len = self.text.len();
+        let mut i = self.cursor;
+        while i < len {
+            let (inside, width) = self.word_char(i);
+            if inside {
+                break;
+            }
+            i += width;
+        }
+        let start = i;
+        while i < len {
+            let (inside, width) = self.word_char(i);
+            if !inside {
+                break;
+            }
+            i += width;
+        }
+        self.cursor = i;
+        (start < i).then_some(start..i)
+    }
+}
+
 impl TokenStream for WordStream<'_> {
     fn advance(&mut self) -> bool {
-        let len = self.text.len();
         loop {
-            let mut i = self.cursor;
-            while i < len {
-                let (inside, width) = self.word_char(i);
-                if inside {
-                    break;
-                }
-                i += width;
-            }
-            if i >= len {
-                self.cursor = len;
+            let Some(range) = self.words.next() else {
                 return false;
-            }
-            let start = i;
-            while i < len {
-                let (inside, width) = self.word_char(i);
-                if !inside {
-                    break;
-                }
-                i += width;
-            }
-            self.cursor = i;
+            };
             let t = &mut *self.tokenizer;
             t.token.position = t.token.position.wrapping_add(1);
-            let word = &self.text[start..i];
+            let word = &self.text[range.clone()];
             if word.len() >= t.max_len {
                 continue;
             }
-            t.token.offset_from = start;
-            t.token.offset_to = i;
+            t.token.offset_from = range.start;
+            t.token.offset_to = range.end;
             t.token.text.clear();
             match t.memo.get(word) {
                 Some(normal) => t.token.text.push_str(normal),

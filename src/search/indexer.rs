@@ -181,15 +181,19 @@ fn document(f: &Fields, d: &SearchDoc) -> TantivyDocument {
 
 /// The distinct words of some texts, space-separated (split like the analyzers split).
 #[derive(Default)]
-struct Words<'a> {
-    seen: rustc_hash::FxHashSet<&'a str>,
+struct Words {
+    /// Hashes of the words already taken: a 64-bit collision between two words of one
+    /// article is too unlikely to matter, and hashes compare faster than strings.
+    seen: rustc_hash::FxHashSet<u64>,
     text: String,
 }
 
-impl<'a> Words<'a> {
-    fn add(&mut self, text: &'a str) {
-        for word in text.split(|c: char| !c.is_alphanumeric()) {
-            if !word.is_empty() && self.seen.insert(word) {
+impl Words {
+    fn add(&mut self, text: &str) {
+        use std::hash::BuildHasher;
+        for range in analyzers::WordRanges::new(text) {
+            let word = &text[range];
+            if self.seen.insert(rustc_hash::FxBuildHasher.hash_one(word)) {
                 self.text.push_str(word);
                 self.text.push(' ');
             }
