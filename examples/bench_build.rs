@@ -11,14 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-fn ayuda_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap_or_default();
-    // target/release/examples/bench_build -> target/release/ayuda
-    exe.parent()
-        .and_then(Path::parent)
-        .map(|p| p.join("ayuda"))
-        .unwrap_or_else(|| PathBuf::from("ayuda"))
-}
+#[path = "support/binary.rs"]
+mod binary;
+use binary::ayuda_binary;
 
 fn gen_binary() -> PathBuf {
     std::env::current_exe()

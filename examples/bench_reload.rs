@@ -13,13 +13,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn ayuda_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap_or_default();
-    exe.parent()
-        .and_then(Path::parent)
-        .map(|p| p.join("ayuda"))
-        .unwrap_or_else(|| PathBuf::from("ayuda"))
-}
+#[path = "support/binary.rs"]
+mod binary;
+use binary::ayuda_binary;
 
 fn get(addr: &str, path: &str) -> Option<String> {
     let mut s = TcpStream::connect(addr).ok()?;

@@ -117,6 +117,17 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// Overrides the theme's base.html in the site's `templates/`, with the first `from` replaced
+/// by `to`.
+fn override_base_template(s: &Server, from: &str, to: &str) {
+    let templates = s.path("templates");
+    std::fs::create_dir_all(&templates).expect("mkdir");
+    let base = include_str!("../themes/default/templates/base.html");
+    let edited = base.replacen(from, to, 1);
+    assert_ne!(edited, base, "base.html has {from}");
+    write(&templates.join("base.html"), &edited);
+}
+
 fn write(path: &Path, text: &str) {
     std::fs::write(path, text).expect("write file");
 }
@@ -277,13 +288,8 @@ fn a_new_category_reaches_the_navigation_of_every_page_of_its_locale() {
     let s = Server::start(&[]);
     s.wait_for(PAGE, |st, _| st == 200);
     // A theme whose every page lists the categories of its locale.
-    let templates = s.path("templates");
-    std::fs::create_dir_all(&templates).expect("mkdir");
-    let base = include_str!("../themes/default/templates/base.html");
     let nav = "<nav data-test-nav>{% for c in site.categories %}<a href=\"{{ c.url }}\">{{ c.count }}</a>{% endfor %}</nav>";
-    let edited = base.replacen("<main", &format!("{nav}<main"), 1);
-    assert_ne!(edited, base, "base.html has a <main>");
-    write(&templates.join("base.html"), &edited);
+    override_base_template(&s, "<main", &format!("{nav}<main"));
     s.wait_for(PAGE, |_, b| b.contains("data-test-nav"));
 
     std::fs::create_dir_all(s.path("content/es/novedades")).expect("mkdir");
@@ -311,13 +317,8 @@ fn a_new_category_reaches_the_navigation_of_every_page_of_its_locale() {
 fn template_edits_re_render_pages() {
     let s = Server::start(&[]);
     s.wait_for(PAGE, |st, _| st == 200);
-    let templates = s.path("templates");
-    std::fs::create_dir_all(&templates).expect("mkdir");
-    let base = include_str!("../themes/default/templates/base.html");
     let marker = "<!-- TEMPLATE-MARKER-42 -->";
-    let edited = base.replacen("<head>", &format!("<head>{marker}"), 1);
-    assert_ne!(edited, base, "base.html has a <head>");
-    write(&templates.join("base.html"), &edited);
+    override_base_template(&s, "<head>", &format!("<head>{marker}"));
     s.wait_for(PAGE, |_, b| b.contains(marker));
     s.wait_for("/en/", |_, b| b.contains(marker));
 }
