@@ -171,6 +171,12 @@ fn editing_an_article_changes_its_page_listings_and_search() {
     s.wait_for("/api/search?q=zafiro&locale=es", |st, b| {
         st == 200 && b.contains("primeros-pasos")
     });
+    // So does the dictionary of typo corrections and completions.
+    for query in ["zafirro", "zafi"] {
+        let (status, body) = s.get(&format!("/api/search?q={query}&locale=es"));
+        assert_eq!(status, 200);
+        assert!(body.contains("primeros-pasos"), "{query}: {body}");
+    }
 }
 
 #[test]

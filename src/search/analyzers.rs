@@ -7,6 +7,7 @@
 //! No stop words are removed at index time (see [`is_optional_word`]).
 
 use rustc_hash::FxHashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use tantivy::Index;
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, Stemmer, TextAnalyzer, Token,
@@ -58,6 +59,15 @@ pub fn stemmed_name(language: &str) -> String {
 
 /// The stemming analyzer of a language code (`plain`: folded, not stemmed).
 pub fn stemmed(language: &str, max_token_len: usize) -> TextAnalyzer {
+    stemmed_counting(language, max_token_len, None)
+}
+
+/// The stemming analyzer, counting the words it sees into `vocabulary` when there is one.
+pub fn stemmed_counting(
+    language: &str,
+    max_token_len: usize,
+    vocabulary: Option<Vocabulary>,
+) -> TextAnalyzer {
     let word = TextAnalyzer::builder(RawTokenizer::default())
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter);
@@ -65,7 +75,7 @@ pub fn stemmed(language: &str, max_token_len: usize) -> TextAnalyzer {
         Some((_, lang)) => word.filter(Stemmer::new(*lang)).build(),
         None => word.build(),
     };
-    TextAnalyzer::from(WordTokenizer::new(max_token_len, word))
+    TextAnalyzer::from(WordTokenizer::new(max_token_len, word, vocabulary))
 }
 
 /// The unstemmed, folded analyzer.
@@ -74,7 +84,7 @@ pub fn folded(max_token_len: usize) -> TextAnalyzer {
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .build();
-    TextAnalyzer::from(WordTokenizer::new(max_token_len, word))
+    TextAnalyzer::from(WordTokenizer::new(max_token_len, word, None))
 }
 
 /// Splits text into words and normalizes each word with a memo.
@@ -85,25 +95,62 @@ pub fn folded(max_token_len: usize) -> TextAnalyzer {
 /// of the cost of indexing, and a help center repeats a small vocabulary: each analyzer (one per
 /// indexing thread and field) remembers the words it normalized, so each distinct word goes
 /// through the filters once.
-#[derive(Clone)]
+///
+/// With a [`Vocabulary`], the analyzer also counts the words it sees and adds the counts to it
+/// when its memo starts over and when it is dropped.
 struct WordTokenizer {
     max_len: usize,
     normalize: TextAnalyzer,
-    memo: FxHashMap<Box<str>, Box<str>>,
+    memo: FxHashMap<Box<str>, Normal>,
     token: Token,
+    vocabulary: Option<Vocabulary>,
+}
+
+/// A remembered word: its normal form, and how often it was seen since it was remembered.
+struct Normal {
+    text: Box<str>,
+    seen: u64,
 }
 
 /// Words remembered per analyzer before the memo starts over (a few MB at most).
 const MEMO_LIMIT: usize = 50_000;
 
 impl WordTokenizer {
-    fn new(max_len: usize, normalize: TextAnalyzer) -> WordTokenizer {
+    fn new(max_len: usize, normalize: TextAnalyzer, vocabulary: Option<Vocabulary>) -> Self {
         WordTokenizer {
             max_len,
             normalize,
             memo: FxHashMap::default(),
             token: Token::default(),
+            vocabulary,
         }
+    }
+
+    /// Empties the memo, first adding its counts to the vocabulary, if any.
+    fn forget(&mut self) {
+        match &self.vocabulary {
+            Some(vocabulary) => {
+                vocabulary.add(self.memo.drain().map(|(word, normal)| (word, normal.seen)));
+            }
+            None => self.memo.clear(),
+        }
+    }
+}
+
+/// A clone starts with an empty memo, so words are never counted twice.
+impl Clone for WordTokenizer {
+    fn clone(&self) -> Self {
+        WordTokenizer::new(
+            self.max_len,
+            self.normalize.clone(),
+            self.vocabulary.clone(),
+        )
+    }
+}
+
+impl Drop for WordTokenizer {
+    fn drop(&mut self) {
+        self.forget();
     }
 }
 
@@ -112,7 +159,7 @@ impl Tokenizer for WordTokenizer {
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> WordStream<'a> {
         if self.memo.len() > MEMO_LIMIT {
-            self.memo.clear();
+            self.forget();
         }
         self.token.reset();
         WordStream {
@@ -123,6 +170,27 @@ impl Tokenizer for WordTokenizer {
     }
 }
 
+/// The words an index writer's analyzers saw, with how often, shared by the analyzer clones
+/// tantivy makes for each field. It becomes the locale's dictionary of typo corrections and
+/// completions ([`super::dictionary`]) without a second pass over the text.
+#[derive(Clone, Default)]
+pub struct Vocabulary(Arc<Mutex<FxHashMap<Box<str>, u64>>>);
+
+impl Vocabulary {
+    fn add(&self, counts: impl Iterator<Item = (Box<str>, u64)>) {
+        // A panic while holding the lock cannot leave the counts inconsistent: keep using them.
+        let mut words = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        for (word, seen) in counts {
+            *words.entry(word).or_default() += seen;
+        }
+    }
+
+    /// The words seen so far as they appear in the text (not folded), with their counts.
+    pub fn take(&self) -> FxHashMap<Box<str>, u64> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
 struct WordStream<'a> {
     text: &'a str,
     words: WordRanges<'a>,
@@ -130,10 +198,38 @@ struct WordStream<'a> {
 }
 
 /// The words of a text as byte ranges: runs of alphanumeric characters, as tantivy's
-/// `SimpleTokenizer` cuts them (with a fast path for ASCII).
+/// `SimpleTokenizer` cuts them. Splitting is a large share of indexing, so ASCII bytes are
+/// classified by table and runs of them scanned without decoding characters.
 pub struct WordRanges<'a> {
     text: &'a str,
     cursor: usize,
+}
+
+/// Byte classes: ASCII letters and digits, first bytes of non-ASCII characters, and the rest
+/// (ASCII punctuation and spaces, UTF-8 continuation bytes, which the scan never starts on).
+const OTHER: u8 = 0;
+const ASCII_WORD: u8 = 1;
+const WIDE: u8 = 2;
+
+const CLASS: [u8; 256] = {
+    let mut table = [OTHER; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        table[i] = if b.is_ascii_alphanumeric() {
+            ASCII_WORD
+        } else if b >= 0xC0 {
+            WIDE
+        } else {
+            OTHER
+        };
+        i += 1;
+    }
+    table
+};
+
+fn class(b: u8) -> u8 {
+    CLASS[usize::from(b)]
 }
 
 impl<'a> WordRanges<'a> {
@@ -141,13 +237,17 @@ impl<'a> WordRanges<'a> {
         WordRanges { text, cursor: 0 }
     }
 
-    /// Whether the character at byte `i` belongs to a word, and its length.
-    fn word_char(&self, i: usize) -> (bool, usize) {
-        let b = self.text.as_bytes()[i];
-        if b.is_ascii() {
-            return (b.is_ascii_alphanumeric(), 1);
+    /// Whether the non-ASCII character starting at byte `i` belongs to a word, and its length.
+    fn wide_char(&self, i: usize) -> (bool, usize) {
+        let bytes = self.text.as_bytes();
+        // Latin-1 letters (à to ÿ, but not × and ÷) and Latin Extended-A, the accents of the
+        // languages ayuda stems, without a Unicode table look-up.
+        match (bytes[i], bytes.get(i + 1)) {
+            (0xC3, Some(&b)) => return (b != 0x97 && b != 0xB7, 2),
+            (0xC4 | 0xC5, Some(_)) => return (true, 2),
+            _ => {}
         }
-        match self.text[i..].chars().next() {
+        match self.text.get(i..).and_then(|rest| rest.chars().next()) {
             Some(c) => (c.is_alphanumeric(), c.len_utf8()),
             None => (false, 1),
         }
@@ -158,25 +258,45 @@ impl Iterator for WordRanges<'_> {
     type Item = std::ops::Range<usize>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let len = self.text.len();
+        let bytes = self.text.as_bytes();
+        let len = bytes.len();
         let mut i = self.cursor;
-        while i < len {
-            let (inside, width) = self.word_char(i);
+        // Skip to the first character of a word.
+        loop {
+            match bytes[i..].iter().position(|&b| class(b) != OTHER) {
+                Some(skip) => i += skip,
+                None => {
+                    self.cursor = len;
+                    return None;
+                }
+            }
+            if class(bytes[i]) == ASCII_WORD {
+                break;
+            }
+            let (inside, width) = self.wide_char(i);
             if inside {
                 break;
             }
             i += width;
         }
         let start = i;
-        while i < len {
-            let (inside, width) = self.word_char(i);
+        // Run to its end.
+        loop {
+            i += bytes[i..]
+                .iter()
+                .position(|&b| class(b) != ASCII_WORD)
+                .unwrap_or(len - i);
+            if i >= len || class(bytes[i]) != WIDE {
+                break;
+            }
+            let (inside, width) = self.wide_char(i);
             if !inside {
                 break;
             }
             i += width;
         }
         self.cursor = i;
-        (start < i).then_some(start..i)
+        Some(start..i)
     }
 }
 
@@ -195,17 +315,20 @@ impl TokenStream for WordStream<'_> {
             t.token.offset_from = range.start;
             t.token.offset_to = range.end;
             t.token.text.clear();
-            match t.memo.get(word) {
-                Some(normal) => t.token.text.push_str(normal),
+            match t.memo.get_mut(word) {
+                Some(normal) => {
+                    normal.seen += 1;
+                    t.token.text.push_str(&normal.text);
+                }
                 None => {
                     let mut stream = t.normalize.token_stream(word);
-                    let normal: Box<str> = if stream.advance() {
+                    let text: Box<str> = if stream.advance() {
                         stream.token().text.as_str().into()
                     } else {
                         word.into()
                     };
-                    t.token.text.push_str(&normal);
-                    t.memo.insert(word.into(), normal);
+                    t.token.text.push_str(&text);
+                    t.memo.insert(word.into(), Normal { text, seen: 1 });
                 }
             }
             return true;
@@ -229,6 +352,18 @@ pub fn register(index: &Index, max_token_len: usize) {
         manager.register(&stemmed_name(code), stemmed(code, max_token_len));
     }
     manager.register(&stemmed_name("plain"), stemmed("plain", max_token_len));
+}
+
+/// Registers every ayuda analyzer on an index about to be written in `language`, the stemming
+/// one counting words: returns the [`Vocabulary`] it fills as documents are indexed.
+pub fn register_counting(index: &Index, language: &str, max_token_len: usize) -> Vocabulary {
+    register(index, max_token_len);
+    let vocabulary = Vocabulary::default();
+    index.tokenizers().register(
+        &stemmed_name(language),
+        stemmed_counting(language, max_token_len, Some(vocabulary.clone())),
+    );
+    vocabulary
 }
 
 /// The tokens an analyzer produces for a text.
@@ -349,6 +484,40 @@ mod tests {
         );
         assert!(detailed(&mut folded(40), "").is_empty());
         assert!(detailed(&mut folded(40), " ,; ").is_empty());
+    }
+
+    #[test]
+    fn word_ranges_class_characters_like_unicode() {
+        // Every one- and two-byte character, and a sample of longer ones, alone and between
+        // letters: a word exactly when it is alphanumeric.
+        let chars = (0u32..0x800)
+            .chain([0x2013, 0x20AC, 0x3042, 0xFB01, 0x1F600])
+            .filter_map(char::from_u32);
+        for c in chars {
+            let alone = c.to_string();
+            let expected = c.is_alphanumeric().then_some(0..c.len_utf8());
+            let mut words = WordRanges::new(&alone);
+            assert_eq!(words.next(), expected, "{c:?}");
+            assert_eq!(words.next(), None, "{c:?}");
+            let between = format!("a{c}b");
+            let words = WordRanges::new(&between).count();
+            assert_eq!(words, if c.is_alphanumeric() { 1 } else { 2 }, "{c:?}");
+        }
+    }
+
+    #[test]
+    fn vocabulary_keeps_counts_when_the_memo_starts_over() {
+        let vocabulary = Vocabulary::default();
+        let mut analyzer = stemmed_counting("plain", 40, Some(vocabulary.clone()));
+        let many: String = (0..=MEMO_LIMIT).map(|i| format!("w{i} ")).collect();
+        // The second call finds the memo over its limit and empties it first.
+        assert_eq!(tokens(&mut analyzer, &many).len(), MEMO_LIMIT + 1);
+        assert_eq!(tokens(&mut analyzer, "w0 w0").len(), 2);
+        drop(analyzer);
+        let counts = vocabulary.take();
+        assert_eq!(counts.len(), MEMO_LIMIT + 1);
+        assert_eq!(counts.get("w0"), Some(&3));
+        assert_eq!(counts.get("w1"), Some(&1));
     }
 
     #[test]

@@ -1,16 +1,17 @@
 //! The query engine: opens the per-locale indexes of a build once and answers searches from the
 //! CLI and the service.
 
-use super::analyzers;
 use super::query::{self, EXPANSION_WEIGHT, MatchMode, ParsedQuery, QueryBuilder};
 use super::schema::Fields;
 use super::{DocSection, IndexSettings, SETTINGS_FILE};
+use super::{analyzers, dictionary};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::schema::{Facet, Value};
 use tantivy::snippet::SnippetGenerator;
+use tantivy::termdict::TermDictionary;
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
@@ -100,6 +101,8 @@ struct LocaleIndex {
     stemmer: TextAnalyzer,
     /// Folded, unstemmed: cheap tokenization to pick the best section.
     folded: TextAnalyzer,
+    /// Every word of the locale, folded, with its count: typo corrections and completions.
+    words: TermDictionary,
 }
 
 /// The opened indexes of one build.
@@ -142,6 +145,7 @@ impl Engine {
                 source,
             };
             let index = Index::open_in_dir(dir.join(locale)).map_err(err)?;
+            let words = dictionary::open(&dir.join(locale)).map_err(|e| err(e.into()))?;
             analyzers::register(&index, settings.config.max_token_length);
             let fields = Fields::from_schema(&index.schema()).map_err(err)?;
             let reader = index
@@ -155,6 +159,7 @@ impl Engine {
                 language: language.clone(),
                 stemmer: analyzers::stemmed(language, settings.config.max_token_length),
                 folded: analyzers::folded(settings.config.max_token_length),
+                words,
             };
             categories.insert(locale.clone(), category_names(&l).map_err(err)?);
             locales.insert(locale.clone(), l);
@@ -465,24 +470,21 @@ fn expansions(
         let mut candidates: BTreeMap<String, (u8, u64)> = BTreeMap::new();
         let d = query::typo_distance(len);
         if !known && config.typo_tolerance && d > 0 {
+            // The automaton of a fuzzy query; its field does not matter to the automaton.
             let fuzzy = tantivy::query::FuzzyTermQuery::new(
-                Term::from_field_text(f.all_folded, &w.text),
+                Term::from_field_text(f.title_folded, &w.text),
                 d,
                 true,
             );
             let automaton = fuzzy.automaton()?;
-            for seg in searcher.segment_readers() {
-                let inv = seg.inverted_index(f.all_folded)?;
-                let mut stream = inv.terms().search(&automaton).into_stream()?;
-                while stream.advance() {
-                    let Ok(term) = std::str::from_utf8(stream.key()) else {
-                        continue;
-                    };
-                    let dist = levenshtein(&w.text, term).min(255) as u8;
-                    let df = u64::from(stream.value().doc_freq);
-                    let e = candidates.entry(term.to_string()).or_insert((dist, 0));
-                    e.1 += df;
-                }
+            let mut stream = li.words.search(&automaton).into_stream()?;
+            while stream.advance() {
+                let Ok(term) = std::str::from_utf8(stream.key()) else {
+                    continue;
+                };
+                let dist = levenshtein(&w.text, term).min(255) as u8;
+                let count = u64::from(stream.value().doc_freq);
+                candidates.insert(term.to_string(), (dist, count));
             }
         }
         let mut ranked: Vec<(String, u8, u64)> = candidates
@@ -500,12 +502,17 @@ fn expansions(
             }
         }
         if w.prefix && len >= 2 {
-            // Titles first (the unstemmed title field), then every text.
-            for (field, keep) in [(f.title_folded, 3), (f.all_folded, MAX_COMPLETIONS)] {
-                for term in completions(searcher, field, &w.text, keep)? {
-                    if let Some(s) = builder.stem(&term) {
-                        found.push((s, EXPANSION_WEIGHT * 0.8));
-                    }
+            // Titles first (the unstemmed title field of each segment), then every word.
+            let titles = searcher
+                .segment_readers()
+                .iter()
+                .map(|seg| seg.inverted_index(f.title_folded))
+                .collect::<tantivy::Result<Vec<_>>>()?;
+            let title_words = completions(titles.iter().map(|inv| inv.terms()), &w.text, 3)?;
+            let all_words = completions([&li.words], &w.text, MAX_COMPLETIONS)?;
+            for term in title_words.into_iter().chain(all_words) {
+                if let Some(s) = builder.stem(&term) {
+                    found.push((s, EXPANSION_WEIGHT * 0.8));
                 }
             }
         }
@@ -517,20 +524,18 @@ fn expansions(
     Ok(out)
 }
 
-/// The `keep` most frequent dictionary words of `field` that start with `prefix` (not itself).
-fn completions(
-    searcher: &Searcher,
-    field: tantivy::schema::Field,
+/// The `keep` most frequent words of some term dictionaries that start with `prefix` (not
+/// itself).
+fn completions<'a>(
+    dictionaries: impl IntoIterator<Item = &'a TermDictionary>,
     prefix: &str,
     keep: usize,
 ) -> tantivy::Result<Vec<String>> {
     let mut found: BTreeMap<String, u64> = BTreeMap::new();
     let mut upper = prefix.as_bytes().to_vec();
     upper.push(0xff);
-    for seg in searcher.segment_readers() {
-        let inv = seg.inverted_index(field)?;
-        let mut stream = inv
-            .terms()
+    for dictionary in dictionaries {
+        let mut stream = dictionary
             .range()
             .gt(prefix.as_bytes())
             .lt(&upper)

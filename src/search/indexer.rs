@@ -1,7 +1,7 @@
 //! Build-time indexing: one tantivy index per locale, written with a single writer thread.
 
 use super::schema::{self, Fields};
-use super::{IndexSettings, SETTINGS_FILE, SearchConfig, SearchDoc, analyzers};
+use super::{IndexSettings, SETTINGS_FILE, SearchConfig, SearchDoc, analyzers, dictionary};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use tantivy::schema::Facet;
@@ -101,7 +101,7 @@ fn write_locale_into(
     // wait a second for the disk. A build's output is reproducible; the swap into place keeps
     // readers from ever seeing a half-written index.
     let index = Index::create_in_ram(schema::build(language));
-    analyzers::register(&index, config.max_token_length);
+    let vocabulary = analyzers::register_counting(&index, language, config.max_token_length);
     let fields = Fields::from_schema(&index.schema())?;
     // One thread: the build already keeps both cores busy rendering, and one segment per locale
     // makes queries fastest without a merge step.
@@ -111,7 +111,9 @@ fn write_locale_into(
         writer.add_document(document(&fields, d))?;
     }
     writer.commit()?;
+    // Joins the indexing threads: their analyzers have added their counts to the vocabulary.
     writer.wait_merging_threads()?;
+    dictionary::write(dir, &dictionary::fold(&vocabulary, config.max_token_length))?;
     let directory = index.directory();
     let bookkeeping = ["meta.json", ".managed.json"].map(PathBuf::from);
     let files: BTreeSet<PathBuf> = directory
@@ -147,27 +149,19 @@ fn document(f: &Fields, d: &SearchDoc) -> TantivyDocument {
     doc.add_text(f.category_name, &d.category_name);
     doc.add_text(f.title, &d.title);
     doc.add_text(f.title_folded, &d.title);
-    // The folded field is a dictionary (typo corrections and completions with their document
-    // frequencies): each distinct word of the article is enough.
-    let mut words = Words::default();
-    words.add(&d.title);
     for s in &d.sections {
         if !s.heading.is_empty() {
             doc.add_text(f.headings, &s.heading);
-            words.add(&s.heading);
         }
         if !s.text.is_empty() {
             doc.add_text(f.body, &s.text);
-            words.add(&s.text);
         }
     }
     let mut keywords = vec![d.description.as_str(), &d.section_name, &d.category_name];
     keywords.extend(d.tags.iter().map(String::as_str));
     for k in keywords.into_iter().filter(|k| !k.is_empty()) {
         doc.add_text(f.keywords, k);
-        words.add(k);
     }
-    doc.add_text(f.all_folded, words.text);
     doc.add_text(f.description, &d.description);
     doc.add_text(
         f.sections,
@@ -179,30 +173,12 @@ fn document(f: &Fields, d: &SearchDoc) -> TantivyDocument {
     doc
 }
 
-/// The distinct words of some texts, space-separated (split like the analyzers split).
-#[derive(Default)]
-struct Words {
-    /// Hashes of the words already taken: a 64-bit collision between two words of one
-    /// article is too unlikely to matter, and hashes compare faster than strings.
-    seen: rustc_hash::FxHashSet<u64>,
-    text: String,
-}
-
-impl Words {
-    fn add(&mut self, text: &str) {
-        use std::hash::BuildHasher;
-        for range in analyzers::WordRanges::new(text) {
-            let word = &text[range];
-            if self.seen.insert(rustc_hash::FxBuildHasher.hash_one(word)) {
-                self.text.push_str(word);
-                self.text.push(' ');
-            }
-        }
-    }
-}
-
 /// Updates the index of one locale in place (`ayuda serve`): removes the articles with the
 /// given ids and adds `docs`, in one commit. The locale index must exist under `dir/<locale>/`.
+///
+/// The words of the added articles are added to the locale's dictionary; the counts of removed
+/// or replaced articles stay in it until the next full build, which only affects the order of
+/// typo corrections and completions.
 pub fn update_locale(
     dir: &Path,
     locale: &str,
@@ -210,8 +186,10 @@ pub fn update_locale(
     docs: &[&SearchDoc],
     config: &SearchConfig,
 ) -> tantivy::Result<()> {
-    let index = Index::open_in_dir(dir.join(locale))?;
-    analyzers::register(&index, config.max_token_length);
+    let locale_dir = dir.join(locale);
+    let index = Index::open_in_dir(&locale_dir)?;
+    let language = analyzers::language_of(locale);
+    let vocabulary = analyzers::register_counting(&index, language, config.max_token_length);
     let fields = Fields::from_schema(&index.schema())?;
     let mut writer: tantivy::IndexWriter<TantivyDocument> =
         index.writer_with_num_threads(1, 15_000_000)?;
@@ -222,5 +200,11 @@ pub fn update_locale(
         writer.add_document(document(&fields, d))?;
     }
     writer.commit()?;
+    writer.wait_merging_threads()?;
+    let mut counts = dictionary::read(&locale_dir)?;
+    for (word, n) in dictionary::fold(&vocabulary, config.max_token_length) {
+        *counts.entry(word).or_default() += n;
+    }
+    dictionary::write(&locale_dir, &counts)?;
     Ok(())
 }

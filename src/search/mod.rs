@@ -6,6 +6,7 @@
 //! and the ranking.
 
 pub mod analyzers;
+pub mod dictionary;
 pub mod engine;
 pub mod gaps;
 pub mod indexer;

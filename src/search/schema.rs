@@ -26,8 +26,6 @@ pub struct Fields {
     pub keywords: Field,
     /// Body text, stemmed, with positions for phrases.
     pub body: Field,
-    /// Every text of the article, folded but unstemmed: typo tolerance and prefixes.
-    pub all_folded: Field,
     pub description: Field,
     /// The article's sections as stored JSON (`[{anchor, heading, text}]`), for snippets and the
     /// best anchor.
@@ -36,7 +34,7 @@ pub struct Fields {
 }
 
 /// Field names, in schema order.
-const NAMES: [&str; 15] = [
+const NAMES: [&str; 14] = [
     "id",
     "url",
     "locale",
@@ -48,7 +46,6 @@ const NAMES: [&str; 15] = [
     "headings",
     "keywords",
     "body",
-    "all_folded",
     "description",
     "sections",
     "updated",
@@ -80,10 +77,6 @@ pub fn build(language: &str) -> Schema {
     b.add_text_field("headings", text(&stemmed, positions));
     b.add_text_field("keywords", text(&stemmed, positions));
     b.add_text_field("body", text(&stemmed, positions));
-    b.add_text_field(
-        "all_folded",
-        text(analyzers::FOLDED, IndexRecordOption::Basic),
-    );
     b.add_text_field("description", STORED);
     b.add_text_field("sections", STORED);
     b.add_text_field("updated", STORED);
@@ -106,10 +99,9 @@ impl Fields {
             headings: f(8)?,
             keywords: f(9)?,
             body: f(10)?,
-            all_folded: f(11)?,
-            description: f(12)?,
-            sections: f(13)?,
-            updated: f(14)?,
+            description: f(11)?,
+            sections: f(12)?,
+            updated: f(13)?,
         })
     }
 }
