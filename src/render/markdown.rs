@@ -68,7 +68,7 @@ pub struct Rendered {
     pub toc: Vec<TocEntry>,
     pub heading_ids: Vec<String>,
     /// Body text split at headings, for the search index.
-    pub sections: Vec<DocSection>,
+    pub sections: std::sync::Arc<[DocSection]>,
     /// Plain text of the first paragraph, a fallback description.
     pub summary: String,
     pub diagnostics: Vec<Diagnostic>,
@@ -174,6 +174,7 @@ pub fn render(
         heading: String::new(),
         text: String::new(),
     };
+    let mut sections = Vec::new();
     let mut in_heading = false;
     let mut first_para: Option<String> = None;
     let mut in_first_para = false;
@@ -194,7 +195,7 @@ pub fn render(
                     },
                 );
                 if !finished.text.trim().is_empty() || !finished.heading.is_empty() {
-                    out.sections.push(finished);
+                    sections.push(finished);
                 }
             }
             Event::End(TagEnd::Heading(_)) => in_heading = false,
@@ -315,12 +316,13 @@ pub fn render(
         k += 1;
     }
     if !current.text.trim().is_empty() || !current.heading.is_empty() {
-        out.sections.push(current);
+        sections.push(current);
     }
-    for s in &mut out.sections {
+    for s in &mut sections {
         s.text = collapse_ws(&s.text);
         s.heading = collapse_ws(&s.heading);
     }
+    out.sections = sections.into();
     out.summary = collapse_ws(&first_para.unwrap_or_default());
 
     // In-page anchors must exist in this article.

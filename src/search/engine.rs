@@ -363,7 +363,7 @@ impl Engine {
             hit.snippet = escape(&truncate(&description, self.settings.config.snippet_chars));
             return Ok(hit);
         }
-        let sections: Vec<DocSection> = serde_json::from_str(&text(f.sections)).unwrap_or_default();
+        let sections = stored_sections(&doc, f);
         let mut folded = li.folded.clone();
         let best = best_section(&sections, terms, &mut folded);
         let mut generator = SnippetGenerator::new(
@@ -551,6 +551,23 @@ fn completions<'a>(
     let mut ranked: Vec<(String, u64)> = found.into_iter().collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     Ok(ranked.into_iter().take(keep).map(|(t, _)| t).collect())
+}
+
+/// The sections of a stored article: one anchor, heading and body value per section, in order.
+fn stored_sections(doc: &TantivyDocument, f: &Fields) -> Vec<DocSection> {
+    let values = |field| {
+        doc.get_all(field)
+            .map(|v| v.as_str().unwrap_or("").to_string())
+    };
+    values(f.anchors)
+        .zip(values(f.headings))
+        .zip(values(f.body))
+        .map(|((anchor, heading), text)| DocSection {
+            anchor,
+            heading,
+            text,
+        })
+        .collect()
 }
 
 /// Stemmed terms to highlight, with their weight in choosing the best section.

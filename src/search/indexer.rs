@@ -149,13 +149,11 @@ fn document(f: &Fields, d: &SearchDoc) -> TantivyDocument {
     doc.add_text(f.category_name, &d.category_name);
     doc.add_text(f.title, &d.title);
     doc.add_text(f.title_folded, &d.title);
-    for s in &d.sections {
-        if !s.heading.is_empty() {
-            doc.add_text(f.headings, &s.heading);
-        }
-        if !s.text.is_empty() {
-            doc.add_text(f.body, &s.text);
-        }
+    // Every section, empty parts included: the stored values line up by section.
+    for s in d.sections.iter() {
+        doc.add_text(f.anchors, &s.anchor);
+        doc.add_text(f.headings, &s.heading);
+        doc.add_text(f.body, &s.text);
     }
     let mut keywords = vec![d.description.as_str(), &d.section_name, &d.category_name];
     keywords.extend(d.tags.iter().map(String::as_str));
@@ -163,10 +161,6 @@ fn document(f: &Fields, d: &SearchDoc) -> TantivyDocument {
         doc.add_text(f.keywords, k);
     }
     doc.add_text(f.description, &d.description);
-    doc.add_text(
-        f.sections,
-        serde_json::to_string(&d.sections).unwrap_or_default(),
-    );
     if let Some(u) = &d.updated {
         doc.add_text(f.updated, u);
     }

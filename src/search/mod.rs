@@ -67,7 +67,7 @@ impl Default for SearchConfig {
 }
 
 /// One heading-delimited part of an article, so results can link to the heading that matched.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocSection {
     /// Heading id (anchor) of the part; empty for the text before the first heading.
     pub anchor: String,
@@ -78,7 +78,7 @@ pub struct DocSection {
 }
 
 /// What the site build hands to the indexer for one published article.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SearchDoc {
     pub id: String,
     pub locale: String,
@@ -92,8 +92,9 @@ pub struct SearchDoc {
     pub section_name: String,
     pub description: String,
     pub tags: Vec<String>,
-    /// The article body split at its headings, in order.
-    pub sections: Vec<DocSection>,
+    /// The article body split at its headings, in order; shared with the rendered article, so
+    /// making the documents of a build copies no text.
+    pub sections: std::sync::Arc<[DocSection]>,
     /// Last update, RFC 3339, when known.
     pub updated: Option<String>,
 }

@@ -20,16 +20,16 @@ pub struct Fields {
     pub title: Field,
     /// Title, folded but unstemmed: prefix matching on the word being typed.
     pub title_folded: Field,
-    /// Heading texts, stemmed.
+    /// Heading texts, stemmed; stored, one value per section (empty for the intro).
     pub headings: Field,
     /// Description, tags, section and category names, stemmed.
     pub keywords: Field,
-    /// Body text, stemmed, with positions for phrases.
+    /// Body text, stemmed, with positions for phrases; stored, one value per section.
     pub body: Field,
     pub description: Field,
-    /// The article's sections as stored JSON (`[{anchor, heading, text}]`), for snippets and the
-    /// best anchor.
-    pub sections: Field,
+    /// Heading anchors, stored, one value per section (empty for the intro): with `headings`
+    /// and `body`, the sections of an article, for snippets and the link to the best heading.
+    pub anchors: Field,
     pub updated: Field,
 }
 
@@ -47,7 +47,7 @@ const NAMES: [&str; 14] = [
     "keywords",
     "body",
     "description",
-    "sections",
+    "anchors",
     "updated",
 ];
 
@@ -74,11 +74,11 @@ pub fn build(language: &str) -> Schema {
         "title_folded",
         text(analyzers::FOLDED, IndexRecordOption::Basic),
     );
-    b.add_text_field("headings", text(&stemmed, positions));
+    b.add_text_field("headings", text(&stemmed, positions) | STORED);
     b.add_text_field("keywords", text(&stemmed, positions));
-    b.add_text_field("body", text(&stemmed, positions));
+    b.add_text_field("body", text(&stemmed, positions) | STORED);
     b.add_text_field("description", STORED);
-    b.add_text_field("sections", STORED);
+    b.add_text_field("anchors", STORED);
     b.add_text_field("updated", STORED);
     b.build()
 }
@@ -100,7 +100,7 @@ impl Fields {
             keywords: f(9)?,
             body: f(10)?,
             description: f(11)?,
-            sections: f(12)?,
+            anchors: f(12)?,
             updated: f(13)?,
         })
     }

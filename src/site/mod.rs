@@ -308,11 +308,11 @@ impl Site {
             description: a.front.description.clone().unwrap_or_default(),
             tags: a.front.tags.clone(),
             sections: if r.sections.is_empty() {
-                vec![DocSection {
+                Arc::from([DocSection {
                     anchor: String::new(),
                     heading: String::new(),
                     text: String::new(),
-                }]
+                }])
             } else {
                 r.sections.clone()
             },
