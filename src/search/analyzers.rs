@@ -7,7 +7,7 @@
 //! No stop words are removed at index time (see [`is_optional_word`]).
 
 use rustc_hash::FxHashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use tantivy::Index;
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, Stemmer, TextAnalyzer, Token,
@@ -57,25 +57,26 @@ pub fn stemmed_name(language: &str) -> String {
     format!("ayuda_{language}")
 }
 
-/// The stemming analyzer of a language code (`plain`: folded, not stemmed).
+/// The stemming analyzer of a language code (`plain`: folded, not stemmed), for queries,
+/// snippets and fields that do not feed the dictionary.
 pub fn stemmed(language: &str, max_token_len: usize) -> TextAnalyzer {
-    stemmed_counting(language, max_token_len, None)
+    WordTokenizer::analyzer(stemming(language), max_token_len, Memo::shared())
 }
 
-/// The stemming analyzer, counting the words it sees into `vocabulary` when there is one.
+/// The stemming analyzer of an index writer: counts the words it sees into `vocabulary`.
 pub fn stemmed_counting(
     language: &str,
     max_token_len: usize,
-    vocabulary: Option<Vocabulary>,
+    vocabulary: Vocabulary,
 ) -> TextAnalyzer {
-    let word = TextAnalyzer::builder(RawTokenizer::default())
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter);
-    let word = match LANGUAGES.iter().find(|(code, _)| *code == language) {
-        Some((_, lang)) => word.filter(Stemmer::new(*lang)).build(),
-        None => word.build(),
-    };
-    TextAnalyzer::from(WordTokenizer::new(max_token_len, word, vocabulary))
+    WordTokenizer::analyzer(
+        stemming(language),
+        max_token_len,
+        Memo::Counting {
+            words: FxHashMap::default(),
+            vocabulary,
+        },
+    )
 }
 
 /// The unstemmed, folded analyzer.
@@ -84,7 +85,18 @@ pub fn folded(max_token_len: usize) -> TextAnalyzer {
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .build();
-    TextAnalyzer::from(WordTokenizer::new(max_token_len, word, None))
+    WordTokenizer::analyzer(word, max_token_len, Memo::shared())
+}
+
+/// The filters that normalize one word of `language`: lower case, folding, stemming.
+fn stemming(language: &str) -> TextAnalyzer {
+    let word = TextAnalyzer::builder(RawTokenizer::default())
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter);
+    match LANGUAGES.iter().find(|(code, _)| *code == language) {
+        Some((_, lang)) => word.filter(Stemmer::new(*lang)).build(),
+        None => word.build(),
+    }
 }
 
 /// Splits text into words and normalizes each word with a memo.
@@ -92,18 +104,34 @@ pub fn folded(max_token_len: usize) -> TextAnalyzer {
 /// The tokens are those of tantivy's `SimpleTokenizer` followed by `RemoveLongFilter` (runs of
 /// alphanumeric characters, same offsets and positions; words of `max_len` bytes or more are
 /// dropped), each passed through `normalize` (lower case, folding, stemming). Normalizing is most
-/// of the cost of indexing, and a help center repeats a small vocabulary: each analyzer (one per
-/// indexing thread and field) remembers the words it normalized, so each distinct word goes
+/// of the cost of indexing and of making snippets, and a help center repeats a small
+/// vocabulary: the analyzer remembers the words it normalized, so each distinct word goes
 /// through the filters once.
-///
-/// With a [`Vocabulary`], the analyzer also counts the words it sees and adds the counts to it
-/// when its memo starts over and when it is dropped.
 struct WordTokenizer {
     max_len: usize,
     normalize: TextAnalyzer,
-    memo: FxHashMap<Box<str>, Normal>,
+    memo: Memo,
     token: Token,
-    vocabulary: Option<Vocabulary>,
+}
+
+/// Where a [`WordTokenizer`] remembers normalized words.
+enum Memo {
+    /// An index writer's analyzer (one per indexing thread and field): a memo of its own, which
+    /// also counts the words and adds the counts to the vocabulary when it starts over and when
+    /// the analyzer is dropped.
+    Counting {
+        words: FxHashMap<Box<str>, Normal>,
+        vocabulary: Vocabulary,
+    },
+    /// Query-time analyzers, cloned for every query and snippet: one memo for all the clones,
+    /// so snippets of later hits and queries find their words normalized.
+    Shared(Arc<RwLock<FxHashMap<Box<str>, Box<str>>>>),
+}
+
+impl Memo {
+    fn shared() -> Memo {
+        Memo::Shared(Arc::default())
+    }
 }
 
 /// A remembered word: its normal form, and how often it was seen since it was remembered.
@@ -112,39 +140,88 @@ struct Normal {
     seen: u64,
 }
 
-/// Words remembered per analyzer before the memo starts over (a few MB at most).
+/// Words remembered per memo before it starts over (a few MB at most).
 const MEMO_LIMIT: usize = 50_000;
 
 impl WordTokenizer {
-    fn new(max_len: usize, normalize: TextAnalyzer, vocabulary: Option<Vocabulary>) -> Self {
-        WordTokenizer {
+    fn analyzer(normalize: TextAnalyzer, max_len: usize, memo: Memo) -> TextAnalyzer {
+        TextAnalyzer::from(WordTokenizer {
             max_len,
             normalize,
-            memo: FxHashMap::default(),
+            memo,
             token: Token::default(),
-            vocabulary,
+        })
+    }
+
+    /// Empties a counting memo, first adding its counts to the vocabulary.
+    fn forget(&mut self) {
+        if let Memo::Counting { words, vocabulary } = &mut self.memo {
+            vocabulary.add(words.drain().map(|(word, normal)| (word, normal.seen)));
         }
     }
 
-    /// Empties the memo, first adding its counts to the vocabulary, if any.
-    fn forget(&mut self) {
-        match &self.vocabulary {
-            Some(vocabulary) => {
-                vocabulary.add(self.memo.drain().map(|(word, normal)| (word, normal.seen)));
+    /// Appends the normal form of `word` to the current token.
+    fn push_normal(&mut self, word: &str) {
+        let out = &mut self.token.text;
+        match &mut self.memo {
+            Memo::Counting { words, .. } => match words.get_mut(word) {
+                Some(normal) => {
+                    normal.seen += 1;
+                    out.push_str(&normal.text);
+                }
+                None => {
+                    let text = normalize(&mut self.normalize, word);
+                    out.push_str(&text);
+                    words.insert(word.into(), Normal { text, seen: 1 });
+                }
+            },
+            Memo::Shared(memo) => {
+                // A panic while holding the lock leaves a usable memo: keep using it.
+                let known = memo.read().unwrap_or_else(PoisonError::into_inner);
+                if let Some(text) = known.get(word) {
+                    out.push_str(text);
+                    return;
+                }
+                drop(known);
+                let text = normalize(&mut self.normalize, word);
+                out.push_str(&text);
+                let mut words = memo.write().unwrap_or_else(PoisonError::into_inner);
+                if words.len() >= MEMO_LIMIT {
+                    words.clear();
+                }
+                words.insert(word.into(), text);
             }
-            None => self.memo.clear(),
         }
     }
 }
 
-/// A clone starts with an empty memo, so words are never counted twice.
+/// The one token the filters make of a word (the word itself if they drop it).
+fn normalize(filters: &mut TextAnalyzer, word: &str) -> Box<str> {
+    let mut stream = filters.token_stream(word);
+    if stream.advance() {
+        stream.token().text.as_str().into()
+    } else {
+        word.into()
+    }
+}
+
+/// A clone of a counting analyzer starts with an empty memo, so no word is counted twice; a
+/// query-time clone shares the memo.
 impl Clone for WordTokenizer {
     fn clone(&self) -> Self {
-        WordTokenizer::new(
-            self.max_len,
-            self.normalize.clone(),
-            self.vocabulary.clone(),
-        )
+        let memo = match &self.memo {
+            Memo::Counting { vocabulary, .. } => Memo::Counting {
+                words: FxHashMap::default(),
+                vocabulary: vocabulary.clone(),
+            },
+            Memo::Shared(memo) => Memo::Shared(memo.clone()),
+        };
+        WordTokenizer {
+            max_len: self.max_len,
+            normalize: self.normalize.clone(),
+            memo,
+            token: Token::default(),
+        }
     }
 }
 
@@ -158,7 +235,9 @@ impl Tokenizer for WordTokenizer {
     type TokenStream<'a> = WordStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> WordStream<'a> {
-        if self.memo.len() > MEMO_LIMIT {
+        if let Memo::Counting { words, .. } = &self.memo
+            && words.len() > MEMO_LIMIT
+        {
             self.forget();
         }
         self.token.reset();
@@ -315,22 +394,7 @@ impl TokenStream for WordStream<'_> {
             t.token.offset_from = range.start;
             t.token.offset_to = range.end;
             t.token.text.clear();
-            match t.memo.get_mut(word) {
-                Some(normal) => {
-                    normal.seen += 1;
-                    t.token.text.push_str(&normal.text);
-                }
-                None => {
-                    let mut stream = t.normalize.token_stream(word);
-                    let text: Box<str> = if stream.advance() {
-                        stream.token().text.as_str().into()
-                    } else {
-                        word.into()
-                    };
-                    t.token.text.push_str(&text);
-                    t.memo.insert(word.into(), Normal { text, seen: 1 });
-                }
-            }
+            t.push_normal(word);
             return true;
         }
     }
@@ -361,7 +425,7 @@ pub fn register_counting(index: &Index, language: &str, max_token_len: usize) ->
     let vocabulary = Vocabulary::default();
     index.tokenizers().register(
         &stemmed_name(language),
-        stemmed_counting(language, max_token_len, Some(vocabulary.clone())),
+        stemmed_counting(language, max_token_len, vocabulary.clone()),
     );
     vocabulary
 }
@@ -464,13 +528,14 @@ mod tests {
                 None => chain.build(),
             };
             let mut ours = stemmed(language, 40);
+            let mut counting = stemmed_counting(language, 40, Vocabulary::default());
             // Twice: the second pass answers from the memo.
             for _ in 0..2 {
-                assert_eq!(
-                    detailed(&mut ours, text),
-                    detailed(&mut reference, text),
-                    "{language}"
-                );
+                let expected = detailed(&mut reference, text);
+                assert_eq!(detailed(&mut ours, text), expected, "{language}");
+                assert_eq!(detailed(&mut counting, text), expected, "{language}");
+                // A clone shares or starts its memo and still agrees.
+                assert_eq!(detailed(&mut ours.clone(), text), expected, "{language}");
             }
         }
         let mut reference = TextAnalyzer::builder(SimpleTokenizer::default())
@@ -508,7 +573,7 @@ mod tests {
     #[test]
     fn vocabulary_keeps_counts_when_the_memo_starts_over() {
         let vocabulary = Vocabulary::default();
-        let mut analyzer = stemmed_counting("plain", 40, Some(vocabulary.clone()));
+        let mut analyzer = stemmed_counting("plain", 40, vocabulary.clone());
         let many: String = (0..=MEMO_LIMIT).map(|i| format!("w{i} ")).collect();
         // The second call finds the memo over its limit and empties it first.
         assert_eq!(tokens(&mut analyzer, &many).len(), MEMO_LIMIT + 1);

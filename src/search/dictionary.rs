@@ -99,7 +99,7 @@ mod tests {
     fn folding_adds_up_the_counts_of_one_word() {
         let max = analyzers::DEFAULT_MAX_TOKEN_LEN;
         let vocabulary = Vocabulary::default();
-        let mut analyzer = analyzers::stemmed_counting("es", max, Some(vocabulary.clone()));
+        let mut analyzer = analyzers::stemmed_counting("es", max, vocabulary.clone());
         let first = analyzers::tokens(&mut analyzer, "Envío el envio, ENVÍO; pedido");
         // A clone counts on its own and adds its counts when dropped.
         let mut other = analyzer.clone();
