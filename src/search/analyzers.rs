@@ -279,7 +279,7 @@ struct WordStream<'a> {
 /// The words of a text as byte ranges: runs of alphanumeric characters, as tantivy's
 /// `SimpleTokenizer` cuts them. Splitting is a large share of indexing, so ASCII bytes are
 /// classified by table and runs of them scanned without decoding characters.
-pub struct WordRanges<'a> {
+struct WordRanges<'a> {
     text: &'a str,
     cursor: usize,
 }
@@ -312,7 +312,7 @@ fn class(b: u8) -> u8 {
 }
 
 impl<'a> WordRanges<'a> {
-    pub fn new(text: &'a str) -> WordRanges<'a> {
+    fn new(text: &'a str) -> WordRanges<'a> {
         WordRanges { text, cursor: 0 }
     }
 
