@@ -430,11 +430,9 @@ fn polling_watcher_sees_saves() {
     s.wait_for(PAGE, |_, b| b.contains("Texto POLL"));
 }
 
-#[test]
-fn events_stream_announces_reloads() {
-    use std::io::{Read, Write};
-    let s = Server::start(&[]);
-    s.wait_for(PAGE, |st, _| st == 200);
+/// Opens `/_ayuda/events` as a page does, on a connection read with a 10 s timeout.
+fn open_event_stream(s: &Server) -> std::net::TcpStream {
+    use std::io::Write;
     let addr = s.base.trim_start_matches("http://").to_string();
     let mut conn = std::net::TcpStream::connect(&addr).expect("connect");
     conn.set_read_timeout(Some(Duration::from_secs(10)))
@@ -444,6 +442,15 @@ fn events_stream_announces_reloads() {
         "GET /_ayuda/events HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n"
     )
     .expect("send");
+    conn
+}
+
+#[test]
+fn events_stream_announces_reloads() {
+    use std::io::Read;
+    let s = Server::start(&[]);
+    s.wait_for(PAGE, |st, _| st == 200);
+    let mut conn = open_event_stream(&s);
     let mut seen = String::new();
     let mut buf = [0u8; 4096];
     let mut edited = false;
@@ -472,18 +479,10 @@ fn events_stream_announces_reloads() {
 #[cfg(unix)]
 #[test]
 fn stops_on_sigterm_while_a_page_listens_for_reloads() {
-    use std::io::{Read, Write};
+    use std::io::Read;
     let mut s = Server::start(&[]);
     s.wait_for(PAGE, |st, _| st == 200);
-    let addr = s.base.trim_start_matches("http://").to_string();
-    let mut conn = std::net::TcpStream::connect(&addr).expect("connect");
-    conn.set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
-    write!(
-        conn,
-        "GET /_ayuda/events HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n"
-    )
-    .expect("send");
+    let mut conn = open_event_stream(&s);
     let mut seen = String::new();
     let mut buf = [0u8; 4096];
     while !seen.contains("event: hello") {
