@@ -75,6 +75,8 @@ pub struct Config {
     pub search: crate::search::SearchConfig,
     /// Support procedure: business calendar, request types, SLAs, contacts, deliveries.
     pub support: crate::tickets::SupportConfig,
+    /// Connection handling of `ayuda serve`: timeouts, connection limit, trusted proxies.
+    pub server: crate::server::listen::ServerConfig,
 }
 
 impl Default for Config {
@@ -93,6 +95,7 @@ impl Default for Config {
             feed_entries: 30,
             search: Default::default(),
             support: Default::default(),
+            server: Default::default(),
         }
     }
 }
@@ -212,6 +215,9 @@ impl Config {
             }
         }
         self.support
+            .validate()
+            .map_err(|(key, message)| bad(&key, message))?;
+        self.server
             .validate()
             .map_err(|(key, message)| bad(&key, message))?;
         Ok(())
@@ -354,6 +360,21 @@ mod tests {
             text,
             "saving is stable"
         );
+    }
+
+    #[test]
+    fn server_settings_are_checked_with_key_and_line() {
+        let err = Config::parse("title: Help\nserver:\n  header_timeout_seconds: 0\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("server.header_timeout_seconds"), "{err}");
+        assert!(err.contains("ayuda.yaml:3"), "{err}");
+        let err = Config::parse("server:\n  trusted_proxies: [10.0.0.0/8, proxy.example.org]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("proxy.example.org"), "{err}");
+        let ok = Config::parse("server:\n  trusted_proxies: [10.0.0.0/8, 192.0.2.1]\n").unwrap();
+        assert_eq!(ok.server.proxy_networks().unwrap().len(), 2);
     }
 
     #[test]

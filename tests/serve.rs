@@ -3,119 +3,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use common::server::Server;
+
+use std::path::Path;
 use std::time::{Duration, Instant};
-
-/// A running `ayuda serve --root COPY` on a free port.
-struct Server {
-    child: Child,
-    base: String,
-    dir: tempfile::TempDir,
-}
-
-impl Server {
-    // The child is killed and waited for by `Drop` once it is inside a `Server`.
-    #[allow(clippy::zombie_processes)]
-    fn start(extra: &[&str]) -> Server {
-        let dir = tempfile::tempdir().expect("temp dir");
-        copy_tree(&common::fixture("serve"), dir.path());
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ayuda"))
-            .arg("serve")
-            .arg("--root")
-            .arg(dir.path())
-            .args(["--bind", "127.0.0.1:0"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn ayuda serve");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        let mut reader = BufReader::new(stdout);
-        loop {
-            line.clear();
-            let n = reader.read_line(&mut line).unwrap_or(0);
-            if n == 0 {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("ayuda serve exited before listening");
-            }
-            if let Some(addr) = line.trim().strip_prefix("ayuda: serving ") {
-                let base = addr.to_string();
-                // Keep draining stdout so the server never blocks on a full pipe.
-                std::thread::spawn(move || for _ in reader.lines() {});
-                return Server { child, base, dir };
-            }
-        }
-    }
-
-    fn path(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
-
-    fn get(&self, url: &str) -> (u16, String) {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async {
-            let client = reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("client");
-            let res = client
-                .get(format!("{}{url}", self.base))
-                .send()
-                .await
-                .expect("request");
-            let status = res.status().as_u16();
-            (status, res.text().await.unwrap_or_default())
-        })
-    }
-
-    /// Polls `url` until `ok(status, body)` holds; panics with the last answer after 10 s.
-    fn wait_for(&self, url: &str, ok: impl Fn(u16, &str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let (status, body) = self.get(url);
-            if ok(status, &body) {
-                return body;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "{url} never matched; last answer {status}: {}",
-                &body[..body.len().min(600)]
-            );
-            std::thread::sleep(Duration::from_millis(25));
-        }
-    }
-
-    fn status(&self) -> serde_json::Value {
-        serde_json::from_str(&self.get("/_ayuda/status").1).expect("status is JSON")
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.expect("walk fixture");
-        let rel = entry.path().strip_prefix(from).expect("inside fixture");
-        let target = to.join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).expect("mkdir");
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
-}
 
 /// Overrides the theme's base.html in the site's `templates/`, with the first `from` replaced
 /// by `to`.
@@ -491,21 +382,9 @@ fn stops_on_sigterm_while_a_page_listens_for_reloads() {
         seen.push_str(&String::from_utf8_lossy(&buf[..n]));
     }
     // An open page's event stream must not hold the graceful shutdown.
-    let killed = Command::new("kill")
-        .args(["-TERM", &s.child.id().to_string()])
-        .status()
-        .expect("run kill");
-    assert!(killed.success());
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = s.child.try_wait().expect("wait for ayuda serve") {
-            break status;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "ayuda serve did not stop on SIGTERM while an events stream was open"
-        );
-        std::thread::sleep(Duration::from_millis(25));
-    };
+    let status = s.terminate(
+        Duration::from_secs(10),
+        "SIGTERM while an events stream was open",
+    );
     assert!(status.success(), "ayuda serve exited with {status}");
 }

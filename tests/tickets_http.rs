@@ -327,3 +327,63 @@ async fn form_guards_refuse_bots_and_keep_values() {
     assert_eq!(count(&s).await, 0);
     assert_eq!(count(&s0).await, 0);
 }
+
+/// A JSON post with a wrong secret for the site's key id, arriving from TCP peer `peer` with
+/// `X-Forwarded-For: xff`.
+fn bad_key_post_from(s: &Site, peer: &str, xff: Option<&str>) -> Request<Body> {
+    let (prefix, _) = s.key.rsplit_once('_').unwrap();
+    let mut req = json_post(&ticket(), Some(&format!("{prefix}_wrong")));
+    if let Some(x) = xff {
+        req.headers_mut()
+            .insert("x-forwarded-for", x.parse().unwrap());
+    }
+    let addr: std::net::SocketAddr = format!("{peer}:40000").parse().unwrap();
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(addr));
+    req
+}
+
+#[tokio::test]
+async fn rate_limits_are_per_client_behind_a_trusted_proxy() {
+    // Loopback is the trusted proxy by default.
+    let s = site("  limits: {trust_forwarded_for: true}\n").await;
+    let mut statuses = Vec::new();
+    for _ in 0..10 {
+        let req = bad_key_post_from(&s, "127.0.0.1", Some("203.0.113.7"));
+        statuses.push(send(&s, req).await.0);
+    }
+    assert_eq!(statuses[0], StatusCode::UNAUTHORIZED);
+    assert_eq!(statuses[9], StatusCode::TOO_MANY_REQUESTS, "{statuses:?}");
+    // Another client behind the same proxy, writing the first one's address on the left of
+    // the header (which it controls): the proxy appended its real address on the right.
+    let req = bad_key_post_from(&s, "127.0.0.1", Some("203.0.113.7, 198.51.100.2"));
+    assert_eq!(send(&s, req).await.0, StatusCode::UNAUTHORIZED);
+    // Nor can it escape its own limit by changing the left-most entry.
+    let mut last = StatusCode::OK;
+    for i in 0..10 {
+        let xff = format!("192.0.2.{i}, 198.51.100.2");
+        last = send(&s, bad_key_post_from(&s, "127.0.0.1", Some(&xff)))
+            .await
+            .0;
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn forwarded_for_from_an_untrusted_peer_is_ignored() {
+    let s = site("  limits: {trust_forwarded_for: true}\n").await;
+    let mut last = StatusCode::OK;
+    for i in 0..10 {
+        let xff = format!("192.0.2.{i}");
+        last = send(&s, bad_key_post_from(&s, "198.51.100.9", Some(&xff)))
+            .await
+            .0;
+    }
+    assert_eq!(
+        last,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the peer is the client"
+    );
+    let req = bad_key_post_from(&s, "198.51.100.10", None);
+    assert_eq!(send(&s, req).await.0, StatusCode::UNAUTHORIZED);
+}

@@ -4,7 +4,9 @@
 //! routes into it. The served build lives behind an [`ArcSwap`] so writer mode can swap in a
 //! rebuilt site (pages and indexes) without restarting.
 
+pub mod client;
 pub mod files;
+pub mod listen;
 pub mod metrics;
 pub mod search;
 pub mod writer;
@@ -15,6 +17,7 @@ use crate::search::gaps::GapRecorder;
 use arc_swap::ArcSwap;
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
+use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -23,6 +26,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tower_http::compression::CompressionLayer;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 
 /// A build as the service serves it: static files, search indexes, page renderer.
 pub struct LoadedSite {
@@ -81,6 +85,18 @@ impl AppState {
 /// Every route of the service: `/api/search`, `/api/suggest`, `/search`, `/healthz`, `/metrics`,
 /// and the static site as the fallback.
 pub fn router(state: AppState) -> Router {
+    router_with(state, Router::new())
+}
+
+/// [`router`] plus `extra` routes (the ticket endpoints), all logged, counted and compressed.
+pub fn router_with(state: AppState, extra: Router) -> Router {
+    routes(state.clone())
+        .merge(extra)
+        .layer(middleware::from_fn_with_state(state, observe))
+        .layer(CompressionLayer::new())
+}
+
+fn routes(state: AppState) -> Router {
     Router::new()
         .route("/api/search", get(search::api_search))
         .route("/api/suggest", get(search::api_suggest))
@@ -91,8 +107,6 @@ pub fn router(state: AppState) -> Router {
         .route("/_ayuda/events", get(writer::live::events))
         .route("/_ayuda/status", get(writer::live::status))
         .fallback(files::serve)
-        .layer(middleware::from_fn_with_state(state.clone(), observe))
-        .layer(CompressionLayer::new())
         .with_state(state)
 }
 
@@ -282,18 +296,25 @@ async fn serve_state(
     // Tickets: the configuration saved with the build, the queue in the data folder.
     let tickets = crate::tickets::http::TicketsState::open(config, data, dist).await?;
     let worker = tickets.spawn_worker();
-    let app = router(state.clone()).merge(crate::tickets::http::router(tickets));
+    let server = &config.server;
+    let app = router_with(state.clone(), crate::tickets::http::router(tickets))
+        .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(
+            server.body_timeout_seconds,
+        )))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(server.request_timeout_seconds),
+        ));
     let live = state.live.clone();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            // Live-reload streams never end by themselves; open pages would keep the service
-            // waiting for them.
-            if let Some(live) = live {
-                live.close();
-            }
-        })
-        .await?;
+    listen::serve(listener, app, server, async move {
+        shutdown_signal().await;
+        // Live-reload streams never end by themselves; open pages would keep the service
+        // waiting for them.
+        if let Some(live) = live {
+            live.close();
+        }
+    })
+    .await;
     flusher.abort();
     worker.abort();
     if let Err(e) = state.gaps.flush() {

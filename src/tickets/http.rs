@@ -2,6 +2,7 @@
 //! `POST /api/tickets`, `GET /api/tickets/token`, and the thank-you page `GET /tickets/thanks`.
 
 use crate::render::theme::{PageMeta, PageRenderer};
+use crate::server::client::ProxyTrust;
 use crate::tickets::calendar::{self, Calendar};
 use crate::tickets::config::SupportConfig;
 use crate::tickets::deliver::Deliverer;
@@ -12,13 +13,12 @@ use crate::tickets::store::{SqliteStore, Ticket, TicketStore};
 use crate::tickets::validate::{self, FieldErrors, TicketInput};
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Query, Request, State};
+use axum::extract::{Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use jiff::Timestamp;
 use std::collections::BTreeMap;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,6 +38,10 @@ pub struct Inner {
     pub store: Arc<dyn TicketStore>,
     pub keys: PartnerKeys,
     pub limiter: RateLimiter,
+    /// Who the client is: the peer, or `X-Forwarded-For` from trusted proxies.
+    pub proxy: ProxyTrust,
+    /// The whole body must arrive within this (`server.body_timeout_seconds`).
+    pub body_timeout: Duration,
     /// Signs time-trap tokens and thank-you links.
     pub secret: Vec<u8>,
     /// Renders the form with errors and the thank-you page with the site's theme.
@@ -129,6 +133,11 @@ impl TicketsState {
             .map_err(OpenError::Other)?;
         Ok(TicketsState::new(Inner {
             limiter: RateLimiter::from_env(support.limits.rate_limit_per_minute),
+            proxy: ProxyTrust::new(
+                support.limits.trust_forwarded_for,
+                config.server.proxy_networks().map_err(OpenError::Other)?,
+            ),
+            body_timeout: Duration::from_secs(config.server.body_timeout_seconds),
             secret: load_secret(&support, data)?,
             keys: PartnerKeys::open(data)?,
             calendar,
@@ -179,22 +188,6 @@ async fn token(State(s): State<TicketsState>) -> Response {
 enum Mode {
     Json,
     Form,
-}
-
-fn client_ip(req: &Request, trust_xff: bool) -> IpAddr {
-    if trust_xff
-        && let Some(ip) = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|v| v.trim().parse().ok())
-    {
-        return ip;
-    }
-    req.extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
 }
 
 fn header_str<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -402,7 +395,7 @@ async fn post_ticket(State(s): State<TicketsState>, req: Request) -> Response {
         locale: inner.default_locale.clone(),
         input: TicketInput::default(),
     };
-    let ip = client_ip(&req, inner.config.limits.trust_forwarded_for);
+    let ip = inner.proxy.client_of(req.headers(), req.extensions());
     if let Err(wait) = inner.limiter.take(ip, 1.0) {
         let mut r = ctx.refuse(StatusCode::TOO_MANY_REQUESTS, Msg::RateLimited(wait));
         if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
@@ -424,9 +417,14 @@ async fn post_ticket(State(s): State<TicketsState>, req: Request) -> Response {
     {
         return too_large(&ctx);
     }
-    let body: Bytes = match axum::body::to_bytes(req.into_body(), limit).await {
-        Ok(b) => b,
-        Err(_) => return too_large(&ctx),
+    let read = tokio::time::timeout(
+        inner.body_timeout,
+        axum::body::to_bytes(req.into_body(), limit),
+    );
+    let body: Bytes = match read.await {
+        Ok(Ok(b)) => b,
+        Ok(Err(e)) if !is_timeout(&e) => return too_large(&ctx),
+        _ => return body_timeout(),
     };
     ctx.input = match mode {
         Mode::Form => TicketInput::from_form(&body),
@@ -496,10 +494,8 @@ async fn post_ticket(State(s): State<TicketsState>, req: Request) -> Response {
         if key.trim().is_empty() {
             return unauthorized(&ctx, Msg::MissingKey);
         }
-        let keys = inner.keys.clone();
-        let check = tokio::task::spawn_blocking(move || keys.check(&key)).await;
-        match check {
-            Ok(KeyCheck::Valid(name)) => partner_key_name = Some(name),
+        match inner.keys.verify(key).await {
+            KeyCheck::Valid(name) => partner_key_name = Some(name),
             _ => {
                 // A bad key costs more of the client's budget than a normal request.
                 let _ = inner.limiter.take(ip, 4.0);
@@ -584,6 +580,28 @@ async fn post_ticket(State(s): State<TicketsState>, req: Request) -> Response {
                 .into_response()
         }
     }
+}
+
+/// True when reading the body failed because it stopped arriving.
+fn is_timeout(e: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if err.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        source = err.source();
+    }
+    false
+}
+
+/// 408: the body did not arrive in time (`server.body_timeout_seconds`).
+fn body_timeout() -> Response {
+    (
+        StatusCode::REQUEST_TIMEOUT,
+        [(header::CONNECTION, "close")],
+        axum::Json(serde_json::json!({"error": "the request body did not arrive in time", "code": "timeout"})),
+    )
+        .into_response()
 }
 
 fn unauthorized(ctx: &Ctx, msg: Msg) -> Response {

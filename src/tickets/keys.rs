@@ -2,9 +2,13 @@
 //! `DATA/partners.json`, checked in constant time.
 //!
 //! A key reads `ayk_<id>_<secret>`: the id finds the record without trying every hash. After one
-//! successful argon2 check the service keeps the key's SHA-256 in memory and compares digests in
-//! constant time, so a busy partner does not pay argon2 on every ticket. The file is re-read when
-//! it changes, so `ayuda partners revoke` takes effect without a restart.
+//! successful argon2 check the service remembers the SHA-256 of the whole key, so a busy partner
+//! does not pay argon2 on every ticket. Only the exact key hits that memory: any other key (a
+//! wrong secret for a known id, an unknown id, garbage) pays one argon2 verification, against a
+//! dummy hash when the id is unknown, so answers do not tell which ids exist or were used.
+//! Verifications run at most [`ARGON2_PARALLEL`] at a time (each takes argon2's memory, 19 MiB
+//! by default); the others wait their turn. The file is re-read when it changes, so
+//! `ayuda partners revoke` takes effect without a restart.
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
@@ -14,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -173,12 +178,16 @@ pub enum KeyCheck {
     Invalid,
 }
 
+/// Argon2 verifications running at once; more wait. Two per core keeps the cores busy while
+/// bounding memory to a few dozen MiB whatever the number of clients.
+pub const ARGON2_PARALLEL: usize = 4;
+
 struct Loaded {
     mtime: Option<SystemTime>,
     checked: Instant,
     records: Vec<PartnerRecord>,
-    /// SHA-256 of keys that passed argon2, by key id.
-    verified: HashMap<String, [u8; 32]>,
+    /// Key ids of keys that passed argon2, by SHA-256 of the whole key.
+    verified: HashMap<[u8; 32], String>,
 }
 
 /// The service's view of the key file, reloaded when it changes.
@@ -188,6 +197,12 @@ pub struct PartnerKeys {
     inner: Arc<Mutex<Loaded>>,
     /// A hash to check unknown ids against, so they cost as much as known ones.
     dummy: Arc<std::sync::OnceLock<String>>,
+    /// Bounds concurrent argon2 verifications (and so their memory).
+    argon2_slots: Arc<tokio::sync::Semaphore>,
+    /// Argon2 verifications done (for tests and metrics).
+    argon2_runs: Arc<AtomicU64>,
+    /// Verifications running now, and the most seen at once.
+    argon2_running: Arc<(AtomicUsize, AtomicUsize)>,
 }
 
 impl PartnerKeys {
@@ -204,7 +219,32 @@ impl PartnerKeys {
             })),
             path,
             dummy: Arc::new(std::sync::OnceLock::new()),
+            argon2_slots: Arc::new(tokio::sync::Semaphore::new(ARGON2_PARALLEL)),
+            argon2_runs: Arc::new(AtomicU64::new(0)),
+            argon2_running: Arc::new((AtomicUsize::new(0), AtomicUsize::new(0))),
         })
+    }
+
+    /// Checks a key off the async runtime, waiting for an argon2 slot first: at most
+    /// [`ARGON2_PARALLEL`] verifications run at once, whatever the number of requests.
+    pub async fn verify(&self, key: String) -> KeyCheck {
+        let Ok(_slot) = self.argon2_slots.clone().acquire_owned().await else {
+            return KeyCheck::Invalid;
+        };
+        let keys = self.clone();
+        tokio::task::spawn_blocking(move || keys.check(&key))
+            .await
+            .unwrap_or(KeyCheck::Invalid)
+    }
+
+    /// How many argon2 verifications ran (a remembered valid key runs none).
+    pub fn argon2_runs(&self) -> u64 {
+        self.argon2_runs.load(Ordering::Relaxed)
+    }
+
+    /// The most argon2 verifications that ran at the same time.
+    pub fn argon2_peak(&self) -> usize {
+        self.argon2_running.1.load(Ordering::Relaxed)
     }
 
     fn refresh(&self, l: &mut Loaded) {
@@ -244,14 +284,13 @@ impl PartnerKeys {
                 .iter()
                 .find(|r| r.key_id == key_id && r.revoked.is_none())
                 .cloned();
-            (record, l.verified.get(&key_id).copied())
+            (record, l.verified.get(&digest).cloned())
         };
-        if let (Some(r), Some(c)) = (&record, cached) {
-            return if ct_eq(&c, &digest) {
-                KeyCheck::Valid(r.name.clone())
-            } else {
-                KeyCheck::Invalid
-            };
+        // The exact key passed argon2 before (and its record is still active).
+        if let (Some(r), Some(id)) = (&record, cached)
+            && id == r.key_id
+        {
+            return KeyCheck::Valid(r.name.clone());
         }
         let dummy = || {
             self.dummy.get_or_init(|| {
@@ -265,15 +304,19 @@ impl PartnerKeys {
             Some(r) => &r.hash,
             None => dummy(),
         };
+        self.argon2_runs.fetch_add(1, Ordering::Relaxed);
+        let (running, peak) = &*self.argon2_running;
+        peak.fetch_max(running.fetch_add(1, Ordering::SeqCst) + 1, Ordering::SeqCst);
         let ok = PasswordHash::new(hash).ok().is_some_and(|h| {
             Argon2::default()
                 .verify_password(key.as_bytes(), &h)
                 .is_ok()
         });
+        running.fetch_sub(1, Ordering::SeqCst);
         match record {
             Some(r) if ok => {
                 if let Ok(mut l) = self.inner.lock() {
-                    l.verified.insert(key_id, digest);
+                    l.verified.insert(digest, key_id);
                 }
                 KeyCheck::Valid(r.name)
             }
@@ -332,5 +375,50 @@ mod tests {
             revoke(dir.path(), "Partner TV"),
             Err(KeyError::NotFound(_))
         ));
+    }
+
+    #[test]
+    fn only_the_exact_key_skips_argon2() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = add_with(dir.path(), "Partner TV", cheap()).unwrap();
+        let keys = PartnerKeys::open(dir.path()).unwrap();
+        assert_eq!(keys.check(&key), KeyCheck::Valid("Partner TV".into()));
+        assert_eq!(keys.argon2_runs(), 1);
+        assert_eq!(keys.check(&key), KeyCheck::Valid("Partner TV".into()));
+        assert_eq!(keys.argon2_runs(), 1, "a verified key is remembered");
+        // A wrong secret for an id that was verified costs what an unknown id costs: one
+        // argon2 run each, so the answer time does not tell which ids exist.
+        let (prefix, _) = key.rsplit_once('_').unwrap();
+        assert_eq!(keys.check(&format!("{prefix}_wrong")), KeyCheck::Invalid);
+        assert_eq!(keys.argon2_runs(), 2, "known id, wrong secret");
+        assert_eq!(keys.check("ayk_ZZZZZZZZ_wrong"), KeyCheck::Invalid);
+        assert_eq!(keys.argon2_runs(), 3, "unknown id");
+        assert_eq!(keys.check("not a key"), KeyCheck::Invalid);
+        assert_eq!(keys.argon2_runs(), 4, "malformed key");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn argon2_runs_are_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = add_with(dir.path(), "Partner TV", cheap()).unwrap();
+        let (prefix, _) = key.rsplit_once('_').unwrap();
+        let keys = PartnerKeys::open(dir.path()).unwrap();
+        let n = 16 * ARGON2_PARALLEL;
+        let checks: Vec<_> = (0..n)
+            .map(|i| {
+                let k = keys.clone();
+                let wrong = format!("{prefix}_wrong{i}");
+                tokio::spawn(async move { k.verify(wrong).await })
+            })
+            .collect();
+        for c in checks {
+            assert_eq!(c.await.unwrap(), KeyCheck::Invalid);
+        }
+        assert_eq!(keys.argon2_runs(), n as u64);
+        let peak = keys.argon2_peak();
+        assert!(
+            (1..=ARGON2_PARALLEL).contains(&peak),
+            "{peak} verifications ran at once"
+        );
     }
 }

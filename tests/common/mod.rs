@@ -1,6 +1,8 @@
 //! Shared helpers for integration tests: build a fixture site into a temporary folder.
 #![allow(dead_code)]
 
+pub mod server;
+
 use ayuda::site::{BuildOptions, BuildReport, build};
 use std::path::{Path, PathBuf};
 
