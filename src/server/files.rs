@@ -1,4 +1,8 @@
 //! The static site: files from `DIST/site/` with cache headers, and the locale's 404 page.
+//!
+//! Only the site is served: no dotfiles (`.env`, `.git/`), no data files (queue, keys, secrets,
+//! JSONL outputs) even when someone copies them in, and nothing a symbolic link points to outside
+//! `DIST/site/`. Each of those answers the same 404 as a missing file.
 
 use super::AppState;
 use super::writer::build::Pages;
@@ -26,6 +30,9 @@ pub async fn serve(State(state): State<AppState>, req: Request) -> Response {
         return serve_memory(pages, &path, &state);
     }
     let dir = site.dist.join("site");
+    if !servable(&dir, &path).await {
+        return not_found(&dir, &path).await;
+    }
     let res = match ServeDir::new(&dir).oneshot(req).await {
         Ok(r) => r.map(Body::new),
         Err(never) => match never {},
@@ -51,6 +58,69 @@ pub async fn serve(State(state): State<AppState>, req: Request) -> Response {
             .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     }
     res
+}
+
+/// Longest file name the service looks up; longer segments cannot name a file (most file systems
+/// stop at 255 bytes) and would make the lookup fail with an error instead of a 404.
+const MAX_SEGMENT: usize = 255;
+
+/// File names and extensions of the data folder and of secrets, never served even when present.
+const DATA_NAMES: &[&str] = &["partners.json", "search-gaps.json", "secret.key"];
+const DATA_EXTENSIONS: &[&str] = &[
+    "sqlite",
+    "sqlite3",
+    "sqlite-wal",
+    "sqlite-shm",
+    "db",
+    "db-wal",
+    "db-shm",
+    "jsonl",
+    "key",
+    "pem",
+    "tmp",
+];
+
+/// True when `name` is a dotfile or a data file.
+fn hidden_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let ext = lower.rsplit_once('.').map_or("", |(_, e)| e);
+    name.starts_with('.') || DATA_NAMES.contains(&lower.as_str()) || DATA_EXTENSIONS.contains(&ext)
+}
+
+/// True when the URL path may be served from `dir`: no dotfile or data file on the way, no
+/// segment too long to be a file name, and the file it names (following symbolic links) is
+/// inside `dir`.
+async fn servable(dir: &Path, url_path: &str) -> bool {
+    let Ok(decoded) = percent_encoding::percent_decode_str(url_path).decode_utf8() else {
+        return false;
+    };
+    let segments: Vec<&str> = decoded.split('/').filter(|s| !s.is_empty()).collect();
+    if segments
+        .iter()
+        .any(|s| s.len() > MAX_SEGMENT || hidden_name(s) || s.contains('\\'))
+    {
+        return false;
+    }
+    let Ok(root) = tokio::fs::canonicalize(dir).await else {
+        return false;
+    };
+    let target = segments.iter().fold(root.clone(), |p, s| p.join(s));
+    let Ok(real) = tokio::fs::canonicalize(&target).await else {
+        // Missing: ServeDir answers 404 (and the name checks above already ran).
+        return true;
+    };
+    if !real.starts_with(&root) {
+        return false;
+    }
+    // A folder is served through its index.html, which must be inside too.
+    let is_dir = tokio::fs::metadata(&real).await.is_ok_and(|m| m.is_dir());
+    if !is_dir {
+        return true;
+    }
+    match tokio::fs::canonicalize(real.join("index.html")).await {
+        Ok(index) => index.starts_with(&root),
+        Err(_) => true,
+    }
 }
 
 /// The 404 page of the locale in the path (`site/<locale>/404.html`), else `site/404.html`.
@@ -155,5 +225,86 @@ fn mime_of(path: &str) -> &'static str {
         "pdf" => "application/pdf",
         "woff2" => "font/woff2",
         _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{AppState, LoadedSite, router};
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn only_the_site_is_served() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dist = tmp.path().join("dist");
+        let site = dist.join("site");
+        let outside = tmp.path().join("outside");
+        std::fs::create_dir_all(site.join("es/articles/a")).unwrap();
+        std::fs::create_dir_all(site.join(".git")).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(site.join("index.html"), "home").unwrap();
+        std::fs::write(site.join("es/articles/a/index.html"), "article").unwrap();
+        std::fs::write(site.join("404.html"), "missing").unwrap();
+        std::fs::write(site.join(".env"), "SECRET=1").unwrap();
+        std::fs::write(site.join(".git/config"), "[core]").unwrap();
+        std::fs::write(site.join("tickets.sqlite"), "queue").unwrap();
+        std::fs::write(site.join("partners.json"), "keys").unwrap();
+        std::fs::write(outside.join("passwd"), "root:x:0:0").unwrap();
+        std::fs::create_dir_all(outside.join("dir")).unwrap();
+        std::fs::write(outside.join("dir/index.html"), "outside").unwrap();
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(outside.join("passwd"), site.join("passwd.txt")).unwrap();
+            std::os::unix::fs::symlink(outside.join("dir"), site.join("linked")).unwrap();
+            std::os::unix::fs::symlink(site.join("index.html"), site.join("inside.html")).unwrap();
+        }
+        let app = router(AppState::new(
+            LoadedSite::open(&dist),
+            &tmp.path().join("data"),
+        ));
+        let get = |p: &str| {
+            let app = app.clone();
+            let req = Request::get(p).body(Body::empty()).unwrap();
+            async move {
+                let res = app.oneshot(req).await.unwrap();
+                let status = res.status();
+                let body = axum::body::to_bytes(res.into_body(), 1 << 20)
+                    .await
+                    .unwrap();
+                (status, String::from_utf8_lossy(&body).into_owned())
+            }
+        };
+        assert_eq!(get("/").await, (StatusCode::OK, "home".into()));
+        assert_eq!(get("/es/articles/a/").await.0, StatusCode::OK);
+        for p in [
+            "/.env",
+            "/%2eenv",
+            "/.git/config",
+            "/tickets.sqlite",
+            "/partners.json",
+            "/passwd.txt",
+            "/linked/",
+            "/linked/index.html",
+        ] {
+            let (status, body) = get(p).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{p}");
+            assert_eq!(body, "missing", "{p}");
+        }
+        #[cfg(unix)]
+        assert_eq!(
+            get("/inside.html").await.0,
+            StatusCode::OK,
+            "links inside the site work"
+        );
+        let long = format!("/{}/", "a".repeat(256));
+        assert_eq!(
+            get(&long).await.0,
+            StatusCode::NOT_FOUND,
+            "a 256-byte segment"
+        );
+        let long = format!("/es/{}", "b".repeat(300));
+        assert_eq!(get(&long).await.0, StatusCode::NOT_FOUND);
     }
 }
