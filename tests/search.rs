@@ -313,7 +313,10 @@ async fn zero_result_queries_are_counted_and_recorded() {
     st.gaps.flush().expect("flush");
     let report = ayuda::search::gaps::report(data.path(), 10);
     let es = &report["es"];
-    assert_eq!(es[0].0, "impresora xyzzy");
-    assert_eq!(es[0].1.count, 2);
     assert_eq!(es.len(), 2);
+    assert!(
+        es.iter()
+            .any(|(q, g)| q == "impresora xyzzy" && g.count == 1),
+        "the same client asking twice counts once: {es:?}"
+    );
 }

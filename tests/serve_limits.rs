@@ -34,6 +34,74 @@ fn post_bad_key(s: &Server, from: &str) -> u16 {
 }
 
 #[test]
+fn ticket_posts_are_logged_and_counted_without_personal_data_or_colours() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let log = tmp.path().join("stderr.log");
+    let s = Server::start_with(&Start {
+        env: &[("RUST_LOG", "ayuda=info")],
+        stderr: Some(&log),
+        ..Start::default()
+    });
+    let added = std::process::Command::new(env!("CARGO_BIN_EXE_ayuda"))
+        .args(["partners", "add", "Partner TV", "--root"])
+        .arg(s.dir.path())
+        .output()
+        .expect("partners add");
+    let out = String::from_utf8_lossy(&added.stdout);
+    let key = out
+        .split_whitespace()
+        .find(|w| w.starts_with("ayk_"))
+        .expect("a key")
+        .to_string();
+    let ticket = serde_json::json!({
+        "name": "Ana Pérez", "email": "ana@partner.example.org", "type": "technical",
+        "subject": "El video no carga", "description": "Desde ayer el reproductor falla con error 500.",
+        "locale": "es"
+    });
+    // The service re-reads the key file within a second.
+    let mut created = (0, String::new());
+    let start = Instant::now();
+    while created.0 != 201 && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(300));
+        created = s.send(|c| {
+            c.post(format!("{}/api/tickets", s.base))
+                .header("authorization", format!("Bearer {key}"))
+                .json(&ticket)
+        });
+    }
+    assert_eq!(created.0, 201, "{}", created.1);
+    let reference = serde_json::from_str::<serde_json::Value>(&created.1).expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let (_, metrics) = s.get("/metrics");
+    assert!(
+        metrics.contains(
+            r#"ayuda_http_requests_total{method="POST",route="/api/tickets",status="201"} 1"#
+        ),
+        "{metrics}"
+    );
+    let text = std::fs::read_to_string(&log).expect("log");
+    let line = text
+        .lines()
+        .find(|l| l.contains("/api/tickets") && l.contains("status=201"))
+        .unwrap_or_else(|| panic!("no access line for the ticket post:\n{text}"));
+    assert!(line.contains(&reference), "the reference is logged: {line}");
+    for personal in ["Ana", "ana@partner", "El video", &key] {
+        assert!(
+            !text.contains(personal),
+            "{personal} is not logged:\n{text}"
+        );
+    }
+    assert!(!text.contains('\x1b'), "no colours in a log file:\n{text}");
+    let ms = regex::Regex::new(r"ms=([0-9.]+)").expect("regex");
+    for m in ms.captures_iter(&text) {
+        let decimals = m[1].split_once('.').map_or(0, |(_, d)| d.len());
+        assert!(decimals <= 3, "rounded durations: {}", &m[0]);
+    }
+}
+
+#[test]
 fn bad_keys_from_one_address_do_not_block_another() {
     let s = Server::start(&[]);
     let mut statuses = Vec::new();

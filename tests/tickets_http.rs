@@ -387,3 +387,37 @@ async fn forwarded_for_from_an_untrusted_peer_is_ignored() {
     let req = bad_key_post_from(&s, "198.51.100.10", None);
     assert_eq!(send(&s, req).await.0, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn the_bearer_scheme_is_case_insensitive() {
+    let s = site("").await;
+    for scheme in ["BEARER", "bearer", "BeArEr"] {
+        let req = Request::post("/api/tickets")
+            .header("content-type", "application/json; charset=utf-8")
+            .header("authorization", format!("{scheme} {}", s.key))
+            .body(Body::from(ticket().to_string()))
+            .unwrap();
+        let (status, _, body) = send(&s, req).await;
+        assert_eq!(status, StatusCode::CREATED, "{scheme}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn content_types_match_exactly() {
+    let s = site("").await;
+    for ct in [
+        "application/jsonp",
+        "application/json-seq",
+        "application/x-www-form-urlencodedx",
+        "text/plain",
+    ] {
+        let req = Request::post("/api/tickets")
+            .header("content-type", ct)
+            .header("authorization", format!("Bearer {}", s.key))
+            .body(Body::from(ticket().to_string()))
+            .unwrap();
+        let (status, _, body) = send(&s, req).await;
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{ct}: {body}");
+    }
+    assert_eq!(count(&s).await, 0);
+}

@@ -1,16 +1,69 @@
 //! Content gaps: queries that found nothing, counted per locale and kept in the data folder
 //! (`DATA/search-gaps.json`) so writers see what partners looked for and did not find.
+//!
+//! Anyone can search, so one client must not be able to flood the list: within an hour a
+//! client counts once per query (asking the same thing a thousand times counts once) and for
+//! at most [`PER_CLIENT_PER_HOUR`] different queries. Real gaps, asked by many people, keep
+//! counting.
 
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 /// File name inside the data folder.
 pub const GAPS_FILE: &str = "search-gaps.json";
 /// Queries kept per locale; the least frequent are dropped past it.
 const MAX_PER_LOCALE: usize = 5000;
+/// Different zero-result queries one client may add to the counts per hour.
+pub const PER_CLIENT_PER_HOUR: u32 = 20;
+/// Clients remembered per hour; past it, new clients are not counted until the hour ends.
+const MAX_CLIENTS: usize = 50_000;
+const WINDOW: Duration = Duration::from_secs(3600);
+
+/// Who counted what in the current hour.
+struct Window {
+    started: Instant,
+    /// Per client: how many queries it counted, and their hashes.
+    clients: HashMap<IpAddr, (u32, HashSet<u64>)>,
+}
+
+impl Window {
+    fn new() -> Window {
+        Window {
+            started: Instant::now(),
+            clients: HashMap::new(),
+        }
+    }
+
+    /// True when `client` may count `key` now (and notes that it did).
+    fn admit(&mut self, client: IpAddr, key: u64) -> bool {
+        if self.started.elapsed() >= WINDOW {
+            *self = Window::new();
+        }
+        if !self.clients.contains_key(&client) && self.clients.len() >= MAX_CLIENTS {
+            return false;
+        }
+        let (n, seen) = self.clients.entry(client).or_default();
+        if *n >= PER_CLIENT_PER_HOUR || !seen.insert(key) {
+            return false;
+        }
+        *n += 1;
+        true
+    }
+}
+
+fn key_of(locale: &str, query: &str) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = rustc_hash::FxBuildHasher.build_hasher();
+    h.write(locale.as_bytes());
+    h.write_u8(0);
+    h.write(query.as_bytes());
+    h.finish()
+}
 
 /// One zero-result query.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -28,6 +81,7 @@ pub struct GapRecorder {
     path: PathBuf,
     table: Mutex<GapTable>,
     dirty: AtomicBool,
+    window: Mutex<Window>,
 }
 
 impl GapRecorder {
@@ -38,13 +92,21 @@ impl GapRecorder {
             table: Mutex::new(load(&path)),
             path,
             dirty: AtomicBool::new(false),
+            window: Mutex::new(Window::new()),
         }
     }
 
-    /// Counts one query that found nothing.
-    pub fn record(&self, locale: &str, query: &str) {
+    /// Counts one query that found nothing, asked by `client` (see the module's flood rules).
+    pub fn record(&self, locale: &str, query: &str, client: IpAddr) {
         let q = normalize(query);
         if q.is_empty() {
+            return;
+        }
+        let admitted = self
+            .window
+            .lock()
+            .is_ok_and(|mut w| w.admit(client, key_of(locale, &q)));
+        if !admitted {
             return;
         }
         let Ok(mut table) = self.table.lock() else {
@@ -116,4 +178,44 @@ pub fn normalize(query: &str) -> String {
         .chars()
         .take(200)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(r: &GapRecorder, q: &str) -> u64 {
+        r.snapshot()
+            .get("es")
+            .and_then(|t| t.get(q))
+            .map_or(0, |g| g.count)
+    }
+
+    #[test]
+    fn one_client_cannot_flood_the_gaps() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = GapRecorder::open(dir.path());
+        let flooder: IpAddr = "203.0.113.7".parse().unwrap();
+        for _ in 0..1000 {
+            r.record("es", "factura duplicada", flooder);
+        }
+        assert_eq!(
+            count(&r, "factura duplicada"),
+            1,
+            "once per client and query"
+        );
+        for i in 0..1000 {
+            r.record("es", &format!("spam {i}"), flooder);
+        }
+        let spam = r.snapshot()["es"]
+            .keys()
+            .filter(|q| q.starts_with("spam"))
+            .count();
+        assert_eq!(spam as u32, PER_CLIENT_PER_HOUR - 1, "a budget per client");
+        // A real gap, asked by many people, keeps counting.
+        for i in 0..50u8 {
+            r.record("es", "Factura  DUPLICADA", IpAddr::from([198, 51, 100, i]));
+        }
+        assert_eq!(count(&r, "factura duplicada"), 51);
+    }
 }

@@ -8,7 +8,8 @@
 //! `server.trusted_proxies` (loopback by default); a peer that is not a trusted proxy is the
 //! client whatever the header says.
 
-use axum::extract::ConnectInfo;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
 use axum::http::{Extensions, HeaderMap};
 use ipnet::IpNet;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -65,6 +66,23 @@ impl ProxyTrust {
             .get::<ConnectInfo<SocketAddr>>()
             .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
         self.client(peer, headers)
+    }
+}
+
+/// Extractor: the client address of a request, by the service's [`ProxyTrust`].
+#[derive(Debug, Clone, Copy)]
+pub struct Client(pub IpAddr);
+
+impl FromRequestParts<super::AppState> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &super::AppState,
+    ) -> Result<Client, Self::Rejection> {
+        Ok(Client(
+            state.proxy.client_of(&parts.headers, &parts.extensions),
+        ))
     }
 }
 

@@ -44,7 +44,8 @@
     var box = old || document.createElement("div");
     box.id = OVERLAY;
     box.setAttribute("role", "alert");
-    box.setAttribute("style",
+    // CSSOM, not style attributes: the Content-Security-Policy allows no inline styles.
+    box.style.cssText = (
       "position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;z-index:2147483647;" +
       "background:#1e1e1e;color:#f5f5f5;font:14px/1.5 ui-monospace,monospace;" +
       "padding:1rem 1.25rem;border-top:4px solid #e5484d;box-shadow:0 -4px 24px rgba(0,0,0,.4)");
@@ -54,14 +55,14 @@
       (s.errors.length > 1 ? "s" : "") + "; this is the last good build.";
     box.appendChild(h);
     var list = document.createElement("ul");
-    list.setAttribute("style", "margin:.5rem 0 0;padding-left:1.25rem");
+    list.style.cssText = "margin:.5rem 0 0;padding-left:1.25rem";
     s.errors.forEach(function (d) {
       var li = document.createElement("li");
       li.className = "ayuda-live-error";
       var where = d.file + (d.line ? ":" + d.line + (d.column ? ":" + d.column : "") : "");
       var code = document.createElement("code");
       code.textContent = where;
-      code.setAttribute("style", "color:#ffb224");
+      code.style.color = "#ffb224";
       li.appendChild(code);
       li.appendChild(document.createTextNode(" " + d.message + (d.code ? " [" + d.code + "]" : "")));
       list.appendChild(li);

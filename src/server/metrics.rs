@@ -6,6 +6,12 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
 
+/// A duration in milliseconds rounded to 2 decimals, for logs (`0.82`, not
+/// `0.8188219999999999`).
+pub fn millis(d: std::time::Duration) -> f64 {
+    (d.as_secs_f64() * 100_000.0).round() / 100.0
+}
+
 /// Label pairs, sorted by name.
 type Labels = Vec<(String, String)>;
 
@@ -189,6 +195,16 @@ fn escape_label(v: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn millis_are_rounded() {
+        let d = std::time::Duration::from_nanos(818_821_999);
+        assert_eq!(millis(d).to_string(), "818.82");
+        assert_eq!(
+            millis(std::time::Duration::from_nanos(818_822)).to_string(),
+            "0.82"
+        );
+    }
 
     #[test]
     fn renders_counters_and_histograms() {

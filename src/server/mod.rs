@@ -6,6 +6,7 @@
 
 pub mod client;
 pub mod files;
+pub mod headers;
 pub mod listen;
 pub mod metrics;
 pub mod search;
@@ -68,6 +69,8 @@ pub struct AppState {
     pub gaps: Arc<GapRecorder>,
     /// Writer mode: build status and live-reload events.
     pub live: Option<Arc<writer::live::Live>>,
+    /// Who the client of a request is (per-client limits).
+    pub proxy: Arc<client::ProxyTrust>,
 }
 
 impl AppState {
@@ -78,6 +81,7 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
             gaps: Arc::new(GapRecorder::open(data_dir)),
             live: None,
+            proxy: Arc::new(client::ProxyTrust::default()),
         }
     }
 }
@@ -131,6 +135,10 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
+/// What a handler adds to its access-log line (a ticket's reference), as a response extension.
+#[derive(Debug, Clone)]
+pub struct AccessNote(pub String);
+
 /// Request logging and per-route counts and latency.
 async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let start = Instant::now();
@@ -144,10 +152,18 @@ async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Res
     let res = next.run(req).await;
     let elapsed = start.elapsed();
     let status = res.status();
-    tracing::info!(
-        target: "ayuda::access",
-        %method, path, status = status.as_u16(), ms = elapsed.as_secs_f64() * 1000.0
-    );
+    // Path only: query strings may carry what a partner typed.
+    match res.extensions().get::<AccessNote>() {
+        Some(note) => tracing::info!(
+            target: "ayuda::access",
+            %method, path, status = status.as_u16(), ms = metrics::millis(elapsed),
+            reference = %note.0
+        ),
+        None => tracing::info!(
+            target: "ayuda::access",
+            %method, path, status = status.as_u16(), ms = metrics::millis(elapsed)
+        ),
+    }
     state.metrics.inc(
         "ayuda_http_requests_total",
         &[
@@ -268,11 +284,15 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
 /// Listens, serves `state` plus the ticket routes until shutdown, then flushes.
 async fn serve_state(
     opts: &ServeOptions,
-    state: AppState,
+    mut state: AppState,
     config: &crate::Config,
     dist: Option<&Path>,
     data: &Path,
 ) -> anyhow::Result<()> {
+    state.proxy = Arc::new(client::ProxyTrust::new(
+        config.support.limits.trust_forwarded_for,
+        config.server.proxy_networks().map_err(anyhow::Error::msg)?,
+    ));
     let listener = tokio::net::TcpListener::bind(&opts.bind)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", opts.bind))?;
@@ -297,7 +317,17 @@ async fn serve_state(
     let tickets = crate::tickets::http::TicketsState::open(config, data, dist).await?;
     let worker = tickets.spawn_worker();
     let server = &config.server;
+    let security = headers::SecurityHeaders::new(
+        server
+            .content_security_policy
+            .as_deref()
+            .unwrap_or(headers::DEFAULT_CSP),
+    );
     let app = router_with(state.clone(), crate::tickets::http::router(tickets))
+        .layer(middleware::from_fn_with_state(
+            Arc::new(security),
+            headers::add,
+        ))
         .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(
             server.body_timeout_seconds,
         )))

@@ -1,6 +1,7 @@
 //! Search routes: `/api/search` (JSON), `/api/suggest` (top 5, small payload), `/search` (HTML
 //! results page from the theme's `search.html`, works without JavaScript).
 
+use super::client::Client;
 use super::{AppState, LoadedSite};
 use crate::render::theme::PageMeta;
 use crate::search::engine::escape;
@@ -38,12 +39,13 @@ impl Params {
     }
 }
 
-/// Runs a search, timing it and counting (and, when `record`, recording) zero results.
+/// Runs a search, timing it and counting (and, when `record` names the client, recording)
+/// zero results.
 fn run(
     state: &AppState,
     site: &LoadedSite,
     req: &SearchRequest,
-    record: bool,
+    record: Option<Client>,
 ) -> Result<SearchResults, String> {
     let Some(engine) = &site.engine else {
         return Err("search is not available for this site".into());
@@ -63,8 +65,8 @@ fn run(
             "ayuda_search_zero_results_total",
             &[("locale", &results.locale)],
         );
-        if record {
-            state.gaps.record(&results.locale, &req.query);
+        if let Some(Client(ip)) = record {
+            state.gaps.record(&results.locale, &req.query, ip);
         }
     }
     Ok(results)
@@ -77,11 +79,12 @@ fn error_json(status: StatusCode, message: &str) -> Response {
 /// `GET /api/search?q=&locale=&category=&limit=&page=`.
 pub async fn api_search(
     State(state): State<AppState>,
+    client: Client,
     params: Result<Query<Params>, QueryRejection>,
 ) -> Response {
     let params = params.map(|Query(p)| p).unwrap_or_default();
     let site = state.site.load_full();
-    match run(&state, &site, &params.request(), true) {
+    match run(&state, &site, &params.request(), Some(client)) {
         Ok(results) => (
             [(header::CACHE_CONTROL, "public, max-age=60")],
             Json(results),
@@ -104,7 +107,7 @@ pub async fn api_suggest(
     req.page = Some(1);
     req.category = None;
     req.fill = true;
-    match run(&state, &site, &req, false) {
+    match run(&state, &site, &req, None) {
         Ok(results) => {
             let hits: Vec<serde_json::Value> = results
                 .hits
@@ -127,6 +130,7 @@ pub async fn api_suggest(
 /// `GET /search?q=&locale=&category=&page=`: the results page.
 pub async fn page(
     State(state): State<AppState>,
+    client: Client,
     params: Result<Query<Params>, QueryRejection>,
 ) -> Response {
     let params = params.map(|Query(p)| p).unwrap_or_default();
@@ -135,7 +139,7 @@ pub async fn page(
     let (results, error) = if req.query.trim().is_empty() {
         (SearchResults::default(), None)
     } else {
-        match run(&state, &site, &req, true) {
+        match run(&state, &site, &req, Some(client)) {
             Ok(r) => (r, None),
             Err(e) => (SearchResults::default(), Some(e)),
         }

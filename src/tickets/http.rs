@@ -378,10 +378,15 @@ fn fallback_html(
 async fn post_ticket(State(s): State<TicketsState>, req: Request) -> Response {
     let inner = &s.0;
     let headers = req.headers().clone();
+    // The media type without parameters: `application/jsonp` is not JSON.
     let content_type = header_str(&headers, "content-type")
         .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
         .to_ascii_lowercase();
-    let mode = if content_type.starts_with("application/x-www-form-urlencoded") {
+    let mode = if content_type == "application/x-www-form-urlencoded" {
         Mode::Form
     } else {
         Mode::Json
@@ -403,10 +408,7 @@ async fn post_ticket(State(s): State<TicketsState>, req: Request) -> Response {
         }
         return r;
     }
-    if mode == Mode::Json
-        && !content_type.starts_with("application/json")
-        && !content_type.is_empty()
-    {
+    if mode == Mode::Json && content_type != "application/json" && !content_type.is_empty() {
         return ctx.refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, Msg::Unsupported);
     }
     let limit = inner.config.limits.max_body_bytes;
@@ -485,10 +487,7 @@ async fn post_ticket(State(s): State<TicketsState>, req: Request) -> Response {
     let mut partner_key_name = None;
     if inner.config.partner_key_required {
         let key = header_str(&headers, "authorization")
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
+            .and_then(bearer_token)
             .map(str::to_string)
             .unwrap_or_else(|| ctx.input.partner_key.clone());
         if key.trim().is_empty() {
@@ -557,7 +556,8 @@ async fn post_ticket(State(s): State<TicketsState>, req: Request) -> Response {
     tracing::info!(ticket = %stored.id, kind = %stored.kind, "ticket received");
     let tz = ctx.input.tz.trim();
     let thanks = thanks_url(&s, &stored.id, &stored.locale, tz);
-    match mode {
+    let note = crate::server::AccessNote(stored.id.clone());
+    let mut res = match mode {
         Mode::Form => (StatusCode::SEE_OTHER, [(header::LOCATION, thanks)]).into_response(),
         Mode::Json => {
             let cal = &inner.calendar;
@@ -579,7 +579,15 @@ async fn post_ticket(State(s): State<TicketsState>, req: Request) -> Response {
             )
                 .into_response()
         }
-    }
+    };
+    res.extensions_mut().insert(note);
+    res
+}
+
+/// The token of an `Authorization: Bearer TOKEN` header (the scheme in any case, RFC 9110).
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
 /// True when reading the body failed because it stopped arriving.

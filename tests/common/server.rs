@@ -14,6 +14,10 @@ pub struct Start<'a> {
     pub args: &'a [&'a str],
     /// The child's limit of open files (RLIMIT_NOFILE), when set.
     pub max_open_files: Option<u64>,
+    /// Environment variables of the child.
+    pub env: &'a [(&'a str, &'a str)],
+    /// Where the child's stderr goes (inherited when absent).
+    pub stderr: Option<&'a Path>,
 }
 
 /// A running `ayuda serve --root COPY` on a free port.
@@ -50,8 +54,12 @@ impl Server {
             .arg(dir.path())
             .args(["--bind", "127.0.0.1:0"])
             .args(how.args)
+            .envs(how.env.iter().copied())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+            .stderr(match how.stderr {
+                Some(path) => Stdio::from(std::fs::File::create(path).expect("log file")),
+                None => Stdio::inherit(),
+            });
         #[cfg(unix)]
         if let Some(n) = how.max_open_files {
             use std::os::unix::process::CommandExt;
@@ -100,6 +108,14 @@ impl Server {
     }
 
     pub fn get(&self, url: &str) -> (u16, String) {
+        self.send(|c| c.get(format!("{}{url}", self.base)))
+    }
+
+    /// Sends the request `build` makes with a client that does not follow redirects.
+    pub fn send(
+        &self,
+        build: impl FnOnce(&reqwest::Client) -> reqwest::RequestBuilder,
+    ) -> (u16, String) {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -109,11 +125,7 @@ impl Server {
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .expect("client");
-            let res = client
-                .get(format!("{}{url}", self.base))
-                .send()
-                .await
-                .expect("request");
+            let res = build(&client).send().await.expect("request");
             let status = res.status().as_u16();
             (status, res.text().await.unwrap_or_default())
         })

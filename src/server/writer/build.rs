@@ -180,7 +180,7 @@ impl Workspace {
         let config = Config::load(&self.root)?;
         let theme = Theme::load(&self.root, &config)?;
         tracing::debug!(
-            ms = start.elapsed().as_secs_f64() * 1000.0,
+            ms = crate::server::metrics::millis(start.elapsed()),
             "config and theme"
         );
         let first = self.site.is_none();
@@ -235,7 +235,10 @@ impl Workspace {
             self.parsed.insert(p, parsed);
         }
         let loaded: Vec<Parsed> = self.parsed.values().cloned().collect();
-        tracing::debug!(ms = start.elapsed().as_secs_f64() * 1000.0, "parsed");
+        tracing::debug!(
+            ms = crate::server::metrics::millis(start.elapsed()),
+            "parsed"
+        );
         let (library, diags) = Library::assemble(
             &self.root,
             &config,
@@ -244,7 +247,7 @@ impl Workspace {
             Diagnostics::default(),
         );
         tracing::debug!(
-            ms = start.elapsed().as_secs_f64() * 1000.0,
+            ms = crate::server::metrics::millis(start.elapsed()),
             "library assembled"
         );
         let prev = if full { None } else { self.site.as_ref() };
@@ -257,7 +260,10 @@ impl Workspace {
             diags,
             prev,
         );
-        tracing::debug!(ms = start.elapsed().as_secs_f64() * 1000.0, "site rendered");
+        tracing::debug!(
+            ms = crate::server::metrics::millis(start.elapsed()),
+            "site rendered"
+        );
         self.config_text = config_text;
         if site.diagnostics.has_errors() {
             return Ok(Outcome {
@@ -318,12 +324,15 @@ impl Workspace {
             }
             contexts.insert(l, lc);
         }
-        tracing::debug!(ms = start.elapsed().as_secs_f64() * 1000.0, "planned");
+        tracing::debug!(
+            ms = crate::server::metrics::millis(start.elapsed()),
+            "planned"
+        );
 
         let delta = Output::memory();
         let rendered = pages::write_selected_with(&site, &delta, &sel, &contexts)?;
         tracing::debug!(
-            ms = start.elapsed().as_secs_f64() * 1000.0,
+            ms = crate::server::metrics::millis(start.elapsed()),
             "pages rendered"
         );
         let mut delta = delta.into_files();
@@ -346,7 +355,10 @@ impl Workspace {
             let files = feeds_out.into_files();
             feed_paths = files.keys().cloned().collect();
             delta.extend(files);
-            tracing::debug!(ms = start.elapsed().as_secs_f64() * 1000.0, "feeds written");
+            tracing::debug!(
+                ms = crate::server::metrics::millis(start.elapsed()),
+                "feeds written"
+            );
 
             // Articles renamed or moved while serving keep answering at their old URL.
             if let Some(p) = last {
@@ -432,7 +444,10 @@ impl Workspace {
             }
             next.insert(k, Bytes::from(v));
         }
-        tracing::debug!(ms = start.elapsed().as_secs_f64() * 1000.0, "merged");
+        tracing::debug!(
+            ms = crate::server::metrics::millis(start.elapsed()),
+            "merged"
+        );
 
         // Service files (search page renderer) on disk.
         if prev.is_none() || nav_changed {

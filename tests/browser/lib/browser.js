@@ -32,13 +32,17 @@ export async function newPage(browser, base, opts = {}) {
   context.setDefaultTimeout(10000);
   const page = await context.newPage();
   const errors = [];
+  const csp = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => {
+    // the browser reports what the Content-Security-Policy blocked on the console
+    if (/Content Security Policy/i.test(m.text())) csp.push(m.text());
     // failed loads are reported below with their URL
     if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
   });
   page.on('response', (r) => { if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`); });
   page.jsErrors = errors;
+  page.cspViolations = csp;
   return page;
 }
 

@@ -1,6 +1,6 @@
 /* ayuda.js — progressive enhancement for the default theme (vanilla, no build, no external
    requests). Everything works without it. Parts: root language pick, search combobox
-   (ARIA 1.2, /api/suggest), ticket form (suggestions, remember key, page field), tables. */
+   (ARIA 1.2, /api/suggest), ticket form (suggestions, page field), tables. */
 (function () {
   'use strict';
   var d = document;
@@ -155,8 +155,9 @@
     input.addEventListener('focus', function () { if (hits.length && input.value.trim().length > 1) open(true); });
   }
 
-  // 3. Ticket form: time-trap token, suggestions while typing, hidden page and tz fields,
-  //    remember the partner key.
+  // 3. Ticket form: time-trap token, suggestions while typing, hidden page and tz fields.
+  //    The partner key is never kept by the page (any script of the site could read it); the
+  //    field is a password field, so the browser's password manager offers to remember it.
   function ticketForm(box) {
     var form = box.closest('form');
     if (!form) return;
@@ -236,26 +237,6 @@
     if (subject) subject.addEventListener('input', schedule);
     if (description) description.addEventListener('input', schedule);
     if (subject && subject.value) update();
-
-    var key = form.elements.partner_key, wrap = form.querySelector('[data-remember-label]');
-    if (key && wrap) {
-      var store = null, K = 'ayuda.partner_key';
-      try { store = window.localStorage; store.getItem(K); } catch (e) { store = null; }
-      if (store) {
-        var row = el('div', 'check'), cb = el('input'), label = el('label', null, wrap.getAttribute('data-remember-label'));
-        cb.type = 'checkbox';
-        cb.id = 'remember-key';
-        label.htmlFor = cb.id;
-        row.appendChild(cb);
-        row.appendChild(label);
-        (key.closest('.field') || wrap).appendChild(row);
-        var saved = store.getItem(K);
-        if (saved) { cb.checked = true; if (!key.value) key.value = saved; }
-        form.addEventListener('submit', function () {
-          try { if (cb.checked && key.value) store.setItem(K, key.value); else store.removeItem(K); } catch (e) { /* ignore */ }
-        });
-      }
-    }
   }
 
   // 4. Wide tables scroll in a focusable, labelled region.
