@@ -11,26 +11,13 @@ use std::time::{Duration, Instant};
 
 /// Posts a ticket with a wrong partner key from the local address `from` (any of 127.0.0.0/8).
 fn post_bad_key(s: &Server, from: &str) -> u16 {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    rt.block_on(async {
-        let client = reqwest::Client::builder()
-            .local_address(from.parse::<std::net::IpAddr>().ok())
-            .build()
-            .expect("client");
-        client
-            .post(format!("{}/api/tickets", s.base))
+    s.send_from(from.parse().ok(), |c| {
+        c.post(format!("{}/api/tickets", s.base))
             .header("content-type", "application/json")
             .header("authorization", "Bearer ayk_AAAAAAAA_wrong")
             .body(r#"{"name": "Ana"}"#)
-            .send()
-            .await
-            .expect("request")
-            .status()
-            .as_u16()
     })
+    .0
 }
 
 #[test]

@@ -116,6 +116,15 @@ impl Server {
         &self,
         build: impl FnOnce(&reqwest::Client) -> reqwest::RequestBuilder,
     ) -> (u16, String) {
+        self.send_from(None, build)
+    }
+
+    /// Like [`Server::send`], from the local address `from` (any of 127.0.0.0/8) when given.
+    pub fn send_from(
+        &self,
+        from: Option<std::net::IpAddr>,
+        build: impl FnOnce(&reqwest::Client) -> reqwest::RequestBuilder,
+    ) -> (u16, String) {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -123,6 +132,7 @@ impl Server {
         rt.block_on(async {
             let client = reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
+                .local_address(from)
                 .build()
                 .expect("client");
             let res = build(&client).send().await.expect("request");
