@@ -108,12 +108,14 @@ pub fn serve_api(root: &Path, data: &Path, dist: Option<&Path>, bind: &str) -> R
             .await
             .with_context(|| format!("cannot listen on {bind}"))?;
         println!("listening on {}", listener.local_addr()?);
-        let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await?;
+        // The service's own accept loop: peer addresses, timeouts, connection limit.
+        crate::server::listen::serve(
+            listener,
+            router(state),
+            &config.server,
+            crate::server::shutdown_signal(),
+        )
+        .await;
         Ok(())
     })
 }

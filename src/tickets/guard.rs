@@ -1,5 +1,5 @@
-//! Abuse guards: a keyed token-bucket rate limiter, the signed time-trap token, and the
-//! Origin / Sec-Fetch-Site check of browser form posts.
+//! Abuse guards: a keyed token-bucket rate limiter, the signed time-trap token, the Origin /
+//! Sec-Fetch-Site check of browser form posts, and bounded reading of the request.
 //!
 //! The ticket page is static (built once), so it cannot carry a fresh time token. The theme's
 //! script asks `GET /api/tickets/token` for one when the page loads; the service signs the issue
@@ -70,6 +70,48 @@ impl RateLimiter {
             Err(((1.0 - *tokens) / rate).ceil().max(1.0) as u64)
         }
     }
+}
+
+/// The token of an `Authorization: Bearer TOKEN` header (the scheme in any case, RFC 9110).
+pub fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// Why a request body could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyError {
+    /// Longer than the limit (413).
+    TooLarge,
+    /// Stopped arriving: no piece within the server's body timeout, or not all of it within
+    /// `timeout` (408).
+    Timeout,
+}
+
+/// Reads a whole body of at most `limit` bytes within `timeout`.
+pub async fn read_body(
+    body: axum::body::Body,
+    limit: usize,
+    timeout: Duration,
+) -> Result<axum::body::Bytes, BodyError> {
+    match tokio::time::timeout(timeout, axum::body::to_bytes(body, limit)).await {
+        Ok(Ok(b)) => Ok(b),
+        Ok(Err(e)) if !is_timeout(&e) => Err(BodyError::TooLarge),
+        _ => Err(BodyError::Timeout),
+    }
+}
+
+/// True when reading the body failed because a piece did not arrive in time (tower-http's
+/// `RequestBodyTimeoutLayer`).
+fn is_timeout(e: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if err.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        source = err.source();
+    }
+    false
 }
 
 fn mac(secret: &[u8], purpose: &str, msg: &str) -> Vec<u8> {
@@ -196,6 +238,40 @@ mod tests {
         let other: IpAddr = "10.0.0.1".parse().unwrap();
         assert!(l.take(other, 1.0).is_ok(), "buckets are per client");
         assert!(RateLimiter::new(0).take(ip, 1.0).is_ok(), "0 turns it off");
+    }
+
+    #[test]
+    fn bearer_scheme_in_any_case() {
+        assert_eq!(bearer_token("Bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("BEARER  abc "), Some("abc"));
+        assert_eq!(bearer_token("bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("Basic abc"), None);
+        assert_eq!(bearer_token("Bearerabc"), None);
+    }
+
+    #[tokio::test]
+    async fn bodies_are_bounded_in_size_and_time() {
+        let ok = read_body(axum::body::Body::from("hello"), 10, Duration::from_secs(5)).await;
+        assert_eq!(ok.unwrap(), "hello");
+        let big = read_body(
+            axum::body::Body::from("x".repeat(11)),
+            10,
+            Duration::from_secs(5),
+        );
+        assert_eq!(big.await.unwrap_err(), BodyError::TooLarge);
+        // A body whose end never comes.
+        let (tx, rx) = tokio::sync::mpsc::channel::<Result<axum::body::Bytes, std::io::Error>>(1);
+        tx.send(Ok("par".into())).await.unwrap();
+        let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|item| (item, rx))
+        });
+        let slow = read_body(
+            axum::body::Body::from_stream(stream),
+            10,
+            Duration::from_millis(50),
+        );
+        assert_eq!(slow.await.unwrap_err(), BodyError::Timeout);
+        drop(tx);
     }
 
     #[test]

@@ -419,14 +419,10 @@ async fn post_ticket(State(s): State<TicketsState>, req: Request) -> Response {
     {
         return too_large(&ctx);
     }
-    let read = tokio::time::timeout(
-        inner.body_timeout,
-        axum::body::to_bytes(req.into_body(), limit),
-    );
-    let body: Bytes = match read.await {
-        Ok(Ok(b)) => b,
-        Ok(Err(e)) if !is_timeout(&e) => return too_large(&ctx),
-        _ => return body_timeout(),
+    let body: Bytes = match guard::read_body(req.into_body(), limit, inner.body_timeout).await {
+        Ok(b) => b,
+        Err(guard::BodyError::TooLarge) => return too_large(&ctx),
+        Err(guard::BodyError::Timeout) => return body_timeout(),
     };
     ctx.input = match mode {
         Mode::Form => TicketInput::from_form(&body),
@@ -487,7 +483,7 @@ async fn post_ticket(State(s): State<TicketsState>, req: Request) -> Response {
     let mut partner_key_name = None;
     if inner.config.partner_key_required {
         let key = header_str(&headers, "authorization")
-            .and_then(bearer_token)
+            .and_then(guard::bearer_token)
             .map(str::to_string)
             .unwrap_or_else(|| ctx.input.partner_key.clone());
         if key.trim().is_empty() {
@@ -582,24 +578,6 @@ async fn post_ticket(State(s): State<TicketsState>, req: Request) -> Response {
     };
     res.extensions_mut().insert(note);
     res
-}
-
-/// The token of an `Authorization: Bearer TOKEN` header (the scheme in any case, RFC 9110).
-fn bearer_token(value: &str) -> Option<&str> {
-    let (scheme, token) = value.trim().split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-}
-
-/// True when reading the body failed because it stopped arriving.
-fn is_timeout(e: &axum::Error) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = source {
-        if err.is::<tower_http::timeout::TimeoutError>() {
-            return true;
-        }
-        source = err.source();
-    }
-    false
 }
 
 /// 408: the body did not arrive in time (`server.body_timeout_seconds`).
