@@ -6,6 +6,8 @@ use crate::tickets::store::{Job, Outcome, TicketStore};
 use jiff::{SignedDuration, Timestamp};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{Notify, Semaphore, mpsc, oneshot};
+use tokio::task::JoinSet;
 
 /// The next attempt time after a failure: Retry-After when given (capped), else exponential
 /// backoff from `initial` doubling per attempt up to `max`, with ±50 % jitter.
@@ -34,67 +36,125 @@ pub fn next_attempt(
         .unwrap_or(now)
 }
 
-/// Runs the worker until the task is dropped: claims due jobs, delivers them concurrently, and
-/// records each outcome; sleeps until the next due job or a new ticket.
+/// Outcomes a group commit records at most.
+const MAX_RECORD_GROUP: usize = 256;
+
+/// Runs the worker until the task is dropped: one lane per target, so a slow or hanging target
+/// never delays the others, and one recorder that commits outcomes as they come.
 pub async fn run_worker(store: Arc<dyn TicketStore>, deliverer: Arc<Deliverer>) {
+    let (tx, rx) = mpsc::channel(MAX_RECORD_GROUP);
+    let mut lanes = JoinSet::new();
+    lanes.spawn(record(store.clone(), rx));
+    for target in deliverer.target_ids() {
+        lanes.spawn(lane(store.clone(), deliverer.clone(), target, tx.clone()));
+    }
+    drop(tx);
+    while let Some(done) = lanes.join_next().await {
+        if let Err(e) = done {
+            tracing::error!("delivery worker: a lane stopped: {e}");
+        }
+    }
+}
+
+/// An outcome on its way to the database; the sender is answered once it is committed.
+type Record = (i64, Outcome, oneshot::Sender<()>);
+
+/// Commits outcomes in groups: whatever arrived while the previous commit ran.
+async fn record(store: Arc<dyn TicketStore>, mut rx: mpsc::Receiver<Record>) {
+    let mut group: Vec<Record> = Vec::with_capacity(MAX_RECORD_GROUP);
+    while rx.recv_many(&mut group, MAX_RECORD_GROUP).await > 0 {
+        let outcomes = group.iter().map(|(id, o, _)| (*id, o.clone())).collect();
+        // On failure the leases run out and the jobs are tried again.
+        if let Err(e) = store.finish(outcomes).await {
+            tracing::error!("recording delivery outcomes: {e}");
+        }
+        for (_, _, done) in group.drain(..) {
+            let _ = done.send(());
+        }
+    }
+}
+
+/// Delivers the jobs of one target with at most `concurrency` claimed and not yet recorded,
+/// which bounds what a crash can send twice.
+async fn lane(
+    store: Arc<dyn TicketStore>,
+    d: Arc<Deliverer>,
+    target: String,
+    recorder: mpsc::Sender<Record>,
+) {
     let notify = store.notifier();
-    let p = deliverer.config.deliveries.clone();
+    let p = d.config.deliveries.clone();
     let lease = p.timeout.0 + SignedDuration::from_secs(30);
-    let concurrency = p.concurrency.max(1);
+    let slots = Arc::new(Semaphore::new(p.concurrency.max(1)));
+    let finished = Arc::new(Notify::new());
+    let mut running = JoinSet::new();
     loop {
+        while running.try_join_next().is_some() {}
+        let Ok(first) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        let mut free = vec![first];
+        while let Ok(more) = slots.clone().try_acquire_owned() {
+            free.push(more);
+        }
+        // Enabled before looking, so an insert between the claim and the wait is not missed.
+        let inserted = notify.notified();
+        tokio::pin!(inserted);
+        inserted.as_mut().enable();
+        let limit = u32::try_from(free.len()).unwrap_or(u32::MAX);
         let jobs = match store
-            .claim(Timestamp::now(), lease, concurrency as u32 * 4)
+            .claim(Timestamp::now(), lease, target.clone(), limit)
             .await
         {
             Ok(j) => j,
             Err(e) => {
-                tracing::warn!("delivery worker: {e}");
+                tracing::warn!(target = %target, "delivery worker: {e}");
+                drop(free);
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;
             }
         };
         if jobs.is_empty() {
-            let wait = match store.next_due().await {
+            drop(free);
+            let wait = match store.next_due(target.clone()).await {
                 Ok(Some(t)) => t
                     .duration_since(Timestamp::now())
                     .unsigned_abs()
-                    .min(Duration::from_secs(5))
-                    .max(Duration::from_millis(10)),
+                    .clamp(Duration::from_millis(10), Duration::from_secs(5)),
                 _ => Duration::from_secs(5),
             };
             tokio::select! {
-                _ = notify.notified() => {}
+                _ = &mut inserted => {}
+                _ = finished.notified() => {}
                 _ = tokio::time::sleep(wait) => {}
             }
             continue;
         }
-        let sem = Arc::new(tokio::sync::Semaphore::new(concurrency));
-        let mut set = tokio::task::JoinSet::new();
-        for job in jobs {
-            let Ok(permit) = sem.clone().acquire_owned().await else {
-                break;
-            };
-            let d = deliverer.clone();
-            set.spawn(async move {
-                let _permit = permit;
-                attempt(&d, job).await
+        for (job, slot) in jobs.into_iter().zip(free) {
+            let (d, recorder, finished) = (d.clone(), recorder.clone(), finished.clone());
+            running.spawn(async move {
+                let (id, outcome) = attempt(&d, job).await;
+                let (done, committed) = oneshot::channel();
+                if recorder.send((id, outcome, done)).await.is_ok() {
+                    let _ = committed.await;
+                }
+                drop(slot);
+                finished.notify_one();
             });
-        }
-        let mut outcomes = Vec::new();
-        while let Some(r) = set.join_next().await {
-            if let Ok(o) = r {
-                outcomes.push(o);
-            }
-        }
-        // One transaction records the whole batch; a failure leaves the leases to expire.
-        if let Err(e) = store.finish(outcomes).await {
-            tracing::error!("recording delivery outcomes: {e}");
         }
     }
 }
 
 async fn attempt(d: &Deliverer, job: Job) -> (i64, Outcome) {
-    let outcome = match d.deliver(&job.target, &job.ticket).await {
+    let limit = d.config.deliveries.timeout.0.unsigned_abs();
+    let result = match tokio::time::timeout(limit, d.deliver(&job.target, &job.ticket)).await {
+        Ok(r) => r,
+        Err(_) => Err(Failure::new(format!(
+            "no answer within {:#}",
+            d.config.deliveries.timeout.0
+        ))),
+    };
+    let outcome = match result {
         Ok(()) => {
             tracing::info!(ticket = %job.ticket.id, target = %job.target, "delivered");
             Outcome::Done
