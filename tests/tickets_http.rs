@@ -327,3 +327,38 @@ async fn form_guards_refuse_bots_and_keep_values() {
     assert_eq!(count(&s).await, 0);
     assert_eq!(count(&s0).await, 0);
 }
+
+#[tokio::test]
+async fn the_key_names_the_partner_whatever_the_body_says() {
+    let s = site("").await;
+    let mut t = ticket();
+    t["partner"] = "Partner B".into();
+    let (status, _, body) = send(&s, json_post(&t, Some(&s.key))).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let id = v["id"].as_str().unwrap().to_string();
+    let view = s.state.inner().store.get(id).await.unwrap().unwrap();
+    assert_eq!(view.ticket.partner, "Partner TV");
+}
+
+#[tokio::test]
+async fn single_line_fields_refuse_line_breaks_and_bidi_overrides() {
+    let s = site("").await;
+    let cases = [
+        ("subject", "Hola\r\n<!channel> urgente", "una sola línea"),
+        ("name", "Ana\nBcc: x@example.org", "una sola línea"),
+        ("subject", "factura \u{202E}fdp.exe", "dirección del texto"),
+    ];
+    for (field, value, message) in cases {
+        let mut t = ticket();
+        t[field] = value.into();
+        let (status, _, body) = send(&s, json_post(&t, Some(&s.key))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert!(
+            v["errors"][field].as_str().unwrap().contains(message),
+            "{field}: {body}"
+        );
+    }
+    assert_eq!(count(&s).await, 0, "nothing stored");
+}
