@@ -130,6 +130,15 @@ impl SupportConfig {
                         "a jsonl target needs `path` (relative to the data folder)".into(),
                     );
                 }
+                TargetKind::Jsonl if !t.path.as_deref().is_some_and(inside_data) => {
+                    return bad(
+                        format!("{key}.path"),
+                        format!(
+                            "`{}` leaves the data folder; write a relative path without `..`, such as `deliveries.jsonl`",
+                            t.path.as_deref().unwrap_or_default()
+                        ),
+                    );
+                }
                 TargetKind::Email => {
                     if t.smtp_host.is_none() {
                         return bad(
@@ -159,17 +168,131 @@ impl SupportConfig {
                 _ => {}
             }
         }
-        if self.deliveries.max_attempts == 0 {
-            return bad(
-                "support.deliveries.max_attempts".into(),
-                "must be at least 1".into(),
-            );
+        self.check_ranges()
+    }
+
+    /// Numbers and durations that deserialize but would break the service later (a worker
+    /// that panics, a form nobody can fill, a token that never expires).
+    fn check_ranges(&self) -> Result<(), Invalid> {
+        let d = &self.deliveries;
+        let l = &self.limits;
+        let f = &self.form;
+        let secs = |x: &Dur| x.0.as_secs_f64();
+        let checks: [(&str, f64, f64, f64, &str); 13] = [
+            (
+                "deliveries.max_attempts",
+                f64::from(d.max_attempts),
+                1.0,
+                100.0,
+                "",
+            ),
+            (
+                "deliveries.concurrency",
+                d.concurrency as f64,
+                1.0,
+                64.0,
+                " deliveries in flight per target",
+            ),
+            (
+                "deliveries.timeout",
+                secs(&d.timeout),
+                1.0,
+                600.0,
+                " seconds (1s to 10m)",
+            ),
+            (
+                "deliveries.backoff_initial",
+                secs(&d.backoff_initial),
+                0.01,
+                3600.0,
+                " seconds (10ms to 1h)",
+            ),
+            (
+                "deliveries.backoff_max",
+                secs(&d.backoff_max),
+                secs(&d.backoff_initial),
+                7.0 * 86400.0,
+                " seconds (backoff_initial to 7 days)",
+            ),
+            (
+                "limits.max_body_bytes",
+                l.max_body_bytes as f64,
+                1024.0,
+                16.0 * 1024.0 * 1024.0,
+                " bytes",
+            ),
+            (
+                "limits.name_max",
+                l.name_max as f64,
+                1.0,
+                1000.0,
+                " characters",
+            ),
+            (
+                "limits.partner_max",
+                l.partner_max as f64,
+                1.0,
+                1000.0,
+                " characters",
+            ),
+            (
+                "limits.subject_max",
+                l.subject_max as f64,
+                1.0,
+                1000.0,
+                " characters",
+            ),
+            (
+                "limits.subject_min",
+                l.subject_min as f64,
+                0.0,
+                l.subject_max as f64,
+                " characters (at most subject_max)",
+            ),
+            (
+                "limits.description_max",
+                l.description_max as f64,
+                1.0,
+                100_000.0,
+                " characters",
+            ),
+            (
+                "limits.description_min",
+                l.description_min as f64,
+                0.0,
+                l.description_max as f64,
+                " characters (at most description_max)",
+            ),
+            (
+                "form.max_age_hours",
+                f.max_age_hours as f64,
+                1.0,
+                720.0,
+                " hours (30 days)",
+            ),
+        ];
+        for (key, value, min, max, unit) in checks {
+            if !(min..=max).contains(&value) {
+                // Integers past 2^53 print rounded; say "too large" rather than a wrong number.
+                let shown = if value < 1e15 {
+                    value.to_string()
+                } else {
+                    "the value".to_string()
+                };
+                return Err((
+                    format!("support.{key}"),
+                    format!("{shown} is out of range; use {min} to {max}{unit}"),
+                ));
+            }
         }
-        if self.limits.max_body_bytes < 1024 {
-            return bad(
-                "support.limits.max_body_bytes".into(),
-                "must be at least 1024".into(),
-            );
+        if f.min_fill_seconds >= f.max_age_hours.saturating_mul(3600) || f.min_fill_seconds > 3600 {
+            return Err((
+                "support.form.min_fill_seconds".into(),
+                format!(
+                    "{} is out of range; use 0 to 3600 seconds, less than max_age_hours",
+                    f.min_fill_seconds
+                ),
+            ));
         }
         Ok(())
     }
@@ -183,6 +306,19 @@ impl SupportConfig {
     pub fn request_type(&self, id: &str) -> Option<&RequestType> {
         self.types.iter().find(|t| t.id == id)
     }
+}
+
+/// True for a relative path that stays inside the folder it is joined to.
+fn inside_data(path: &str) -> bool {
+    let p = std::path::Path::new(path);
+    !path.contains('\\')
+        && p.components().all(|c| {
+            matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        })
+        && p.file_name().is_some()
 }
 
 fn is_id(s: &str) -> bool {

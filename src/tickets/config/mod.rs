@@ -4,8 +4,10 @@
 
 use crate::config::Localized;
 use jiff::SignedDuration;
+use serde::de::{self, SeqAccess, Visitor, value::SeqAccessDeserializer};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
+use std::fmt;
 
 mod check;
 mod defaults;
@@ -63,21 +65,31 @@ pub struct DayHours(pub Vec<String>);
 
 impl<'de> Deserialize<'de> for DayHours {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            One(String),
-            Many(Vec<String>),
-            Nothing(()),
-        }
-        Ok(match Raw::deserialize(d)? {
-            Raw::One(s) if s.trim().eq_ignore_ascii_case("closed") || s.trim().is_empty() => {
-                DayHours(Vec::new())
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = DayHours;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("opening hours such as \"09:00-18:00\", a list of ranges, or `closed`")
             }
-            Raw::One(s) => DayHours(s.split(',').map(|p| p.trim().to_string()).collect()),
-            Raw::Many(v) => DayHours(v),
-            Raw::Nothing(()) => DayHours(Vec::new()),
-        })
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<DayHours, E> {
+                if s.trim().eq_ignore_ascii_case("closed") || s.trim().is_empty() {
+                    return Ok(DayHours(Vec::new()));
+                }
+                Ok(DayHours(
+                    s.split(',').map(|p| p.trim().to_string()).collect(),
+                ))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<DayHours, A::Error> {
+                Vec::deserialize(SeqAccessDeserializer::new(seq)).map(DayHours)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<DayHours, E> {
+                Ok(DayHours(Vec::new()))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<DayHours, E> {
+                Ok(DayHours(Vec::new()))
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 
@@ -365,18 +377,29 @@ impl Dur {
 
 impl<'de> Deserialize<'de> for Dur {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        let parsed: SignedDuration = s.trim().parse().map_err(|_| {
-            serde::de::Error::custom(format!(
-                "`{s}` is not a duration; write e.g. `2h`, `90m`, `1h 30m` or `24h`"
-            ))
-        })?;
-        if parsed.is_negative() {
-            return Err(serde::de::Error::custom(format!(
-                "`{s}` is negative; durations count from reception"
-            )));
+        // A visitor, so the error is raised on the value itself and names its key (an error
+        // after `String::deserialize` named the parent mapping).
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Dur;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a duration such as `2h`, `90m`, `1h 30m` or `24h`")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Dur, E> {
+                let parsed: SignedDuration = s.trim().parse().map_err(|_| {
+                    E::custom(format!(
+                        "`{s}` is not a duration; write e.g. `2h`, `90m`, `1h 30m` or `24h`"
+                    ))
+                })?;
+                if parsed.is_negative() {
+                    return Err(E::custom(format!(
+                        "`{s}` is negative; durations count from reception"
+                    )));
+                }
+                Ok(Dur(parsed))
+            }
         }
-        Ok(Dur(parsed))
+        d.deserialize_str(V)
     }
 }
 
