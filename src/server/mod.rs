@@ -64,6 +64,8 @@ pub struct AppState {
     pub gaps: Arc<GapRecorder>,
     /// Writer mode: build status and live-reload events.
     pub live: Option<Arc<writer::live::Live>>,
+    /// The ticket queue and its worker, for `/healthz` and the queue metrics.
+    pub tickets: Option<crate::tickets::TicketsState>,
 }
 
 impl AppState {
@@ -74,6 +76,7 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
             gaps: Arc::new(GapRecorder::open(data_dir)),
             live: None,
+            tickets: None,
         }
     }
 }
@@ -103,16 +106,38 @@ async fn healthz(State(state): State<AppState>) -> Response {
         .as_ref()
         .map(|e| e.locales().collect())
         .unwrap_or_default();
-    axum::Json(serde_json::json!({"status": "ok", "search_locales": locales})).into_response()
+    let worker = state
+        .tickets
+        .as_ref()
+        .map(|t| t.inner().deliverer.worker_state());
+    // A stopped delivery worker means tickets are taken but never delivered.
+    let (code, status) = match worker {
+        Some("stopped") => (axum::http::StatusCode::SERVICE_UNAVAILABLE, "degraded"),
+        _ => (axum::http::StatusCode::OK, "ok"),
+    };
+    let mut body = serde_json::json!({"status": status, "search_locales": locales});
+    if let Some(w) = worker {
+        body["worker"] = w.into();
+    }
+    (code, axum::Json(body)).into_response()
 }
 
 async fn metrics_text(State(state): State<AppState>) -> Response {
+    let mut text = state.metrics.render();
+    if let Some(t) = &state.tickets {
+        let inner = t.inner();
+        match inner.store.stats().await {
+            Ok(stats) => text.push_str(&metrics::render_queue(&stats, jiff::Timestamp::now())),
+            Err(e) => tracing::warn!("queue metrics: {e}"),
+        }
+        text.push_str(&inner.deliverer.metrics.render());
+    }
     (
         [(
             axum::http::header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.render(),
+        text,
     )
         .into_response()
 }
@@ -254,7 +279,7 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
 /// Listens, serves `state` plus the ticket routes until shutdown, then flushes.
 async fn serve_state(
     opts: &ServeOptions,
-    state: AppState,
+    mut state: AppState,
     config: &crate::Config,
     dist: Option<&Path>,
     data: &Path,
@@ -282,6 +307,7 @@ async fn serve_state(
     // Tickets: the configuration saved with the build, the queue in the data folder.
     let tickets = crate::tickets::http::TicketsState::open(config, data, dist).await?;
     let worker = tickets.spawn_worker();
+    state.tickets = Some(tickets.clone());
     let app = router(state.clone()).merge(crate::tickets::http::router(tickets));
     let live = state.live.clone();
     axum::serve(listener, app)

@@ -102,6 +102,16 @@ pub enum Outcome {
     Dead { error: String },
 }
 
+/// The queue of one target, as `/metrics` shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetStats {
+    pub target: String,
+    pub pending: i64,
+    pub dead: i64,
+    /// Reception of the oldest ticket still pending for this target.
+    pub oldest_pending: Option<Timestamp>,
+}
+
 /// Storage failures.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -140,6 +150,8 @@ pub trait TicketStore: Send + Sync + 'static {
     /// When the next pending job of `target` can be claimed (its due time, or the end of the
     /// lease another attempt holds).
     fn next_due(&self, target: String) -> StoreFuture<'_, Option<Timestamp>>;
+    /// Pending and dead jobs and the oldest pending ticket, per target (for `/metrics`).
+    fn stats(&self) -> StoreFuture<'_, Vec<TargetStats>>;
     /// Wakes the delivery worker's lanes after inserts (`notify_waiters`: enable the
     /// `Notified` future before looking for work).
     fn notifier(&self) -> Arc<Notify>;
@@ -171,9 +183,21 @@ fn options(path: &Path) -> SqliteConnectOptions {
 impl SqliteStore {
     /// Opens (creating and migrating) `DATA/tickets.sqlite` and starts the writer task.
     pub async fn open(data: &Path) -> Result<SqliteStore, StoreError> {
-        std::fs::create_dir_all(data)
-            .map_err(|e| StoreError::Data(format!("{}: {e}", data.display())))?;
         let path = data.join(DB_FILE);
+        let io = |p: &Path, e: std::io::Error| StoreError::Data(format!("{}: {e}", p.display()));
+        crate::tickets::private::create_dir(data).map_err(|e| io(data, e))?;
+        // Created empty and 0600 before SQLite opens it: its WAL and shared-memory files take
+        // the database's mode. Files of earlier versions (0644) are restricted too.
+        crate::tickets::private::options()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| io(&path, e))?;
+        for suffix in ["", "-wal", "-shm"] {
+            let file = data.join(format!("{DB_FILE}{suffix}"));
+            crate::tickets::private::restrict(&file).map_err(|e| io(&file, e))?;
+        }
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options(&path))
@@ -483,6 +507,30 @@ impl TicketStore for SqliteStore {
             .fetch_one(&self.pool)
             .await?;
             Ok(ms.map(ts))
+        })
+    }
+
+    fn stats(&self) -> StoreFuture<'_, Vec<TargetStats>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT j.target, SUM(j.state = 'pending'), SUM(j.state = 'dead'),
+                        MIN(CASE WHEN j.state = 'pending' THEN t.created_ms END)
+                 FROM jobs j JOIN tickets t ON t.seq = j.ticket_seq
+                 WHERE j.state IN ('pending', 'dead')
+                 GROUP BY j.target ORDER BY j.target",
+            )
+            .fetch_all(&self.pool)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(TargetStats {
+                    target: r.try_get(0)?,
+                    pending: r.try_get::<Option<i64>, _>(1)?.unwrap_or(0),
+                    dead: r.try_get::<Option<i64>, _>(2)?.unwrap_or(0),
+                    oldest_pending: r.try_get::<Option<i64>, _>(3)?.map(ts),
+                });
+            }
+            Ok(out)
         })
     }
 

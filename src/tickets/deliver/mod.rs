@@ -50,6 +50,10 @@ pub struct Deliverer {
     base_url: String,
     client: reqwest::Client,
     file_lock: tokio::sync::Mutex<()>,
+    /// Whether the worker runs (for `/healthz`).
+    pub(crate) status: worker::Status,
+    /// Delivery latency and attempt outcomes per target (for `/metrics`).
+    pub metrics: crate::server::Metrics,
 }
 
 impl Deliverer {
@@ -67,7 +71,15 @@ impl Deliverer {
             base_url: base_url.trim_end_matches('/').to_string(),
             client,
             file_lock: tokio::sync::Mutex::new(()),
+            status: worker::Status::default(),
+            metrics: worker::metrics(),
         })
+    }
+
+    /// `not_started`, `running`, or `stopped` once the worker task ended (panic, abort or a
+    /// lane that stopped).
+    pub fn worker_state(&self) -> &'static str {
+        self.status.get()
     }
 
     /// Ids of the targets a new ticket gets a job for.
@@ -126,7 +138,7 @@ impl Deliverer {
             if let Some(dir) = path.parent() {
                 std::fs::create_dir_all(dir)?;
             }
-            let mut f = std::fs::OpenOptions::new()
+            let mut f = crate::tickets::private::options()
                 .create(true)
                 .append(true)
                 .open(&path)?;

@@ -1,10 +1,12 @@
 //! The delivery worker loop and the retry schedule.
 
 use super::{Deliverer, Failure};
+use crate::server::Metrics;
 use crate::tickets::config::SupportConfig;
 use crate::tickets::store::{Job, Outcome, TicketStore};
 use jiff::{SignedDuration, Timestamp};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 use tokio::sync::{Notify, Semaphore, mpsc, oneshot};
 use tokio::task::JoinSet;
@@ -42,6 +44,7 @@ const MAX_RECORD_GROUP: usize = 256;
 /// Runs the worker until the task is dropped: one lane per target, so a slow or hanging target
 /// never delays the others, and one recorder that commits outcomes as they come.
 pub async fn run_worker(store: Arc<dyn TicketStore>, deliverer: Arc<Deliverer>) {
+    let _running = deliverer.status.running();
     let (tx, rx) = mpsc::channel(MAX_RECORD_GROUP);
     let mut lanes = JoinSet::new();
     lanes.spawn(record(store.clone(), rx));
@@ -49,11 +52,61 @@ pub async fn run_worker(store: Arc<dyn TicketStore>, deliverer: Arc<Deliverer>) 
         lanes.spawn(lane(store.clone(), deliverer.clone(), target, tx.clone()));
     }
     drop(tx);
-    while let Some(done) = lanes.join_next().await {
-        if let Err(e) = done {
-            tracing::error!("delivery worker: a lane stopped: {e}");
+    // Lanes run forever; one that ends (a panic) stops the worker, which `/healthz` reports.
+    if let Some(done) = lanes.join_next().await {
+        match done {
+            Err(e) => tracing::error!("delivery worker stopped: {e}"),
+            Ok(()) => tracing::error!("delivery worker stopped: a lane ended"),
         }
     }
+}
+
+/// Whether the worker runs: set by [`run_worker`], reset when its future ends or is dropped.
+#[derive(Debug, Default)]
+pub(crate) struct Status(Arc<AtomicU8>);
+
+const NOT_STARTED: u8 = 0;
+const RUNNING: u8 = 1;
+const STOPPED: u8 = 2;
+
+impl Status {
+    fn running(&self) -> StatusGuard {
+        self.0.store(RUNNING, Ordering::SeqCst);
+        StatusGuard(self.0.clone())
+    }
+
+    pub(crate) fn get(&self) -> &'static str {
+        match self.0.load(Ordering::SeqCst) {
+            NOT_STARTED => "not_started",
+            RUNNING => "running",
+            _ => "stopped",
+        }
+    }
+}
+
+/// Marks the worker stopped when dropped (return, panic or abort alike).
+struct StatusGuard(Arc<AtomicU8>);
+
+impl Drop for StatusGuard {
+    fn drop(&mut self) {
+        self.0.store(STOPPED, Ordering::SeqCst);
+    }
+}
+
+/// The worker's own metrics registry, rendered after the service's at `/metrics`.
+pub(crate) fn metrics() -> Metrics {
+    let m = Metrics::default();
+    m.describe(
+        "ayuda_delivery_latency_seconds",
+        "histogram",
+        "Time from a ticket's reception to its delivery, by target.",
+    );
+    m.describe(
+        "ayuda_delivery_attempts_total",
+        "counter",
+        "Delivery attempts by target and outcome (done, retry, dead).",
+    );
+    m
 }
 
 /// An outcome on its way to the database; the sender is answered once it is committed.
@@ -157,6 +210,12 @@ async fn attempt(d: &Deliverer, job: Job) -> (i64, Outcome) {
     let outcome = match result {
         Ok(()) => {
             tracing::info!(ticket = %job.ticket.id, target = %job.target, "delivered");
+            let latency = Timestamp::now().duration_since(job.ticket.created);
+            d.metrics.observe(
+                "ayuda_delivery_latency_seconds",
+                &[("target", &job.target)],
+                latency.as_secs_f64().max(0.0),
+            );
             Outcome::Done
         }
         Err(f) if job.attempts >= i64::from(d.config.deliveries.max_attempts) => {
@@ -169,6 +228,15 @@ async fn attempt(d: &Deliverer, job: Job) -> (i64, Outcome) {
             Outcome::Retry { at, error: f.error }
         }
     };
+    let name = match outcome {
+        Outcome::Done => "done",
+        Outcome::Retry { .. } => "retry",
+        Outcome::Dead { .. } => "dead",
+    };
+    d.metrics.inc(
+        "ayuda_delivery_attempts_total",
+        &[("target", &job.target), ("outcome", name)],
+    );
     (job.id, outcome)
 }
 
