@@ -4,6 +4,8 @@
 //! repeatedly while it works through a backlog of thousands of deliveries: the posts a target
 //! receives twice are bounded by the deliveries in flight at each kill, not by the backlog.
 
+mod common;
+
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
@@ -23,16 +25,21 @@ struct Receiver {
     bad_signatures: u32,
 }
 
+/// The `Idempotency-Key` header of a delivery (the ticket reference).
+fn idempotency_key(headers: &HeaderMap) -> String {
+    headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
+}
+
 async fn receive(
     State(r): State<Arc<Mutex<Receiver>>>,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> StatusCode {
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
+    let key = idempotency_key(&headers);
     let sig = headers
         .get("x-ayuda-signature-256")
         .and_then(|v| v.to_str().ok())
@@ -127,9 +134,7 @@ async fn killed_service_loses_nothing() {
     let app = axum::Router::new()
         .route("/hook", post(receive))
         .with_state(receiver.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let hook = format!("{}/hook", common::serve_locally(app).await);
 
     let (mut child, addr) = spawn(root, &hook);
     let client = reqwest::Client::new();
@@ -235,11 +240,7 @@ async fn count_posts(
     State(posts): State<Arc<Mutex<BTreeMap<String, u32>>>>,
     headers: HeaderMap,
 ) -> StatusCode {
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
+    let key = idempotency_key(&headers);
     *posts.lock().unwrap().entry(key).or_insert(0) += 1;
     tokio::time::sleep(Duration::from_millis(5)).await;
     StatusCode::OK
@@ -293,9 +294,7 @@ async fn kills_during_a_backlog_repeat_only_the_deliveries_in_flight() {
     let app = axum::Router::new()
         .route("/hook", post(count_posts))
         .with_state(posts.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let hook = format!("{}/hook", common::serve_locally(app).await);
 
     let (mut child, addr) = spawn(root, &hook);
     let accepted = post_tickets(&addr, TICKETS).await;

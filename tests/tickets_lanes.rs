@@ -1,36 +1,21 @@
 //! Head-of-line: a webhook that never answers must not hold back the other targets. While the
 //! first attempt to the hanging webhook is still open, a later ticket's JSONL line is written.
 
+mod common;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
-use ayuda::tickets::{TicketsState, router};
+use ayuda::tickets::TicketsState;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-use tower::ServiceExt;
 
 /// Counts the requests it receives and never answers them.
 async fn hang(State(seen): State<Arc<AtomicUsize>>) -> StatusCode {
     seen.fetch_add(1, Ordering::SeqCst);
     std::future::pending::<()>().await;
     StatusCode::OK
-}
-
-async fn post_ticket(state: &TicketsState, subject: &str) -> String {
-    let body = serde_json::json!({"name": "Ana", "email": "ana@partner.example.org", "partner": "P",
-        "type": "business", "subject": subject, "description": "Pregunta sobre la campaña de marzo."});
-    let req = axum::http::Request::post("/api/tickets")
-        .header("content-type", "application/json")
-        .body(axum::body::Body::from(body.to_string()))
-        .unwrap();
-    let resp = router(state.clone()).oneshot(req).await.unwrap();
-    assert_eq!(resp.status(), StatusCode::CREATED);
-    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-    v["id"].as_str().unwrap().to_string()
 }
 
 /// Polls `check` every 20 ms until it holds, panicking with `what` after `limit`.
@@ -48,9 +33,7 @@ async fn a_hanging_webhook_does_not_delay_the_jsonl_target() {
     let app = axum::Router::new()
         .route("/hook", post(hang))
         .with_state(seen.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let hook = format!("{}/hook", common::serve_locally(app).await);
     // SAFETY: this test binary has a single test, so no other thread reads the environment.
     unsafe { std::env::set_var("LANES_TEST_HOOK", &hook) };
 
@@ -61,13 +44,13 @@ async fn a_hanging_webhook_does_not_delay_the_jsonl_target() {
     .unwrap();
     let state = TicketsState::open(&config, dir.path(), None).await.unwrap();
     let _worker = state.spawn_worker();
-    let first = post_ticket(&state, "Primera").await;
+    let first = common::post_ticket(&state, "Primera").await;
     eventually(Duration::from_secs(10), "the webhook is called", || {
         seen.load(Ordering::SeqCst) >= 1
     })
     .await;
 
-    let second = post_ticket(&state, "Segunda").await;
+    let second = common::post_ticket(&state, "Segunda").await;
     let jsonl = dir.path().join("out.jsonl");
     // Generous: the hanging attempt ends after 30 s; the line must come before that.
     eventually(
