@@ -407,6 +407,17 @@ async fn metrics_show_the_queue_per_target() {
 }
 
 #[tokio::test]
+async fn metrics_show_idle_targets_as_zero() {
+    let s = site("").await;
+    let (_, text) = get(&service(&s), "/metrics").await;
+    assert!(text.contains("ayuda_queue_depth 0"), "{text}");
+    assert!(
+        text.contains("ayuda_queue_jobs{state=\"pending\",target=\"jsonl\"} 0"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
 async fn healthz_reports_a_stopped_delivery_worker() {
     let s = site("").await;
     let app = service(&s);

@@ -127,7 +127,11 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
     if let Some(t) = &state.tickets {
         let inner = t.inner();
         match inner.store.stats().await {
-            Ok(stats) => text.push_str(&metrics::render_queue(&stats, jiff::Timestamp::now())),
+            Ok(stats) => text.push_str(&metrics::render_queue(
+                &inner.deliverer.target_ids(),
+                &stats,
+                jiff::Timestamp::now(),
+            )),
             Err(e) => tracing::warn!("queue metrics: {e}"),
         }
         text.push_str(&inner.deliverer.metrics.render());

@@ -283,6 +283,18 @@ mod tests {
         validate(input, &SupportConfig::default(), &locales, "es", None)
     }
 
+    /// Validation of a post that carried a key issued to `key_partner`, on a site in Spanish.
+    fn check_with_key(input: &TicketInput, key_partner: &str) -> Result<ValidTicket, FieldErrors> {
+        let locales = vec!["es".to_string()];
+        validate(
+            input,
+            &SupportConfig::default(),
+            &locales,
+            "es",
+            Some(key_partner),
+        )
+    }
+
     #[test]
     fn a_good_ticket_passes() {
         let v = check(&good()).unwrap();
@@ -444,15 +456,7 @@ mod tests {
         t.locale.clear();
         t.page = "https://help.example.org/es/articles/x/?q=1".into();
         t.partner.clear();
-        let locales = vec!["es".to_string()];
-        let v = validate(
-            &t,
-            &SupportConfig::default(),
-            &locales,
-            "es",
-            Some("Partner TV"),
-        )
-        .unwrap();
+        let v = check_with_key(&t, "Partner TV").unwrap();
         assert_eq!(v.locale, "es");
         assert_eq!(v.partner, "Partner TV");
     }
@@ -461,15 +465,7 @@ mod tests {
     fn the_key_partner_wins_over_the_posted_partner() {
         let mut t = good();
         t.partner = "Partner B".into();
-        let locales = vec!["es".to_string()];
-        let v = validate(
-            &t,
-            &SupportConfig::default(),
-            &locales,
-            "es",
-            Some("Partner A"),
-        )
-        .unwrap();
+        let v = check_with_key(&t, "Partner A").unwrap();
         assert_eq!(v.partner, "Partner A");
     }
 
