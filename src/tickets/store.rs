@@ -150,6 +150,8 @@ pub trait TicketStore: Send + Sync + 'static {
     /// When the next pending job of `target` can be claimed (its due time, or the end of the
     /// lease another attempt holds).
     fn next_due(&self, target: String) -> StoreFuture<'_, Option<Timestamp>>;
+    /// Targets that have pending jobs, configured or not.
+    fn pending_targets(&self) -> StoreFuture<'_, Vec<String>>;
     /// Pending and dead jobs and the oldest pending ticket, per target (for `/metrics`).
     fn stats(&self) -> StoreFuture<'_, Vec<TargetStats>>;
     /// Wakes the delivery worker's lanes after inserts (`notify_waiters`: enable the
@@ -510,6 +512,16 @@ impl TicketStore for SqliteStore {
         })
     }
 
+    fn pending_targets(&self) -> StoreFuture<'_, Vec<String>> {
+        Box::pin(async move {
+            Ok(sqlx::query_scalar(
+                "SELECT DISTINCT target FROM jobs WHERE state = 'pending' ORDER BY target",
+            )
+            .fetch_all(&self.pool)
+            .await?)
+        })
+    }
+
     fn stats(&self) -> StoreFuture<'_, Vec<TargetStats>> {
         Box::pin(async move {
             let rows = sqlx::query(
@@ -540,7 +552,7 @@ impl TicketStore for SqliteStore {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::tickets::calendar::{Calendar, deadlines};
     use crate::tickets::config::SupportConfig;

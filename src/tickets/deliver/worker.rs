@@ -48,7 +48,20 @@ pub async fn run_worker(store: Arc<dyn TicketStore>, deliverer: Arc<Deliverer>) 
     let (tx, rx) = mpsc::channel(MAX_RECORD_GROUP);
     let mut lanes = JoinSet::new();
     lanes.spawn(record(store.clone(), rx));
-    for target in deliverer.target_ids() {
+    // Jobs of a target no longer configured get a lane too: their attempts fail, back off and
+    // end dead after max_attempts, visible in `ayuda tickets list --state dead`.
+    let mut targets = deliverer.target_ids();
+    match store.pending_targets().await {
+        Ok(pending) => {
+            for t in pending {
+                if !targets.contains(&t) {
+                    targets.push(t);
+                }
+            }
+        }
+        Err(e) => tracing::warn!("delivery worker: {e}"),
+    }
+    for target in targets {
         lanes.spawn(lane(store.clone(), deliverer.clone(), target, tx.clone()));
     }
     drop(tx);
@@ -243,6 +256,48 @@ async fn attempt(d: &Deliverer, job: Job) -> (i64, Outcome) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tickets::store::SqliteStore;
+
+    #[tokio::test]
+    async fn jobs_of_a_removed_target_end_dead() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = crate::Config::parse(
+            "support:\n  targets: [{kind: jsonl, path: out.jsonl}]\n  deliveries: {max_attempts: 1}\n",
+        )
+        .unwrap()
+        .support;
+        let sqlite = SqliteStore::open(dir.path()).await.unwrap();
+        let ticket = crate::tickets::store::tests::ticket(1);
+        let stored = sqlite
+            .insert(ticket, vec!["jsonl".into(), "gone".into()])
+            .await
+            .unwrap();
+        let store: Arc<dyn TicketStore> = Arc::new(sqlite);
+        let d = Deliverer::new(
+            &config,
+            dir.path().to_path_buf(),
+            "https://help.example.org",
+        );
+        let worker = tokio::spawn(run_worker(store.clone(), Arc::new(d.unwrap())));
+        let start = std::time::Instant::now();
+        let view = loop {
+            let view = store.get(stored.id.clone()).await.unwrap().unwrap();
+            if view.deliveries.iter().all(|j| j.state != "pending") {
+                break view;
+            }
+            assert!(start.elapsed() < Duration::from_secs(10), "{view:?}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        worker.abort();
+        let states: Vec<(&str, &str)> = view
+            .deliveries
+            .iter()
+            .map(|j| (j.target.as_str(), j.state.as_str()))
+            .collect();
+        assert_eq!(states, [("jsonl", "done"), ("gone", "dead")]);
+        let error = view.deliveries[1].last_error.as_deref().unwrap_or_default();
+        assert!(error.contains("no longer configured"), "{error}");
+    }
 
     #[test]
     fn backoff_grows_and_is_capped() {
