@@ -1,19 +1,42 @@
 //! `ayuda.yaml`: every key optional, unknown keys rejected with their line.
 
 use crate::yaml::{self, YamlError};
-use serde::{Deserialize, Serialize};
+use serde::de::{self, MapAccess, Visitor, value::MapAccessDeserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// The name of the configuration file at the site root.
 pub const CONFIG_FILE: &str = "ayuda.yaml";
 
 /// A text that may be given once or per locale (`title: Help` or `title: {es: Ayuda, en: Help}`).
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(untagged)]
 pub enum Localized {
     One(String),
     PerLocale(BTreeMap<String, String>),
+}
+
+// Written by hand rather than `#[serde(untagged)]`, whose error ("data did not match any
+// variant of untagged enum") names neither the key nor what it accepts.
+impl<'de> Deserialize<'de> for Localized {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Localized;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a text, or one text per locale such as `{es: Ayuda, en: Help}`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Localized, E> {
+                Ok(Localized::One(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<Localized, A::Error> {
+                BTreeMap::deserialize(MapAccessDeserializer::new(m)).map(Localized::PerLocale)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 impl Localized {
@@ -31,11 +54,41 @@ impl Localized {
 }
 
 /// A locale entry: `es` or `{code: es, name: Español}`.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(untagged)]
 pub enum LocaleEntry {
     Code(String),
     Full { code: String, name: Option<String> },
+}
+
+impl<'de> Deserialize<'de> for LocaleEntry {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Full {
+            code: String,
+            #[serde(default)]
+            name: Option<String>,
+        }
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = LocaleEntry;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a locale code such as `es`, or `{code: es, name: Español}`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<LocaleEntry, E> {
+                Ok(LocaleEntry::Code(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<LocaleEntry, A::Error> {
+                let f = Full::deserialize(MapAccessDeserializer::new(m))?;
+                Ok(LocaleEntry::Full {
+                    code: f.code,
+                    name: f.name,
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// A configured locale with its display name.
@@ -214,6 +267,7 @@ impl Config {
                 ));
             }
         }
+        check_search(&self.search).map_err(|(key, message)| bad(&key, message))?;
         self.support
             .validate()
             .map_err(|(key, message)| bad(&key, message))?;
@@ -259,6 +313,32 @@ impl Config {
     pub fn base(&self) -> &str {
         self.base_url.trim_end_matches('/')
     }
+}
+
+/// Ranges of `search:` values that deserialize but would break every search or the indexing.
+fn check_search(s: &crate::search::SearchConfig) -> Result<(), (String, String)> {
+    let range = |key: &str, value: f64, min: f64, max: f64| {
+        if (min..=max).contains(&value) {
+            Ok(())
+        } else {
+            Err((
+                format!("search.{key}"),
+                format!("{value} is out of range; use {min} to {max}"),
+            ))
+        }
+    };
+    // NaN is in no range, so `.nan` is refused here too.
+    range("title_boost", f64::from(s.title_boost), 0.01, 100.0)?;
+    range("max_token_length", s.max_token_length as f64, 2.0, 255.0)?;
+    range("max_limit", s.max_limit as f64, 1.0, 1000.0)?;
+    range(
+        "default_limit",
+        s.default_limit as f64,
+        1.0,
+        s.max_limit as f64,
+    )?;
+    range("snippet_chars", s.snippet_chars as f64, 20.0, 10_000.0)?;
+    range("writer_memory_mb", s.writer_memory_mb as f64, 15.0, 4096.0)
 }
 
 impl LocaleEntry {
@@ -375,6 +455,99 @@ mod tests {
         assert!(err.contains("proxy.example.org"), "{err}");
         let ok = Config::parse("server:\n  trusted_proxies: [10.0.0.0/8, 192.0.2.1]\n").unwrap();
         assert_eq!(ok.server.proxy_networks().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn values_that_would_break_the_service_name_key_and_line() {
+        let cases = [
+            (
+                "support:\n  deliveries:\n    concurrency: 18446744073709551615\n",
+                "support.deliveries.concurrency",
+                3,
+            ),
+            (
+                "support:\n  deliveries:\n    concurrency: 0\n",
+                "support.deliveries.concurrency",
+                3,
+            ),
+            (
+                "title: Help\nsearch:\n  title_boost: .nan\n",
+                "search.title_boost",
+                3,
+            ),
+            (
+                "search:\n  max_token_length: 0\n",
+                "search.max_token_length",
+                2,
+            ),
+            (
+                "support:\n  limits:\n    subject_min: 10\n    subject_max: 5\n",
+                "support.limits.subject_min",
+                3,
+            ),
+            (
+                "support:\n  limits:\n    name_max: 0\n",
+                "support.limits.name_max",
+                3,
+            ),
+            (
+                "support:\n  form:\n    max_age_hours: 18446744073709551615\n",
+                "support.form.max_age_hours",
+                3,
+            ),
+            (
+                "support:\n  form:\n    min_fill_seconds: 18446744073709551615\n",
+                "support.form.min_fill_seconds",
+                3,
+            ),
+            (
+                "support:\n  deliveries:\n    backoff_initial: 10m\n    backoff_max: 1m\n",
+                "support.deliveries.backoff_max",
+                4,
+            ),
+            (
+                "support:\n  targets:\n    - {kind: jsonl, path: ../../etc/cron.d/x}\n",
+                "support.targets[0].path",
+                3,
+            ),
+            (
+                "support:\n  targets:\n    - kind: jsonl\n      path: /var/log/x.jsonl\n",
+                "support.targets[0].path",
+                4,
+            ),
+        ];
+        for (yaml, key, line) in cases {
+            let msg = Config::parse(yaml).expect_err(yaml).to_string();
+            assert!(msg.contains(key), "{yaml}: {msg}");
+            assert!(
+                msg.starts_with(&format!("ayuda.yaml:{line}:")),
+                "{yaml}: {msg}"
+            );
+        }
+    }
+
+    #[test]
+    fn shape_errors_say_what_the_key_accepts() {
+        let cases = [
+            ("title: [Help, Ayuda]\n", "title", "one text per locale"),
+            ("locales:\n  - [es]\n", "locales", "locale code"),
+            (
+                "support:\n  business_hours:\n    monday: {from: 9}\n",
+                "support.business_hours.monday",
+                "09:00-18:00",
+            ),
+            (
+                "support:\n  deliveries: {timeout: 5x}\n",
+                "support.deliveries.timeout",
+                "`2h`, `90m`",
+            ),
+        ];
+        for (yaml, key, accepts) in cases {
+            let msg = Config::parse(yaml).expect_err(yaml).to_string();
+            assert!(!msg.contains("untagged"), "{yaml}: {msg}");
+            assert!(msg.contains(accepts), "{yaml}: {msg}");
+            assert!(msg.contains(key), "{yaml}: {msg}");
+        }
     }
 
     #[test]

@@ -1,6 +1,10 @@
 //! Crash safety: the real binary takes concurrent tickets, is killed with SIGKILL mid-way and
 //! restarted; every ticket that got a 201 is in the queue exactly once and reaches a webhook
-//! receiver that fails its first attempts, and the JSONL file.
+//! receiver that fails its first attempts, and the JSONL file. A second test kills the service
+//! repeatedly while it works through a backlog of thousands of deliveries: the posts a target
+//! receives twice are bounded by the deliveries in flight at each kill, not by the backlog.
+
+mod common;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -21,16 +25,21 @@ struct Receiver {
     bad_signatures: u32,
 }
 
+/// The `Idempotency-Key` header of a delivery (the ticket reference).
+fn idempotency_key(headers: &HeaderMap) -> String {
+    headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
+}
+
 async fn receive(
     State(r): State<Arc<Mutex<Receiver>>>,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> StatusCode {
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
+    let key = idempotency_key(&headers);
     let sig = headers
         .get("x-ayuda-signature-256")
         .and_then(|v| v.to_str().ok())
@@ -71,6 +80,37 @@ fn spawn(root: &Path, hook: &str) -> (Child, String) {
     (child, addr)
 }
 
+/// `ayuda tickets list --json` of a data folder.
+fn list(data: &Path) -> Vec<serde_json::Value> {
+    let out = Command::new(env!("CARGO_BIN_EXE_ayuda"))
+        .args(["tickets", "list", "--json", "--data"])
+        .arg(data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The queue's tickets once every delivery is done, or as they are at `limit`.
+async fn wait_delivered(data: &Path, limit: Duration) -> Vec<serde_json::Value> {
+    let deadline = Instant::now() + limit;
+    loop {
+        let items = list(data);
+        let pending = items
+            .iter()
+            .filter(|t| t["deliveries"] != "delivered")
+            .count();
+        if pending == 0 || Instant::now() > deadline {
+            return items;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
 fn body(i: usize) -> serde_json::Value {
     serde_json::json!({
         "name": format!("Partner user {i}"), "email": "ops@partner.example.org", "partner": "Partner TV",
@@ -94,9 +134,7 @@ async fn killed_service_loses_nothing() {
     let app = axum::Router::new()
         .route("/hook", post(receive))
         .with_state(receiver.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let hook = format!("{}/hook", common::serve_locally(app).await);
 
     let (mut child, addr) = spawn(root, &hook);
     let client = reqwest::Client::new();
@@ -149,31 +187,7 @@ async fn killed_service_loses_nothing() {
     // Restart; deliveries resume.
     let (mut child, _addr) = spawn(root, &hook);
     let data = root.join("data");
-    let list = |data: &Path| -> Vec<serde_json::Value> {
-        let out = Command::new(env!("CARGO_BIN_EXE_ayuda"))
-            .args(["tickets", "list", "--json", "--data"])
-            .arg(data)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
-    };
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let items = loop {
-        let items = list(&data);
-        let pending = items
-            .iter()
-            .filter(|t| t["deliveries"] != "delivered")
-            .count();
-        if pending == 0 || Instant::now() > deadline {
-            break items;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    };
+    let items = wait_delivered(&data, Duration::from_secs(120)).await;
     let _ = child.kill();
     let _ = child.wait();
 
@@ -218,5 +232,107 @@ async fn killed_service_loses_nothing() {
         accepted.len(),
         stored.len(),
         r.delivered.len()
+    );
+}
+
+/// Posts per idempotency key; each post takes a few milliseconds, like a real receiver.
+async fn count_posts(
+    State(posts): State<Arc<Mutex<BTreeMap<String, u32>>>>,
+    headers: HeaderMap,
+) -> StatusCode {
+    let key = idempotency_key(&headers);
+    *posts.lock().unwrap().entry(key).or_insert(0) += 1;
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    StatusCode::OK
+}
+
+/// Posts `n` tickets with 16 clients; the references answered 201.
+async fn post_tickets(addr: &str, n: usize) -> Vec<String> {
+    let client = reqwest::Client::new();
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let (client, next, url) = (
+            client.clone(),
+            next.clone(),
+            format!("http://{addr}/api/tickets"),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut ids = Vec::new();
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if i >= n {
+                    return ids;
+                }
+                let r = client.post(&url).json(&body(i)).send().await.unwrap();
+                assert_eq!(r.status(), reqwest::StatusCode::CREATED);
+                let v: serde_json::Value = r.json().await.unwrap();
+                ids.push(v["id"].as_str().unwrap().to_string());
+            }
+        }));
+    }
+    let mut ids = Vec::new();
+    for t in tasks {
+        ids.extend(t.await.unwrap());
+    }
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kills_during_a_backlog_repeat_only_the_deliveries_in_flight() {
+    const TICKETS: usize = 2000;
+    const CONCURRENCY: u32 = 4;
+    const KILLS: u32 = 5;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(
+        root.join("ayuda.yaml"),
+        format!("base_url: https://help.example.org\nsupport:\n  partner_key_required: false\n  targets:\n    - {{kind: webhook, url_env: CRASH_HOOK_URL, secret_env: CRASH_HOOK_SECRET}}\n  deliveries: {{backoff_initial: 50ms, backoff_max: 500ms, max_attempts: 30, timeout: 5s, concurrency: {CONCURRENCY}}}\n"),
+    )
+    .unwrap();
+    let posts = Arc::new(Mutex::new(BTreeMap::<String, u32>::new()));
+    let app = axum::Router::new()
+        .route("/hook", post(count_posts))
+        .with_state(posts.clone());
+    let hook = format!("{}/hook", common::serve_locally(app).await);
+
+    let (mut child, addr) = spawn(root, &hook);
+    let accepted = post_tickets(&addr, TICKETS).await;
+    assert_eq!(accepted.len(), TICKETS);
+    let sent = |posts: &Mutex<BTreeMap<String, u32>>| posts.lock().unwrap().values().sum::<u32>();
+    let mut kills = 0;
+    while kills < KILLS {
+        // A random moment while the backlog is being worked through.
+        tokio::time::sleep(Duration::from_millis(rand::random_range(150..600))).await;
+        if sent(&posts) as usize >= TICKETS {
+            break;
+        }
+        child.kill().expect("SIGKILL");
+        let _ = child.wait();
+        kills += 1;
+        child = spawn(root, &hook).0;
+    }
+    let items = wait_delivered(&root.join("data"), Duration::from_secs(180)).await;
+    let _ = child.kill();
+    let _ = child.wait();
+
+    assert!(
+        kills >= 2,
+        "the backlog drained before the service was killed twice"
+    );
+    assert!(items.iter().all(|t| t["deliveries"] == "delivered"));
+    let posts = posts.lock().unwrap();
+    for id in &accepted {
+        assert!(posts.contains_key(id), "{id} never delivered");
+    }
+    let duplicates: u32 = posts.values().map(|n| n - 1).sum();
+    let most = posts.values().max().copied().unwrap_or(0);
+    println!(
+        "backlog {TICKETS} jobs, concurrency {CONCURRENCY}, {kills} SIGKILLs: {} posts, {duplicates} duplicates, at most {most} posts of one ticket",
+        posts.values().sum::<u32>()
+    );
+    assert!(
+        duplicates <= kills * CONCURRENCY,
+        "{duplicates} duplicate posts after {kills} kills; at most {CONCURRENCY} deliveries are in flight at a kill"
     );
 }

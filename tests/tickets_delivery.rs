@@ -1,14 +1,14 @@
 //! A receiver answering 429 with Retry-After: the worker waits as asked, then delivers.
 
+mod common;
+
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::post;
-use ayuda::tickets::{TicketsState, router};
-use http_body_util::BodyExt;
+use ayuda::tickets::TicketsState;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tower::ServiceExt;
 
 async fn receive(
     State(times): State<Arc<Mutex<Vec<Instant>>>>,
@@ -29,9 +29,7 @@ async fn retry_after_is_honoured() {
     let app = axum::Router::new()
         .route("/hook", post(receive))
         .with_state(times.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let hook = format!("{}/hook", common::serve_locally(app).await);
     // SAFETY: this test binary has a single test, so no other thread reads the environment.
     unsafe { std::env::set_var("RETRY_AFTER_TEST_HOOK", &hook) };
 
@@ -42,17 +40,7 @@ async fn retry_after_is_honoured() {
     .unwrap();
     let state = TicketsState::open(&config, dir.path(), None).await.unwrap();
     let _worker = state.spawn_worker();
-    let body = serde_json::json!({"name": "Ana", "email": "ana@partner.example.org", "partner": "P",
-        "type": "business", "subject": "Campaña", "description": "Pregunta sobre la campaña de marzo."});
-    let req = axum::http::Request::post("/api/tickets")
-        .header("content-type", "application/json")
-        .body(axum::body::Body::from(body.to_string()))
-        .unwrap();
-    let resp = router(state.clone()).oneshot(req).await.unwrap();
-    assert_eq!(resp.status(), StatusCode::CREATED);
-    let v: serde_json::Value =
-        serde_json::from_slice(&resp.into_body().collect().await.unwrap().to_bytes()).unwrap();
-    let id = v["id"].as_str().unwrap().to_string();
+    let id = common::post_ticket(&state, "Campaña").await;
 
     let start = Instant::now();
     loop {

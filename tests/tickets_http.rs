@@ -421,3 +421,143 @@ async fn content_types_match_exactly() {
     }
     assert_eq!(count(&s).await, 0);
 }
+
+#[tokio::test]
+async fn the_key_names_the_partner_whatever_the_body_says() {
+    let s = site("").await;
+    let mut t = ticket();
+    t["partner"] = "Partner B".into();
+    let (status, _, body) = send(&s, json_post(&t, Some(&s.key))).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let id = v["id"].as_str().unwrap().to_string();
+    let view = s.state.inner().store.get(id).await.unwrap().unwrap();
+    assert_eq!(view.ticket.partner, "Partner TV");
+}
+
+#[tokio::test]
+async fn single_line_fields_refuse_line_breaks_and_bidi_overrides() {
+    let s = site("").await;
+    let cases = [
+        ("subject", "Hola\r\n<!channel> urgente", "una sola línea"),
+        ("name", "Ana\nBcc: x@example.org", "una sola línea"),
+        ("subject", "factura \u{202E}fdp.exe", "dirección del texto"),
+    ];
+    for (field, value, message) in cases {
+        let mut t = ticket();
+        t[field] = value.into();
+        let (status, _, body) = send(&s, json_post(&t, Some(&s.key))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert!(
+            v["errors"][field].as_str().unwrap().contains(message),
+            "{field}: {body}"
+        );
+    }
+    assert_eq!(count(&s).await, 0, "nothing stored");
+}
+
+/// The whole service (search routes, health, metrics) with the ticket routes of `s`.
+fn service(s: &Site) -> axum::Router {
+    let site = ayuda::server::LoadedSite {
+        dist: s._dir.path().join("dist"),
+        engine: None,
+        renderer: None,
+        pages: None,
+    };
+    let mut state = ayuda::server::AppState::new(site, &s._dir.path().join("data"));
+    state.tickets = Some(s.state.clone());
+    ayuda::server::router(state).merge(router(s.state.clone()))
+}
+
+async fn get(app: &axum::Router, path: &str) -> (StatusCode, String) {
+    let resp = app
+        .clone()
+        .oneshot(Request::get(path).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status();
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+#[tokio::test]
+async fn metrics_show_the_queue_per_target() {
+    let s = site("").await;
+    let app = service(&s);
+    let (_, _, body) = send(&s, json_post(&ticket(), Some(&s.key))).await;
+    assert!(body.contains("\"id\""), "{body}");
+    let (status, text) = get(&app, "/metrics").await;
+    assert_eq!(status, StatusCode::OK);
+    for line in [
+        "ayuda_queue_depth 1",
+        "ayuda_queue_jobs{state=\"pending\",target=\"jsonl\"} 1",
+        "ayuda_queue_jobs{state=\"dead\",target=\"jsonl\"} 0",
+        "ayuda_queue_oldest_pending_seconds{target=\"jsonl\"} ",
+        "# TYPE ayuda_delivery_latency_seconds histogram",
+    ] {
+        assert!(text.contains(line), "{line} missing:\n{text}");
+    }
+}
+
+#[tokio::test]
+async fn metrics_show_idle_targets_as_zero() {
+    let s = site("").await;
+    let (_, text) = get(&service(&s), "/metrics").await;
+    assert!(text.contains("ayuda_queue_depth 0"), "{text}");
+    assert!(
+        text.contains("ayuda_queue_jobs{state=\"pending\",target=\"jsonl\"} 0"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn healthz_reports_a_stopped_delivery_worker() {
+    let s = site("").await;
+    let app = service(&s);
+    let worker = s.state.spawn_worker();
+    let start = std::time::Instant::now();
+    loop {
+        let (status, body) = get(&app, "/healthz").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        if body.contains("\"worker\":\"running\"") {
+            break;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "{body}"
+        );
+        tokio::task::yield_now().await;
+    }
+    worker.abort();
+    let _ = worker.await;
+    let (status, body) = get(&app, "/healthz").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["status"], "degraded");
+    assert_eq!(v["worker"], "stopped");
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_folder_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = site("").await;
+    let (status, _, body) = send(&s, json_post(&ticket(), Some(&s.key))).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let data = s._dir.path().join("data");
+    let mode = |p: &str| {
+        std::fs::metadata(data.join(p))
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or_else(|e| panic!("{p}: {e}"))
+    };
+    assert_eq!(mode(""), 0o700, "data folder");
+    for file in [
+        "tickets.sqlite",
+        "tickets.sqlite-wal",
+        "secret.key",
+        "partners.json",
+    ] {
+        assert_eq!(mode(file), 0o600, "{file}");
+    }
+}

@@ -171,6 +171,70 @@ impl Metrics {
     }
 }
 
+/// The delivery queue as gauges: depth, pending and dead jobs per target, and the age of the
+/// oldest pending ticket per target (read from the queue at each scrape).
+/// Configured `targets` without pending or dead jobs show as zeros.
+pub fn render_queue(
+    targets: &[String],
+    stats: &[crate::tickets::store::TargetStats],
+    now: jiff::Timestamp,
+) -> String {
+    let mut all: BTreeMap<&str, crate::tickets::store::TargetStats> = targets
+        .iter()
+        .map(|t| {
+            let zero = crate::tickets::store::TargetStats {
+                target: t.clone(),
+                pending: 0,
+                dead: 0,
+                oldest_pending: None,
+            };
+            (t.as_str(), zero)
+        })
+        .collect();
+    for s in stats {
+        all.insert(&s.target, s.clone());
+    }
+    let stats: Vec<_> = all.into_values().collect();
+    let mut out = String::new();
+    let depth: i64 = stats.iter().map(|s| s.pending).sum();
+    let _ = writeln!(
+        out,
+        "# HELP ayuda_queue_depth Delivery jobs pending, all targets.\n# TYPE ayuda_queue_depth gauge\nayuda_queue_depth {depth}"
+    );
+    let _ = writeln!(
+        out,
+        "# HELP ayuda_queue_jobs Delivery jobs pending or dead, by target.\n# TYPE ayuda_queue_jobs gauge"
+    );
+    for s in &stats {
+        let t = escape_label(&s.target);
+        let _ = writeln!(
+            out,
+            "ayuda_queue_jobs{{state=\"pending\",target=\"{t}\"}} {}",
+            s.pending
+        );
+        let _ = writeln!(
+            out,
+            "ayuda_queue_jobs{{state=\"dead\",target=\"{t}\"}} {}",
+            s.dead
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP ayuda_queue_oldest_pending_seconds Age of the oldest ticket still pending, by target.\n# TYPE ayuda_queue_oldest_pending_seconds gauge"
+    );
+    for s in &stats {
+        let age = s
+            .oldest_pending
+            .map_or(0.0, |t| now.duration_since(t).as_secs_f64().max(0.0));
+        let _ = writeln!(
+            out,
+            "ayuda_queue_oldest_pending_seconds{{target=\"{}\"}} {age:.3}",
+            escape_label(&s.target)
+        );
+    }
+    out
+}
+
 fn fmt_labels(l: &Labels, le: Option<&str>) -> String {
     let mut parts: Vec<String> = l
         .iter()

@@ -71,6 +71,8 @@ pub struct AppState {
     pub live: Option<Arc<writer::live::Live>>,
     /// Who the client of a request is (per-client limits).
     pub proxy: Arc<client::ProxyTrust>,
+    /// The ticket queue and its worker, for `/healthz` and the queue metrics.
+    pub tickets: Option<crate::tickets::TicketsState>,
 }
 
 impl AppState {
@@ -82,6 +84,7 @@ impl AppState {
             gaps: Arc::new(GapRecorder::open(data_dir)),
             live: None,
             proxy: Arc::new(client::ProxyTrust::default()),
+            tickets: None,
         }
     }
 }
@@ -121,16 +124,42 @@ async fn healthz(State(state): State<AppState>) -> Response {
         .as_ref()
         .map(|e| e.locales().collect())
         .unwrap_or_default();
-    axum::Json(serde_json::json!({"status": "ok", "search_locales": locales})).into_response()
+    let worker = state
+        .tickets
+        .as_ref()
+        .map(|t| t.inner().deliverer.worker_state());
+    // A stopped delivery worker means tickets are taken but never delivered.
+    let (code, status) = match worker {
+        Some("stopped") => (axum::http::StatusCode::SERVICE_UNAVAILABLE, "degraded"),
+        _ => (axum::http::StatusCode::OK, "ok"),
+    };
+    let mut body = serde_json::json!({"status": status, "search_locales": locales});
+    if let Some(w) = worker {
+        body["worker"] = w.into();
+    }
+    (code, axum::Json(body)).into_response()
 }
 
 async fn metrics_text(State(state): State<AppState>) -> Response {
+    let mut text = state.metrics.render();
+    if let Some(t) = &state.tickets {
+        let inner = t.inner();
+        match inner.store.stats().await {
+            Ok(stats) => text.push_str(&metrics::render_queue(
+                &inner.deliverer.target_ids(),
+                &stats,
+                jiff::Timestamp::now(),
+            )),
+            Err(e) => tracing::warn!("queue metrics: {e}"),
+        }
+        text.push_str(&inner.deliverer.metrics.render());
+    }
     (
         [(
             axum::http::header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.render(),
+        text,
     )
         .into_response()
 }
@@ -316,6 +345,7 @@ async fn serve_state(
     // Tickets: the configuration saved with the build, the queue in the data folder.
     let tickets = crate::tickets::http::TicketsState::open(config, data, dist).await?;
     let worker = tickets.spawn_worker();
+    state.tickets = Some(tickets.clone());
     let server = &config.server;
     let security = headers::SecurityHeaders::new(
         server

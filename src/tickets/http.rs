@@ -72,14 +72,18 @@ pub fn load_secret(config: &SupportConfig, data: &Path) -> Result<Vec<u8>, OpenE
     }
     let path = data.join("secret.key");
     match std::fs::read(&path) {
-        Ok(b) if b.len() >= 32 => return Ok(b),
+        Ok(b) if b.len() >= 32 => {
+            crate::tickets::private::restrict(&path)
+                .map_err(|e| OpenError::Other(format!("{}: {e}", path.display())))?;
+            return Ok(b);
+        }
         _ => {}
     }
     let secret: [u8; 32] = rand::random();
     let text = hex::encode(secret);
-    std::fs::create_dir_all(data)
+    crate::tickets::private::create_dir(data)
         .map_err(|e| OpenError::Other(format!("{}: {e}", data.display())))?;
-    std::fs::write(&path, &text)
+    crate::tickets::private::write(&path, text.as_bytes())
         .map_err(|e| OpenError::Other(format!("{}: {e}", path.display())))?;
     Ok(text.into_bytes())
 }

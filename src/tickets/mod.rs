@@ -14,6 +14,7 @@ pub mod guard;
 pub mod http;
 pub mod keys;
 pub mod messages;
+pub mod private;
 pub mod store;
 pub mod validate;
 

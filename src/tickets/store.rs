@@ -102,6 +102,16 @@ pub enum Outcome {
     Dead { error: String },
 }
 
+/// The queue of one target, as `/metrics` shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetStats {
+    pub target: String,
+    pub pending: i64,
+    pub dead: i64,
+    /// Reception of the oldest ticket still pending for this target.
+    pub oldest_pending: Option<Timestamp>,
+}
+
 /// Storage failures.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -127,14 +137,25 @@ pub trait TicketStore: Send + Sync + 'static {
     fn list(&self, state: Option<String>) -> StoreFuture<'_, Vec<TicketSummary>>;
     /// One ticket with its deliveries.
     fn get(&self, id: String) -> StoreFuture<'_, Option<TicketView>>;
-    /// Leases up to `limit` due jobs until `now + lease` and counts the attempt.
-    fn claim(&self, now: Timestamp, lease: SignedDuration, limit: u32)
-    -> StoreFuture<'_, Vec<Job>>;
-    /// Records the outcomes of claimed jobs (one transaction, so one fsync for a whole batch).
+    /// Leases up to `limit` due jobs of `target` until `now + lease` and counts the attempt.
+    fn claim(
+        &self,
+        now: Timestamp,
+        lease: SignedDuration,
+        target: String,
+        limit: u32,
+    ) -> StoreFuture<'_, Vec<Job>>;
+    /// Records the outcomes of claimed jobs (one transaction, so one fsync for a group).
     fn finish(&self, outcomes: Vec<(i64, Outcome)>) -> StoreFuture<'_, ()>;
-    /// When the next pending job is due.
-    fn next_due(&self) -> StoreFuture<'_, Option<Timestamp>>;
-    /// Wakes the delivery worker after inserts.
+    /// When the next pending job of `target` can be claimed (its due time, or the end of the
+    /// lease another attempt holds).
+    fn next_due(&self, target: String) -> StoreFuture<'_, Option<Timestamp>>;
+    /// Targets that have pending jobs, configured or not.
+    fn pending_targets(&self) -> StoreFuture<'_, Vec<String>>;
+    /// Pending and dead jobs and the oldest pending ticket, per target (for `/metrics`).
+    fn stats(&self) -> StoreFuture<'_, Vec<TargetStats>>;
+    /// Wakes the delivery worker's lanes after inserts (`notify_waiters`: enable the
+    /// `Notified` future before looking for work).
     fn notifier(&self) -> Arc<Notify>;
 }
 
@@ -164,9 +185,21 @@ fn options(path: &Path) -> SqliteConnectOptions {
 impl SqliteStore {
     /// Opens (creating and migrating) `DATA/tickets.sqlite` and starts the writer task.
     pub async fn open(data: &Path) -> Result<SqliteStore, StoreError> {
-        std::fs::create_dir_all(data)
-            .map_err(|e| StoreError::Data(format!("{}: {e}", data.display())))?;
         let path = data.join(DB_FILE);
+        let io = |p: &Path, e: std::io::Error| StoreError::Data(format!("{}: {e}", p.display()));
+        crate::tickets::private::create_dir(data).map_err(|e| io(data, e))?;
+        // Created empty and 0600 before SQLite opens it: its WAL and shared-memory files take
+        // the database's mode. Files of earlier versions (0644) are restricted too.
+        crate::tickets::private::options()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| io(&path, e))?;
+        for suffix in ["", "-wal", "-shm"] {
+            let file = data.join(format!("{DB_FILE}{suffix}"));
+            crate::tickets::private::restrict(&file).map_err(|e| io(&file, e))?;
+        }
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options(&path))
@@ -212,7 +245,7 @@ async fn writer(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Request>, not
                 for ((_, _, reply), t) in group.drain(..).zip(stored) {
                     let _ = reply.send(Ok(t));
                 }
-                notify.notify_one();
+                notify.notify_waiters();
             }
             Err(e) => {
                 tracing::error!("group commit failed: {e}");
@@ -399,21 +432,25 @@ impl TicketStore for SqliteStore {
         &self,
         now: Timestamp,
         lease: SignedDuration,
+        target: String,
         limit: u32,
     ) -> StoreFuture<'_, Vec<Job>> {
         Box::pin(async move {
             let now_ms = now.as_millisecond();
-            let until = now_ms + lease.as_millis() as i64;
+            let until = now_ms.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+            // Every parameter is numbered: sqlx binds a plain `?` that follows a `?N` by
+            // position among the unnamed ones, which once gave LIMIT the current time.
             let rows = sqlx::query(
-                "UPDATE jobs SET lease_until_ms = ?, attempts = attempts + 1, updated_ms = ?
-                 WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND next_attempt_ms <= ?
+                "UPDATE jobs SET lease_until_ms = ?1, attempts = attempts + 1, updated_ms = ?2
+                 WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND target = ?3
+                              AND next_attempt_ms <= ?2
                               AND (lease_until_ms IS NULL OR lease_until_ms <= ?2)
-                              ORDER BY next_attempt_ms LIMIT ?)
+                              ORDER BY next_attempt_ms, id LIMIT ?4)
                  RETURNING id, ticket_seq, target, attempts",
             )
             .bind(until)
             .bind(now_ms)
-            .bind(now_ms)
+            .bind(target)
             .bind(i64::from(limit))
             .fetch_all(&self.pool)
             .await?;
@@ -462,17 +499,110 @@ impl TicketStore for SqliteStore {
         })
     }
 
-    fn next_due(&self) -> StoreFuture<'_, Option<Timestamp>> {
+    fn next_due(&self, target: String) -> StoreFuture<'_, Option<Timestamp>> {
         Box::pin(async move {
-            let ms: Option<i64> =
-                sqlx::query_scalar("SELECT MIN(next_attempt_ms) FROM jobs WHERE state = 'pending'")
-                    .fetch_one(&self.pool)
-                    .await?;
+            let ms: Option<i64> = sqlx::query_scalar(
+                "SELECT MIN(MAX(next_attempt_ms, COALESCE(lease_until_ms, 0))) FROM jobs
+                 WHERE state = 'pending' AND target = ?1",
+            )
+            .bind(target)
+            .fetch_one(&self.pool)
+            .await?;
             Ok(ms.map(ts))
+        })
+    }
+
+    fn pending_targets(&self) -> StoreFuture<'_, Vec<String>> {
+        Box::pin(async move {
+            Ok(sqlx::query_scalar(
+                "SELECT DISTINCT target FROM jobs WHERE state = 'pending' ORDER BY target",
+            )
+            .fetch_all(&self.pool)
+            .await?)
+        })
+    }
+
+    fn stats(&self) -> StoreFuture<'_, Vec<TargetStats>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT j.target, SUM(j.state = 'pending'), SUM(j.state = 'dead'),
+                        MIN(CASE WHEN j.state = 'pending' THEN t.created_ms END)
+                 FROM jobs j JOIN tickets t ON t.seq = j.ticket_seq
+                 WHERE j.state IN ('pending', 'dead')
+                 GROUP BY j.target ORDER BY j.target",
+            )
+            .fetch_all(&self.pool)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(TargetStats {
+                    target: r.try_get(0)?,
+                    pending: r.try_get::<Option<i64>, _>(1)?.unwrap_or(0),
+                    dead: r.try_get::<Option<i64>, _>(2)?.unwrap_or(0),
+                    oldest_pending: r.try_get::<Option<i64>, _>(3)?.map(ts),
+                });
+            }
+            Ok(out)
         })
     }
 
     fn notifier(&self) -> Arc<Notify> {
         self.notify.clone()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::tickets::calendar::{Calendar, deadlines};
+    use crate::tickets::config::SupportConfig;
+
+    /// A ticket as the service would store it.
+    pub(crate) fn ticket(i: usize) -> Ticket {
+        let config = SupportConfig::default();
+        let cal = Calendar::from_config(&config).unwrap();
+        let now = Timestamp::now();
+        Ticket {
+            id: String::new(),
+            kind: "business".into(),
+            status: "received".into(),
+            created: now,
+            locale: "en".into(),
+            name: format!("Partner user {i}"),
+            email: "ops@partner.example.org".into(),
+            partner: "Partner TV".into(),
+            partner_key: None,
+            subject: format!("Ticket {i}"),
+            description: "A ticket of the store tests.".into(),
+            page: String::new(),
+            suggested: Vec::new(),
+            opened: Vec::new(),
+            time_zone: "UTC".into(),
+            deadlines: deadlines(&config, &cal, "business", now).unwrap(),
+        }
+    }
+
+    #[tokio::test]
+    async fn claim_takes_at_most_limit_jobs_of_its_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).await.unwrap();
+        for i in 0..10 {
+            store
+                .insert(ticket(i), vec!["hook".into(), "file".into()])
+                .await
+                .unwrap();
+        }
+        let lease = SignedDuration::from_secs(60);
+        let later = Timestamp::now() + SignedDuration::from_secs(1);
+        let jobs = store.claim(later, lease, "hook".into(), 3).await.unwrap();
+        assert_eq!(jobs.len(), 3, "LIMIT must bind the limit");
+        assert!(jobs.iter().all(|j| j.target == "hook" && j.attempts == 1));
+        let rest = store.claim(later, lease, "hook".into(), 100).await.unwrap();
+        assert_eq!(rest.len(), 7, "leased jobs are not claimed twice");
+        let file = store.claim(later, lease, "file".into(), 100).await.unwrap();
+        assert_eq!(file.len(), 10);
+        // Every job of `hook` is leased: the next one can be claimed when a lease ends.
+        let due = store.next_due("hook".into()).await.unwrap().unwrap();
+        assert_eq!(due.as_millisecond(), (later + lease).as_millisecond());
     }
 }

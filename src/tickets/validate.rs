@@ -99,7 +99,8 @@ pub struct ValidTicket {
 /// Field errors by field name.
 pub type FieldErrors = BTreeMap<&'static str, Msg>;
 
-/// Validates `input`; `locales` are the site's locales, `partner_from_key` fills an empty partner.
+/// Validates `input`; `locales` are the site's locales. `partner_from_key`, the partner named
+/// by the key the request carried, replaces whatever `partner` the body says.
 pub fn validate(
     input: &TicketInput,
     config: &SupportConfig,
@@ -109,24 +110,21 @@ pub fn validate(
 ) -> Result<ValidTicket, FieldErrors> {
     let l: &Limits = &config.limits;
     let mut errors = FieldErrors::new();
-    let name = text(&mut errors, "name", &input.name, 1, l.name_max);
-    let email = text(&mut errors, "email", &input.email, 1, 254);
+    let name = line(&mut errors, "name", &input.name, 1, l.name_max);
+    let email = line(&mut errors, "email", &input.email, 1, 254);
     if !errors.contains_key("email") && !is_email(&email) {
         errors.insert("email", Msg::Email);
     }
-    let partner_raw = if input.partner.trim().is_empty() {
-        partner_from_key.unwrap_or("")
-    } else {
-        &input.partner
-    };
-    let partner = text(&mut errors, "partner", partner_raw, 1, l.partner_max);
+    // The partner a key was issued to is the ticket's partner: a key cannot file for another.
+    let partner_raw = partner_from_key.unwrap_or(&input.partner);
+    let partner = line(&mut errors, "partner", partner_raw, 1, l.partner_max);
     let kind = input.kind.trim().to_string();
     if kind.is_empty() {
         errors.insert("type", Msg::Required);
     } else if config.request_type(&kind).is_none() {
         errors.insert("type", Msg::UnknownType);
     }
-    let subject = text(
+    let subject = line(
         &mut errors,
         "subject",
         &input.subject,
@@ -179,22 +177,48 @@ pub fn validate(
     })
 }
 
+/// A multi-line text field (the description): line breaks and tabs allowed.
 fn text(errors: &mut FieldErrors, field: &'static str, v: &str, min: usize, max: usize) -> String {
+    checked(errors, field, v, min, max, true)
+}
+
+/// A single-line field (name, email, partner, subject): it ends up in Slack fields, email
+/// headers and logs, so line breaks are refused.
+fn line(errors: &mut FieldErrors, field: &'static str, v: &str, min: usize, max: usize) -> String {
+    checked(errors, field, v, min, max, false)
+}
+
+fn checked(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    v: &str,
+    min: usize,
+    max: usize,
+    multiline: bool,
+) -> String {
     let v = v.trim();
     let n = v.chars().count();
+    let breaks = |c: char| matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}');
     if n == 0 {
         errors.insert(field, Msg::Required);
     } else if n < min {
         errors.insert(field, Msg::TooShort(min));
     } else if n > max {
         errors.insert(field, Msg::TooLong(max));
-    } else if v
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
-        errors.insert(field, Msg::Rejected);
+    } else if !multiline && v.chars().any(breaks) {
+        errors.insert(field, Msg::OneLine);
+    } else if v.chars().any(|c| {
+        is_bidi_control(c) || (c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')))
+    }) {
+        errors.insert(field, Msg::Characters);
     }
     v.to_string()
+}
+
+/// Bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069): they
+/// reorder what the support team reads ("Trojan Source"), so text fields refuse them.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// A pragmatic email syntax check: one `@`, a local part without spaces, a dotted domain of
@@ -257,6 +281,18 @@ mod tests {
     fn check(input: &TicketInput) -> Result<ValidTicket, FieldErrors> {
         let locales = vec!["es".to_string(), "en".to_string(), "pt".to_string()];
         validate(input, &SupportConfig::default(), &locales, "es", None)
+    }
+
+    /// Validation of a post that carried a key issued to `key_partner`, on a site in Spanish.
+    fn check_with_key(input: &TicketInput, key_partner: &str) -> Result<ValidTicket, FieldErrors> {
+        let locales = vec!["es".to_string()];
+        validate(
+            input,
+            &SupportConfig::default(),
+            &locales,
+            "es",
+            Some(key_partner),
+        )
     }
 
     #[test]
@@ -371,7 +407,37 @@ mod tests {
                 "control characters",
                 |t| t.subject = "hola\u{7}mundo".into(),
                 "subject",
-                Msg::Rejected,
+                Msg::Characters,
+            ),
+            (
+                "line break in the subject",
+                |t| t.subject = "hola\r\n<!channel> mundo".into(),
+                "subject",
+                Msg::OneLine,
+            ),
+            (
+                "line break in the name",
+                |t| t.name = "Ana\nBcc: x@example.org".into(),
+                "name",
+                Msg::OneLine,
+            ),
+            (
+                "tab in the partner",
+                |t| t.partner = "Partner\tTV".into(),
+                "partner",
+                Msg::Characters,
+            ),
+            (
+                "bidi override in the subject",
+                |t| t.subject = "factura \u{202E}fdp.exe".into(),
+                "subject",
+                Msg::Characters,
+            ),
+            (
+                "bidi isolate in the description",
+                |t| t.description = "Desde ayer \u{2066}el reproductor\u{2069} falla.".into(),
+                "description",
+                Msg::Characters,
             ),
         ];
         for (name, edit, field, msg) in cases {
@@ -390,17 +456,24 @@ mod tests {
         t.locale.clear();
         t.page = "https://help.example.org/es/articles/x/?q=1".into();
         t.partner.clear();
-        let locales = vec!["es".to_string()];
-        let v = validate(
-            &t,
-            &SupportConfig::default(),
-            &locales,
-            "es",
-            Some("Partner TV"),
-        )
-        .unwrap();
+        let v = check_with_key(&t, "Partner TV").unwrap();
         assert_eq!(v.locale, "es");
         assert_eq!(v.partner, "Partner TV");
+    }
+
+    #[test]
+    fn the_key_partner_wins_over_the_posted_partner() {
+        let mut t = good();
+        t.partner = "Partner B".into();
+        let v = check_with_key(&t, "Partner A").unwrap();
+        assert_eq!(v.partner, "Partner A");
+    }
+
+    #[test]
+    fn descriptions_keep_line_breaks_and_tabs() {
+        let mut t = good();
+        t.description = "Pasos:\r\n1.\tabrir\n2.\tfallar".into();
+        assert!(check(&t).is_ok());
     }
 
     #[test]

@@ -74,3 +74,34 @@ pub fn root_with_content(content: &Path, extra_config: &str) -> tempfile::TempDi
     std::fs::write(root.path().join("ayuda.yaml"), config).expect("write config");
     root
 }
+
+/// Serves `app` on a loopback port for the rest of the test; its base URL (`http://ADDR`).
+pub async fn serve_locally(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let addr = listener.local_addr().expect("local address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}")
+}
+
+/// Posts a JSON ticket (no key) to the ticket routes of `state`; its reference after a 201.
+pub async fn post_ticket(state: &ayuda::tickets::TicketsState, subject: &str) -> String {
+    use tower::ServiceExt;
+    let body = serde_json::json!({"name": "Ana", "email": "ana@partner.example.org", "partner": "P",
+        "type": "business", "subject": subject, "description": "Pregunta sobre la campaña de marzo."});
+    let req = axum::http::Request::post("/api/tickets")
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(body.to_string()))
+        .expect("request");
+    let resp = ayuda::tickets::router(state.clone())
+        .oneshot(req)
+        .await
+        .expect("answer");
+    assert_eq!(resp.status(), axum::http::StatusCode::CREATED);
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+        .await
+        .expect("body");
+    let v: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON");
+    v["id"].as_str().expect("id").to_string()
+}

@@ -1,0 +1,240 @@
+//! The delivery worker: takes due jobs from the queue and hands each ticket to its target
+//! (signed webhook, Slack, email, JSONL file), with exponential backoff and jitter, Retry-After
+//! honoured, and a dead state after `support.deliveries.max_attempts`.
+//!
+//! Delivery is at least once: a job leased by a process that dies is retried when the lease
+//! ends, so webhooks carry `Idempotency-Key: <ticket id>` for receivers to drop repeats.
+
+mod email;
+mod slack;
+mod worker;
+
+pub use slack::slack_blocks;
+pub use worker::{next_attempt, run_worker};
+
+use crate::tickets::config::{SupportConfig, TargetConfig, TargetKind};
+use crate::tickets::store::Ticket;
+use hmac::{KeyInit, Mac};
+use jiff::Timestamp;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+type HmacSha256 = hmac::Hmac<sha2::Sha256>;
+
+/// The header carrying the webhook signature unless the target names another.
+pub const SIGNATURE_HEADER: &str = "X-Ayuda-Signature-256";
+
+/// A failed attempt.
+#[derive(Debug)]
+pub struct Failure {
+    pub error: String,
+    /// What the target asked for (Retry-After).
+    pub retry_after: Option<Duration>,
+}
+
+impl Failure {
+    pub(crate) fn new(error: impl Into<String>) -> Failure {
+        Failure {
+            error: error.into(),
+            retry_after: None,
+        }
+    }
+}
+
+/// Everything needed to deliver a ticket to the configured targets.
+pub struct Deliverer {
+    pub(crate) config: SupportConfig,
+    targets: BTreeMap<String, TargetConfig>,
+    data: PathBuf,
+    base_url: String,
+    client: reqwest::Client,
+    file_lock: tokio::sync::Mutex<()>,
+    /// Whether the worker runs (for `/healthz`).
+    pub(crate) status: worker::Status,
+    /// Delivery latency and attempt outcomes per target (for `/metrics`).
+    pub metrics: crate::server::Metrics,
+}
+
+impl Deliverer {
+    /// Prepares the targets of `config`; `data` anchors JSONL paths, `base_url` makes links absolute.
+    pub fn new(config: &SupportConfig, data: PathBuf, base_url: &str) -> Result<Deliverer, String> {
+        let client = reqwest::Client::builder()
+            .timeout(config.deliveries.timeout.0.unsigned_abs())
+            .user_agent(concat!("ayuda/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Deliverer {
+            targets: config.targets.iter().map(|t| (t.id(), t.clone())).collect(),
+            config: config.clone(),
+            data,
+            base_url: base_url.trim_end_matches('/').to_string(),
+            client,
+            file_lock: tokio::sync::Mutex::new(()),
+            status: worker::Status::default(),
+            metrics: worker::metrics(),
+        })
+    }
+
+    /// `not_started`, `running`, or `stopped` once the worker task ended (panic, abort or a
+    /// lane that stopped).
+    pub fn worker_state(&self) -> &'static str {
+        self.status.get()
+    }
+
+    /// Ids of the targets a new ticket gets a job for.
+    pub fn target_ids(&self) -> Vec<String> {
+        self.targets.keys().cloned().collect()
+    }
+
+    /// One delivery attempt of `ticket` to `target`.
+    pub async fn deliver(&self, target: &str, ticket: &Ticket) -> Result<(), Failure> {
+        let Some(t) = self.targets.get(target) else {
+            return Err(Failure::new(format!(
+                "target `{target}` is no longer configured"
+            )));
+        };
+        match t.kind {
+            TargetKind::Webhook => self.webhook(t, ticket).await,
+            TargetKind::Slack => self.slack(t, ticket).await,
+            TargetKind::Email => self.email(t, ticket).await,
+            TargetKind::Jsonl => self.jsonl(t, ticket).await,
+        }
+    }
+
+    /// The JSON body of webhook and JSONL deliveries.
+    pub fn event(&self, ticket: &Ticket) -> serde_json::Value {
+        serde_json::json!({"event": "ticket.created", "ticket": ticket})
+    }
+
+    async fn webhook(&self, t: &TargetConfig, ticket: &Ticket) -> Result<(), Failure> {
+        let url = env_var(t.url_env.as_deref())?;
+        let body =
+            serde_json::to_vec(&self.event(ticket)).map_err(|e| Failure::new(e.to_string()))?;
+        let mut req = self
+            .client
+            .post(&url)
+            .header("Content-Type", "application/json")
+            .header("Idempotency-Key", &ticket.id)
+            .header("X-Ayuda-Event", "ticket.created");
+        if t.secret_env.is_some() {
+            let secret = env_var(t.secret_env.as_deref())?;
+            let header = t.signature_header.as_deref().unwrap_or(SIGNATURE_HEADER);
+            req = req.header(header, sign(secret.as_bytes(), &body));
+        }
+        send(req.body(body)).await
+    }
+
+    async fn jsonl(&self, t: &TargetConfig, ticket: &Ticket) -> Result<(), Failure> {
+        let path = self
+            .data
+            .join(t.path.as_deref().unwrap_or("deliveries.jsonl"));
+        let mut line =
+            serde_json::to_vec(&self.event(ticket)).map_err(|e| Failure::new(e.to_string()))?;
+        line.push(b'\n');
+        let _guard = self.file_lock.lock().await;
+        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            use std::io::Write;
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            let mut f = crate::tickets::private::options()
+                .create(true)
+                .append(true)
+                .open(&path)?;
+            f.write_all(&line)?;
+            f.sync_data()
+        })
+        .await
+        .map_err(|e| Failure::new(e.to_string()))?
+        .map_err(|e| Failure::new(format!("jsonl: {e}")))
+    }
+}
+
+pub(crate) fn env_var(name: Option<&str>) -> Result<String, Failure> {
+    let name = name.unwrap_or_default();
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| Failure::new(format!("environment variable {name} is not set")))
+}
+
+/// `sha256=<hex HMAC-SHA256 of the body>`, the webhook signature header's value.
+pub fn sign(secret: &[u8], body: &[u8]) -> String {
+    let mut mac = match HmacSha256::new_from_slice(secret) {
+        Ok(m) => m,
+        Err(_) => return String::new(),
+    };
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+pub(crate) async fn send(req: reqwest::RequestBuilder) -> Result<(), Failure> {
+    let resp = req
+        .send()
+        .await
+        .map_err(|e| Failure::new(format!("request failed: {e}")))?;
+    let status = resp.status();
+    if status.is_success() {
+        return Ok(());
+    }
+    let retry_after = resp
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_retry_after);
+    Err(Failure {
+        error: format!("HTTP {status}"),
+        retry_after,
+    })
+}
+
+/// Retry-After as seconds or an HTTP date.
+pub fn parse_retry_after(v: &str) -> Option<Duration> {
+    let v = v.trim();
+    if let Ok(s) = v.parse::<u64>() {
+        return Some(Duration::from_secs(s));
+    }
+    let at = jiff::fmt::rfc2822::DateTimeParser::new()
+        .parse_timestamp(v)
+        .ok()?;
+    Some(at.duration_since(Timestamp::now()).unsigned_abs())
+        .filter(|_| at > Timestamp::now())
+        .or(Some(Duration::ZERO))
+}
+
+pub(crate) fn type_label(config: &SupportConfig, ticket: &Ticket, locale: &str) -> String {
+    config
+        .request_type(&ticket.kind)
+        .map(|t| t.label.get(locale, "en").to_string())
+        .unwrap_or_else(|| ticket.kind.clone())
+}
+
+pub(crate) fn when(ticket: &Ticket, t: Timestamp) -> String {
+    let tz = jiff::tz::TimeZone::get(&ticket.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    crate::tickets::calendar::rfc3339(t, &tz)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_is_hmac_sha256_hex() {
+        // RFC 4231 test case 2.
+        assert_eq!(
+            sign(b"Jefe", b"what do ya want for nothing?"),
+            "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+}

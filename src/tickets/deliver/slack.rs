@@ -1,0 +1,197 @@
+//! The Slack target: an incoming-webhook message in Block Kit.
+
+use super::{Deliverer, Failure, env_var, send, type_label, when};
+use crate::tickets::config::{SupportConfig, TargetConfig};
+use crate::tickets::store::Ticket;
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+
+impl Deliverer {
+    pub(super) async fn slack(&self, t: &TargetConfig, ticket: &Ticket) -> Result<(), Failure> {
+        let url = env_var(t.url_env.as_deref())?;
+        let body = slack_blocks(&self.config, ticket, &self.base_url);
+        send(self.client.post(&url).json(&body)).await
+    }
+}
+
+/// The Slack incoming-webhook message (Block Kit): type, deadline, partner, link.
+pub fn slack_blocks(config: &SupportConfig, ticket: &Ticket, base_url: &str) -> serde_json::Value {
+    let d = &ticket.deadlines;
+    let link = site_link(&ticket.page, base_url);
+    let breach_unix = d.first_response_breach.as_second();
+    let mut fields = vec![
+        serde_json::json!({"type": "mrkdwn", "text": format!("*Type*\n{}", esc(&type_label(config, ticket, "en")))}),
+        serde_json::json!({"type": "mrkdwn", "text": format!("*Partner*\n{} <mailto:{}|{}>", esc(&ticket.partner), url_part(&ticket.email), esc(&ticket.name))}),
+        serde_json::json!({"type": "mrkdwn", "text": format!("*First response due*\n<!date^{}^{{date_short_pretty}} {{time}}|{}>", d.first_response_target.as_second(), when(ticket, d.first_response_target))}),
+        serde_json::json!({"type": "mrkdwn", "text": format!("*Breach*\n<!date^{breach_unix}^{{date_short_pretty}} {{time}}|{}>", when(ticket, d.first_response_breach))}),
+    ];
+    if let Some(c) = d.contacts.first() {
+        let who = config
+            .contacts
+            .get(&c.role)
+            .and_then(|r| r.slack.clone())
+            .unwrap_or_else(|| c.role.clone());
+        fields.push(serde_json::json!({"type": "mrkdwn", "text": format!("*Contact*\n{who}")}));
+    }
+    let mut blocks = vec![
+        serde_json::json!({"type": "header", "text": {"type": "plain_text", "text": format!("{} · {}", ticket.id, truncate(&ticket.subject, 120))}}),
+        serde_json::json!({"type": "section", "fields": fields}),
+        serde_json::json!({"type": "section", "text": {"type": "mrkdwn", "text": esc(&truncate(&ticket.description, 2500))}}),
+    ];
+    if let Some(link) = link {
+        blocks.push(serde_json::json!({"type": "context", "elements": [{"type": "mrkdwn", "text": format!("From <{link}|the help center page>")}]}));
+    }
+    serde_json::json!({
+        "text": format!("New ticket {}: {}", ticket.id, esc(&ticket.subject)),
+        "blocks": blocks,
+    })
+}
+
+/// Characters that would end or split a Slack link (`<url|text>`), percent-encoded in URLs.
+const LINK_BREAKERS: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'<')
+    .add(b'>')
+    .add(b'|')
+    .add(b'`');
+
+/// The absolute URL of `page` when it is a page of the site (a path, or a URL under
+/// `base_url`), ready for a Slack link; `None` for anything else, which is never linked.
+pub fn site_link(page: &str, base_url: &str) -> Option<String> {
+    let base = base_url.trim_end_matches('/');
+    let url = if page.starts_with('/') && !page.starts_with("//") && !page.starts_with("/\\") {
+        format!("{base}{page}")
+    } else if page
+        .strip_prefix(base)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?', '#']))
+    {
+        page.to_string()
+    } else {
+        return None;
+    };
+    Some(url_part(&url))
+}
+
+/// A URL (or mailto address) safe inside a Slack link: link-breaking characters
+/// percent-encoded, then `&` escaped as Slack asks.
+fn url_part(s: &str) -> String {
+    esc(&utf8_percent_encode(s, LINK_BREAKERS).to_string())
+}
+
+/// Escapes Slack's mrkdwn control characters (`&`, `<`, `>`), so text from a ticket can
+/// neither mention (`<!channel>`) nor link (`<url|text>`).
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tickets::calendar::{Calendar, deadlines};
+
+    fn hostile() -> Ticket {
+        let config = SupportConfig::default();
+        let cal = Calendar::from_config(&config).unwrap();
+        let now = jiff::Timestamp::now();
+        Ticket {
+            id: "T-AAAA-BB".into(),
+            kind: "business".into(),
+            status: "received".into(),
+            created: now,
+            locale: "en".into(),
+            name: "<https://evil.example.org|Support> & co".into(),
+            email: "a|<!here>@partner.example.org".into(),
+            partner: "<!channel>".into(),
+            partner_key: None,
+            subject: "<!channel> urgent <https://evil.example.org|reset password>".into(),
+            description: "<!everyone> <@U123> read <https://evil.example.org|this>".into(),
+            page: "/es/articles/x/>|<!here>".into(),
+            suggested: Vec::new(),
+            opened: Vec::new(),
+            time_zone: "UTC".into(),
+            deadlines: deadlines(&config, &cal, "business", now).unwrap(),
+        }
+    }
+
+    #[test]
+    fn ticket_text_cannot_mention_or_link_in_slack() {
+        let body = slack_blocks(
+            &SupportConfig::default(),
+            &hostile(),
+            "https://help.example.org",
+        );
+        // What Slack parses: the notification text and every mrkdwn text (plain_text, such as
+        // the header, is shown as written).
+        let mut parsed = vec![body["text"].as_str().unwrap().to_string()];
+        collect_mrkdwn(&body["blocks"], &mut parsed);
+        let text = parsed.join("\n");
+        for injected in [
+            "<!channel>",
+            "<!here>",
+            "<!everyone>",
+            "<@U123>",
+            "<https://evil",
+        ] {
+            assert!(!text.contains(injected), "{injected} reached Slack: {text}");
+        }
+        assert!(text.contains("&lt;!channel&gt;"), "{text}");
+        assert!(
+            text.contains(
+                "<https://help.example.org/es/articles/x/%3E%7C%3C!here%3E|the help center page>"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("<mailto:a%7C%3C!here%3E@partner.example.org|"),
+            "{text}"
+        );
+    }
+
+    fn collect_mrkdwn(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                if m.get("type").and_then(|t| t.as_str()) == Some("mrkdwn") {
+                    out.push(m["text"].as_str().unwrap_or_default().to_string());
+                }
+                m.values().for_each(|x| collect_mrkdwn(x, out));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| collect_mrkdwn(x, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn only_site_pages_are_linked() {
+        let base = "https://help.example.org";
+        assert_eq!(
+            site_link("/es/articles/x/", base).as_deref(),
+            Some("https://help.example.org/es/articles/x/")
+        );
+        assert_eq!(
+            site_link("https://help.example.org/es/?q=a&b=c", base).as_deref(),
+            Some("https://help.example.org/es/?q=a&amp;b=c")
+        );
+        for other in [
+            "https://evil.example.org/",
+            "https://help.example.org.evil.example/",
+            "https://help.example.orgx/",
+            "//evil.example.org/",
+            "/\\evil.example.org/",
+            "",
+        ] {
+            assert_eq!(site_link(other, base), None, "{other}");
+        }
+    }
+}
