@@ -1,0 +1,165 @@
+//! The ticket endpoints' shared state: configuration, calendar, queue, keys, limits, secret.
+
+use crate::render::theme::PageRenderer;
+use crate::server::client::ProxyTrust;
+use crate::tickets::calendar::Calendar;
+use crate::tickets::config::SupportConfig;
+use crate::tickets::deliver::Deliverer;
+use crate::tickets::guard::RateLimiter;
+use crate::tickets::keys::PartnerKeys;
+use crate::tickets::messages::{self};
+use crate::tickets::store::{SqliteStore, TicketStore};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Shared state of the ticket endpoints.
+#[derive(Clone)]
+pub struct TicketsState(pub(super) Arc<Inner>);
+
+/// What the endpoints need; built by [`TicketsState::open`] or by hand in tests.
+pub struct Inner {
+    pub config: SupportConfig,
+    pub calendar: Calendar,
+    /// Locales a ticket may carry.
+    pub locales: Vec<String>,
+    pub default_locale: String,
+    pub base_url: String,
+    pub store: Arc<dyn TicketStore>,
+    pub keys: PartnerKeys,
+    pub limiter: RateLimiter,
+    /// Who the client is: the peer, or `X-Forwarded-For` from trusted proxies.
+    pub proxy: ProxyTrust,
+    /// The whole body must arrive within this (`server.body_timeout_seconds`).
+    pub body_timeout: Duration,
+    /// Signs time-trap tokens and thank-you links.
+    pub secret: Vec<u8>,
+    /// Renders the form with errors and the thank-you page with the site's theme.
+    pub renderer: Option<Arc<PageRenderer>>,
+    pub deliverer: Arc<Deliverer>,
+}
+
+/// Errors opening the ticket service.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("support configuration: {0}: {1}")]
+    Config(String, String),
+    #[error(transparent)]
+    Store(#[from] crate::tickets::store::StoreError),
+    #[error(transparent)]
+    Keys(#[from] crate::tickets::keys::KeyError),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Reads the service secret from the configured environment variable, else from (or into)
+/// `DATA/secret.key`.
+pub fn load_secret(config: &SupportConfig, data: &Path) -> Result<Vec<u8>, OpenError> {
+    if let Ok(v) = std::env::var(&config.secret_env)
+        && v.len() >= 16
+    {
+        return Ok(v.into_bytes());
+    }
+    let path = data.join("secret.key");
+    match std::fs::read(&path) {
+        Ok(b) if b.len() >= 32 => {
+            crate::tickets::private::restrict(&path)
+                .map_err(|e| OpenError::Other(format!("{}: {e}", path.display())))?;
+            return Ok(b);
+        }
+        _ => {}
+    }
+    let secret: [u8; 32] = rand::random();
+    let text = hex::encode(secret);
+    crate::tickets::private::create_dir(data)
+        .map_err(|e| OpenError::Other(format!("{}: {e}", data.display())))?;
+    crate::tickets::private::write(&path, text.as_bytes())
+        .map_err(|e| OpenError::Other(format!("{}: {e}", path.display())))?;
+    Ok(text.into_bytes())
+}
+
+impl TicketsState {
+    /// Wraps prepared parts.
+    pub fn new(inner: Inner) -> TicketsState {
+        TicketsState(Arc::new(inner))
+    }
+
+    /// Opens the queue and keys in `data` for the site configured by `config`; `dist` (a built
+    /// site) gives the theme for the HTML pages.
+    pub async fn open(
+        config: &crate::Config,
+        data: &Path,
+        dist: Option<&Path>,
+    ) -> Result<TicketsState, OpenError> {
+        let support = config.support.clone();
+        let calendar = Calendar::from_config(&support).map_err(|(k, m)| OpenError::Config(k, m))?;
+        let sqlite = SqliteStore::open(data).await?;
+        let released = sqlite.release_leases().await?;
+        if released > 0 {
+            tracing::info!("resuming {released} deliveries interrupted by the previous run");
+        }
+        let store: Arc<dyn TicketStore> = Arc::new(sqlite);
+        let renderer = match dist {
+            Some(d) if d.join("theme").is_dir() => match PageRenderer::from_dist(d) {
+                Ok(r) => Some(Arc::new(r)),
+                Err(e) => {
+                    tracing::warn!("ticket pages without theme: {e}");
+                    None
+                }
+            },
+            _ => None,
+        };
+        let mut locales: Vec<String> = config
+            .configured_locales()
+            .into_iter()
+            .map(|l| l.code)
+            .collect();
+        if locales.is_empty() {
+            locales = match &renderer {
+                Some(r) => r.locales().map(str::to_string).collect(),
+                None => Vec::new(),
+            };
+        }
+        if locales.is_empty() {
+            locales = messages::LANGUAGES.iter().map(|s| s.to_string()).collect();
+        }
+        let deliverer = Deliverer::new(&support, data.to_path_buf(), config.base())
+            .map_err(OpenError::Other)?;
+        Ok(TicketsState::new(Inner {
+            limiter: RateLimiter::from_env(support.limits.rate_limit_per_minute),
+            proxy: ProxyTrust::new(
+                support.limits.trust_forwarded_for,
+                config.server.proxy_networks().map_err(OpenError::Other)?,
+            ),
+            body_timeout: Duration::from_secs(config.server.body_timeout_seconds),
+            secret: load_secret(&support, data)?,
+            keys: PartnerKeys::open(data)?,
+            calendar,
+            locales,
+            default_locale: config.default_locale().to_string(),
+            base_url: config.base().to_string(),
+            store,
+            renderer,
+            deliverer: Arc::new(deliverer),
+            config: support,
+        }))
+    }
+
+    /// The state's parts.
+    pub fn inner(&self) -> &Inner {
+        &self.0
+    }
+
+    /// Starts the delivery worker on the current runtime.
+    pub fn spawn_worker(&self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(crate::tickets::deliver::run_worker(
+            self.0.store.clone(),
+            self.0.deliverer.clone(),
+        ))
+    }
+}
+
+/// Where the ticket data of a site lives by default: `ROOT/data`.
+pub fn default_data_dir(root: &Path) -> PathBuf {
+    root.join("data")
+}
