@@ -505,9 +505,22 @@ fn report(result: Result<BuildReport, site::BuildError>, json: bool, verb: &str)
                 site::BuildError::Config(_) | site::BuildError::Theme(_) => 2,
                 site::BuildError::Io(_) => 1,
             };
+            // Output write failures name the path they are about, under their own code.
+            let (file, kind) = match &e {
+                site::BuildError::Io(io) => (
+                    io.get_ref()
+                        .and_then(|r| r.downcast_ref::<site::output::OutputError>())
+                        .map(|o| o.path.display().to_string())
+                        .unwrap_or_default(),
+                    "output",
+                ),
+                site::BuildError::Config(_) | site::BuildError::Theme(_) => {
+                    ("ayuda.yaml".to_string(), "config")
+                }
+            };
             if json {
                 let out = serde_json::json!({"articles": 0, "pages": 0, "locales": {}, "warnings": [],
-                    "errors": [{"file": "ayuda.yaml", "code": "config", "message": e.to_string()}], "elapsed_ms": 0});
+                    "errors": [{"file": file, "code": kind, "message": e.to_string()}], "elapsed_ms": 0});
                 println!("{out}");
             }
             eprintln!("error: {e}");

@@ -3,6 +3,7 @@
 //! [`Site::load`] reads and renders everything and collects every diagnostic without writing;
 //! [`Site::write`] renders the pages through the theme into an [`Output`] (disk or memory).
 
+pub mod conflicts;
 pub mod feeds;
 pub mod output;
 pub mod pages;
@@ -324,30 +325,30 @@ impl Site {
     /// removes the files of a previous build that this one did not write. Returns the number of
     /// pages written.
     pub fn write(&self, output: &Output) -> Result<usize, BuildError> {
+        let search_dir = output
+            .tree_dir("search")
+            .filter(|_| !self.options.skip_search);
         std::thread::scope(|scope| {
             // The search indexes need only the rendered articles: they are written while the
             // pages render, on threads of their own. So are the feeds, sitemap, redirects and
             // service files, which are single-threaded.
-            let indexing = output
-                .dir()
-                .filter(|_| !self.options.skip_search)
-                .map(|dir| {
-                    scope.spawn(move || {
-                        lower_thread_priority();
-                        let t = Instant::now();
-                        let result = crate::search::write_indexes(
-                            &dir.join("search"),
-                            &self.search_docs(),
-                            &self.config.search,
-                            &self.library.default_locale,
-                        );
-                        tracing::debug!(
-                            ms = t.elapsed().as_millis() as u64,
-                            "search indexes written"
-                        );
-                        result
-                    })
-                });
+            let indexing = search_dir.as_deref().map(|dir| {
+                scope.spawn(move || {
+                    lower_thread_priority();
+                    let t = Instant::now();
+                    let result = crate::search::write_indexes(
+                        dir,
+                        &self.search_docs(),
+                        &self.config.search,
+                        &self.library.default_locale,
+                    );
+                    tracing::debug!(
+                        ms = t.elapsed().as_millis() as u64,
+                        "search indexes written"
+                    );
+                    result
+                })
+            });
             let others = scope.spawn(|| {
                 let t = Instant::now();
                 feeds::write_feeds(self, output)?;
@@ -364,14 +365,17 @@ impl Site {
             others
                 .join()
                 .map_err(|_| std::io::Error::other("the feed writing thread panicked"))??;
-            // Files of the previous build that this one did not write (the search folder is
-            // replaced per locale by the indexer).
-            output.remove_stale("site")?;
-            output.remove_stale("theme")?;
             if let Some(job) = indexing {
                 job.join()
                     .map_err(|_| std::io::Error::other("the search indexing thread panicked"))??;
             }
+            // Nothing of the previous output changed until here (README: a failed build
+            // writes nothing).
+            output.commit()?;
+            // Files of the previous build that this one did not write (the search folder is
+            // replaced per locale).
+            output.remove_stale("site")?;
+            output.remove_stale("theme")?;
             Ok(pages)
         })
     }
@@ -494,6 +498,14 @@ fn lay_out(
     let mut owners: BTreeMap<String, usize> = BTreeMap::new();
     for (i, a) in library.visible(options.drafts) {
         let url = urls::article_url(&config.permalink, a);
+        if let Some(why) = crate::util::path_problem(&output::url_to_file(&url)) {
+            diagnostics.push(Diagnostic::error(
+                &a.file,
+                crate::content::paths::UNSAFE_PATH,
+                format!("this article's URL {url} (from `permalink` in ayuda.yaml) {why}; fix the pattern or the article's values"),
+            ).at(a.front_line("slug"), None));
+            continue;
+        }
         if let Some(&other) = owners.get(&url) {
             diagnostics.push(Diagnostic::error(
                 &a.file,
@@ -528,6 +540,7 @@ fn lay_out(
         members.sort_by_key(|&i| locale_rank(&library.articles[i].locale));
     }
     diagnostics.extend(feeds::redirect_conflicts(&config.permalink, library, &urls));
+    diagnostics.extend(conflicts::path_conflicts(&config.permalink, library, &urls));
     (urls, groups, Layout { links, diagnostics })
 }
 

@@ -1,6 +1,7 @@
 //! URLs: canonical article URLs from the permalink pattern, and the resolver that turns links
 //! written in articles (relative `.md` paths, legacy help-center URLs, `/a/{id}`) into them.
 
+use crate::content::paths::resolves_inside;
 use crate::content::{Article, Library};
 use crate::render::markdown::{Resolution, Resolver};
 use crate::util::{decode_path, encode_path};
@@ -292,6 +293,15 @@ impl Resolver for ArticleResolver<'_> {
             .strip_prefix(normalize(&self.index.content_dir))
             .map(|p| p.to_string_lossy().replace('\\', "/"));
         match under {
+            Ok(_) if target.is_file() && !resolves_inside(&self.index.content_dir, &target) => {
+                Resolution::Broken {
+                    code: crate::content::paths::UNSAFE_PATH,
+                    message: format!(
+                        "`{src}` is a symbolic link that leads outside the content folder; it is not published"
+                    ),
+                    error: true,
+                }
+            }
             Ok(rel) if target.is_file() => Resolution::Asset {
                 url: file_url(&rel),
             },
