@@ -75,6 +75,8 @@ pub struct Config {
     pub search: crate::search::SearchConfig,
     /// Support procedure: business calendar, request types, SLAs, contacts, deliveries.
     pub support: crate::tickets::SupportConfig,
+    /// Markdown settings: raw HTML, article size limit.
+    pub markdown: crate::render::html_policy::MarkdownConfig,
 }
 
 impl Default for Config {
@@ -93,6 +95,7 @@ impl Default for Config {
             feed_entries: 30,
             search: Default::default(),
             support: Default::default(),
+            markdown: Default::default(),
         }
     }
 }
@@ -210,6 +213,12 @@ impl Config {
                     format!("`{tpl}` has no `{{id}}` placeholder"),
                 ));
             }
+        }
+        if self.markdown.max_article_kb == 0 {
+            return Err(bad(
+                "markdown.max_article_kb",
+                "must be at least 1 (KiB); the default is 1024".into(),
+            ));
         }
         self.support
             .validate()

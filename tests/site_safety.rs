@@ -316,3 +316,87 @@ fn symlinks_out_of_the_content_folder_are_never_published() {
         "inside"
     );
 }
+
+fn site_with_config(config: &str, articles: &[(&str, &str)]) -> tempfile::TempDir {
+    let root = site_with(articles);
+    std::fs::write(
+        root.path().join("ayuda.yaml"),
+        format!("base_url: https://help.example.org\n{config}"),
+    )
+    .unwrap();
+    root
+}
+
+#[test]
+fn an_article_over_the_size_limit_is_refused_before_it_is_parsed() {
+    // One long line of `<` made `check` take gigabytes; the limit bounds what one article costs.
+    let huge = format!("# Huge\n\n{}\n", "<".repeat(1100 * 1024));
+    let root = site_with(&[("huge.md", &huge), ("fine.md", "# Fine\n\nText.\n")]);
+    let report = check(&BuildOptions {
+        root: root.path().to_path_buf(),
+        ..Default::default()
+    })
+    .unwrap();
+    let too_large: Vec<_> = report
+        .errors
+        .iter()
+        .filter(|d| d.code == "too-large")
+        .collect();
+    assert_eq!(too_large.len(), 1, "{:?}", report.errors);
+    assert_eq!(too_large[0].file, "content/huge.md");
+    assert!(too_large[0].message.contains("markdown.max_article_kb"));
+    // The limit is configurable.
+    let small = site_with_config(
+        "markdown:\n  max_article_kb: 2\n",
+        &[("big.md", &format!("# Big\n\n{}\n", "word ".repeat(500)))],
+    );
+    let report = check(&BuildOptions {
+        root: small.path().to_path_buf(),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    assert_eq!(report.errors[0].code, "too-large");
+}
+
+const SCRIPTED: &str = "# Scripted\n\n<script>alert('raw')</script>\n\n[click](javascript:alert('md'))\n\n<a href=\"javascript:alert('html')\">x</a>\n";
+
+#[test]
+fn raw_html_is_trusted_by_default_and_scripts_are_reported() {
+    let root = site_with(&[("s.md", SCRIPTED)]);
+    let built = build_into_temp(root.path(), false);
+    assert!(built.report.errors.is_empty(), "{:?}", built.report.errors);
+    let warnings: Vec<_> = built
+        .report
+        .warnings
+        .iter()
+        .map(|d| (d.code, d.line))
+        .collect();
+    assert!(
+        warnings.contains(&("script-in-html", Some(3))),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings.contains(&("javascript-link", Some(5))),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings.contains(&("javascript-link", Some(7))),
+        "{warnings:?}"
+    );
+    let page = built.read("site/en/articles/s/index.html");
+    assert!(page.contains("<script>alert('raw')</script>"), "{page}");
+}
+
+#[test]
+fn raw_html_false_escapes_raw_html_and_makes_script_links_inert() {
+    let root = site_with_config("markdown:\n  raw_html: false\n", &[("s.md", SCRIPTED)]);
+    let built = build_into_temp(root.path(), false);
+    assert!(built.report.errors.is_empty(), "{:?}", built.report.errors);
+    assert!(built.warning_codes().contains(&"javascript-link"));
+    let page = built.read("site/en/articles/s/index.html");
+    assert!(!page.contains("<script>alert"), "{page}");
+    assert!(page.contains("&lt;script&gt;alert"), "{page}");
+    assert!(!page.contains("<a href=\"javascript:"), "{page}");
+    assert!(page.contains("<a href=\"#\">click</a>"), "{page}");
+}

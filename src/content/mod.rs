@@ -296,6 +296,9 @@ pub fn read_article(
     {
         return (None, vec![d]);
     }
+    if let Some(d) = paths::check_size(path, &file, config.markdown.max_article_kb) {
+        return (None, vec![d]);
+    }
     match std::fs::read_to_string(path) {
         Ok(text) => parse_article(&text, &file, path, under, &known, config.default_locale()),
         Err(e) => (

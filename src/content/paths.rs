@@ -90,6 +90,22 @@ pub fn check_link(
     Ok(())
 }
 
+/// An error when the article file is larger than `max_kb` KiB (`markdown.max_article_kb`):
+/// the Markdown parser's memory grows with an article's size, and a huge file is not an article.
+pub fn check_size(path: &std::path::Path, file: &str, max_kb: u64) -> Option<Diagnostic> {
+    let len = std::fs::metadata(path).ok()?.len();
+    (len > max_kb.saturating_mul(1024)).then(|| {
+        Diagnostic::error(
+            file,
+            "too-large",
+            format!(
+                "the file is {} KiB, over the {max_kb} KiB an article may have; split it, or raise `markdown.max_article_kb` in ayuda.yaml",
+                len.div_ceil(1024)
+            ),
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

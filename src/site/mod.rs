@@ -207,6 +207,7 @@ impl Site {
                         a.body_line_offset,
                         &resolver,
                         &titles,
+                        config.markdown.raw_html,
                     )),
                 )
             })
