@@ -481,6 +481,18 @@ fn search_report(args: SearchReportArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    // Started in a folder that is not a help center, writer mode would watch it and create
+    // `data/` there: refuse unless the folder is named on purpose (docs/serve.md).
+    if args.dist.is_none()
+        && args.root.is_none()
+        && let Some(problem) =
+            ayuda::server::writer::root_problem(&std::env::current_dir().unwrap_or_default())
+    {
+        eprintln!(
+            "error: {problem}; run `ayuda init` to create one, `ayuda serve --root DIR` to serve another folder, or `ayuda serve --dist DIR` to serve a build"
+        );
+        return Ok(ExitCode::from(2));
+    }
     let source = match (args.dist, args.root) {
         (Some(dist), _) => ayuda::server::Source::Dist(dist),
         (None, root) => ayuda::server::Source::Root(root.unwrap_or_else(|| PathBuf::from("."))),
