@@ -169,6 +169,16 @@ proptest! {
     }
 }
 
+/// Builds `root` into `out`.
+fn build_at(root: &Path, out: &Path) -> ayuda::site::BuildReport {
+    build(&BuildOptions {
+        root: root.to_path_buf(),
+        out: Some(out.to_path_buf()),
+        ..Default::default()
+    })
+    .unwrap()
+}
+
 /// Every file of a folder with its bytes, for comparing outputs.
 fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut files: Vec<_> = files_below(dir)
@@ -200,12 +210,7 @@ fn site_with(articles: &[(&str, &str)]) -> tempfile::TempDir {
 #[test]
 fn an_alias_that_is_a_file_and_a_folder_is_a_content_error_at_its_line() {
     let out = tempfile::tempdir().unwrap();
-    let report = build(&BuildOptions {
-        root: fixture("alias-file-folder"),
-        out: Some(out.path().to_path_buf()),
-        ..Default::default()
-    })
-    .unwrap();
+    let report = build_at(&fixture("alias-file-folder"), out.path());
     let conflict = report
         .errors
         .iter()
@@ -271,13 +276,7 @@ fn symlinks_out_of_the_content_folder_are_never_published() {
     std::os::unix::fs::symlink(outside.path().join("stolen.md"), content.join("stolen.md"))
         .unwrap();
     let out = tempfile::tempdir().unwrap();
-    let report = build(&BuildOptions {
-        root: root.path().to_path_buf(),
-        out: Some(out.path().to_path_buf()),
-        drafts: false,
-        ..Default::default()
-    })
-    .unwrap();
+    let report = build_at(root.path(), out.path());
     let codes: Vec<(&str, &str)> = report
         .errors
         .iter()
@@ -304,12 +303,7 @@ fn symlinks_out_of_the_content_folder_are_never_published() {
     std::fs::write(content.join("real.txt"), "inside").unwrap();
     std::os::unix::fs::symlink(content.join("real.txt"), content.join("leak.txt")).unwrap();
     std::fs::write(content.join("a.md"), "# A\n\n[file](leak.txt)\n").unwrap();
-    let report = build(&BuildOptions {
-        root: root.path().to_path_buf(),
-        out: Some(out.path().to_path_buf()),
-        ..Default::default()
-    })
-    .unwrap();
+    let report = build_at(root.path(), out.path());
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     assert_eq!(
         std::fs::read_to_string(out.path().join("site/files/leak.txt")).unwrap(),
