@@ -319,14 +319,23 @@ impl Resolver for ArticleResolver<'_> {
     }
 }
 
-/// Resolves `.` and `..` without touching the file system.
+/// Resolves `.` and `..` without touching the file system. Leading `..` of a relative path
+/// are kept (`../site/a/../b` → `../site/b`); above the root of an absolute path they vanish.
 pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {
             Component::CurDir => {}
             Component::ParentDir => {
-                out.pop();
+                let climbs = matches!(
+                    out.components().next_back(),
+                    None | Some(Component::ParentDir)
+                );
+                if climbs && !out.has_root() {
+                    out.push("..");
+                } else {
+                    out.pop();
+                }
             }
             other => out.push(other.as_os_str()),
         }
@@ -364,6 +373,16 @@ mod tests {
         assert!(re.is_match("https://support.example.com/hc/en-us/articles/42"));
         assert!(re.is_match("http://support.example.com/hc/en-us/articles/42/"));
         assert!(!re.is_match("https://support.example.com/hc/en-us/sections/42"));
+    }
+
+    #[test]
+    fn normalize_keeps_leading_parent_folders() {
+        // `ayuda check --root ../site` reported every co-located image as missing.
+        assert_eq!(
+            normalize(Path::new("../shared/c/a/../x.png")),
+            PathBuf::from("../shared/c/x.png")
+        );
+        assert_eq!(normalize(Path::new("a/../../b")), PathBuf::from("../b"));
     }
 
     #[test]
