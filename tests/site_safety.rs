@@ -257,6 +257,28 @@ fn a_build_that_fails_while_writing_leaves_the_previous_output() {
     };
     assert!(err.contains("assets/ayuda.css"), "{err}");
     assert_eq!(snapshot(out.path()), before, "the previous output changed");
+    // The command line reports it under its own code, with the path, not as configuration.
+    let cli = std::process::Command::new(env!("CARGO_BIN_EXE_ayuda"))
+        .arg("build")
+        .arg("--root")
+        .arg(root.path())
+        .arg("--out")
+        .arg(out.path())
+        .arg("--json")
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&cli.stdout).unwrap();
+    let error = &json["errors"][0];
+    assert_eq!(error["code"], "output", "{json}");
+    assert!(
+        error["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("site/assets/ayuda.css"),
+        "{json}"
+    );
+    assert_eq!(cli.status.code(), Some(1));
+    assert_eq!(snapshot(out.path()), before, "the previous output changed");
 }
 
 #[test]

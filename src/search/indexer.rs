@@ -220,3 +220,15 @@ pub fn update_locale(
     dictionary::write(&locale_dir, &counts)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_locale_that_is_not_one_segment_gets_no_folder() {
+        let dir = std::path::Path::new("/srv/out/search");
+        for bad in ["../../victim", "..", "a/b", "", "x\\..\\y"] {
+            assert!(super::locale_dir(dir, bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(super::locale_dir(dir, "pt-BR").unwrap(), dir.join("pt-BR"));
+    }
+}
