@@ -416,3 +416,16 @@ fn raw_html_false_escapes_raw_html_and_makes_script_links_inert() {
     assert!(!page.contains("<a href=\"javascript:"), "{page}");
     assert!(page.contains("<a href=\"#\">click</a>"), "{page}");
 }
+
+#[test]
+fn a_linked_file_whose_name_cannot_be_published_is_a_content_error() {
+    let root = site_with(&[("a.md", "# A\n\n![img](back%5Cslash.png)\n")]);
+    std::fs::write(root.path().join("content/back\\slash.png"), "png").unwrap();
+    let report = check(&BuildOptions {
+        root: root.path().to_path_buf(),
+        ..Default::default()
+    })
+    .unwrap();
+    let codes: Vec<_> = report.errors.iter().map(|d| (d.code, d.line)).collect();
+    assert_eq!(codes, [("unsafe-path", Some(3))], "{:?}", report.errors);
+}

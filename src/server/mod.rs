@@ -211,10 +211,6 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
     // Writer mode: build into memory, then watch and rebuild.
     let root = root.canonicalize().unwrap_or(root);
     if let Some(problem) = writer::root_problem(&root) {
-        tracing::warn!(
-            "{problem}; watching it anyway and keeping data in {}",
-            root.join("data").display()
-        );
         eprintln!("ayuda: warning: {problem}; serving it anyway because --root names it");
     }
     let config = crate::Config::load(&root)?;

@@ -291,7 +291,16 @@ impl Resolver for ArticleResolver<'_> {
         let target = normalize(&from_dir.join(decode_path(path)));
         let under = target
             .strip_prefix(normalize(&self.index.content_dir))
-            .map(|p| p.to_string_lossy().replace('\\', "/"));
+            .map(|p| p.to_string_lossy().into_owned())
+            // A backslash separates folders on Windows only; elsewhere it is part of a file
+            // name that no published path may hold.
+            .map(|p| {
+                if cfg!(windows) {
+                    p.replace('\\', "/")
+                } else {
+                    p
+                }
+            });
         match under {
             Ok(_) if target.is_file() && !resolves_inside(&self.index.content_dir, &target) => {
                 Resolution::Broken {
@@ -302,8 +311,15 @@ impl Resolver for ArticleResolver<'_> {
                     error: true,
                 }
             }
-            Ok(rel) if target.is_file() => Resolution::Asset {
-                url: file_url(&rel),
+            Ok(rel) if target.is_file() => match crate::util::path_problem(&rel) {
+                None => Resolution::Asset {
+                    url: file_url(&rel),
+                },
+                Some(why) => Resolution::Broken {
+                    code: crate::content::paths::UNSAFE_PATH,
+                    message: format!("`{src}` names a file whose path {why}; rename the file"),
+                    error: true,
+                },
             },
             Ok(_) => Resolution::Broken {
                 code: "missing-file",
