@@ -63,8 +63,10 @@ fn lock<T>(m: &Mutex<T>) -> std::io::Result<std::sync::MutexGuard<'_, T>> {
 }
 
 impl Output {
-    /// An output writing below `root`.
+    /// An output writing below `root`. A staging folder left by a build that was killed is
+    /// cleared first: its files were never committed.
     pub fn disk(root: PathBuf) -> Output {
+        let _ = std::fs::remove_dir_all(root.join(STAGING));
         Output::Disk(Box::new(Disk {
             staging: root.join(STAGING),
             root,
@@ -297,6 +299,20 @@ mod tests {
 
     fn piece() -> impl Strategy<Value = &'static str> {
         prop::sample::select(&["..", "/", "\\", ".", "\0", "C:", "site", "x"][..])
+    }
+
+    #[test]
+    fn a_staging_folder_left_by_a_killed_build_is_cleared() {
+        let dir = tempfile::tempdir().unwrap();
+        let staging = dir.path().join(STAGING);
+        std::fs::create_dir_all(staging.join("site")).unwrap();
+        std::fs::write(staging.join("site/en"), "left over").unwrap();
+        let out = Output::disk(dir.path().to_path_buf());
+        out.write("site/en/index.html", b"home").unwrap();
+        out.commit().unwrap();
+        let home = std::fs::read_to_string(dir.path().join("site/en/index.html")).unwrap();
+        assert_eq!(home, "home");
+        assert!(!staging.exists());
     }
 
     #[test]
