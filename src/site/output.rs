@@ -162,7 +162,21 @@ impl Output {
                 prefix = parent;
             }
         }
-        for rel in lock(&d.staged)?.iter() {
+        let staged = lock(&d.staged)?;
+        // A top folder (`site`, `theme`) the live output does not have yet (a first build) moves
+        // in one rename; the others file by file.
+        let mut whole: BTreeSet<&str> = BTreeSet::new();
+        for top in staged.iter().filter_map(|rel| rel.split('/').next()) {
+            let live = d.root.join(top);
+            if !whole.contains(top) && std::fs::symlink_metadata(&live).is_err() {
+                std::fs::rename(d.staging.join(top), &live).map_err(at(&live))?;
+                whole.insert(top);
+            }
+        }
+        for rel in staged.iter() {
+            if rel.split('/').next().is_some_and(|top| whole.contains(top)) {
+                continue;
+            }
             let live = d.root.join(rel);
             clear_way(&d.root, rel)?;
             std::fs::rename(d.staging.join(rel), &live).map_err(at(&live))?;
