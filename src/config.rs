@@ -130,6 +130,8 @@ pub struct Config {
     pub support: crate::tickets::SupportConfig,
     /// Connection handling of `ayuda serve`: timeouts, connection limit, trusted proxies.
     pub server: crate::server::listen::ServerConfig,
+    /// Markdown settings: raw HTML, article size limit.
+    pub markdown: crate::render::html_policy::MarkdownConfig,
 }
 
 impl Default for Config {
@@ -149,6 +151,7 @@ impl Default for Config {
             search: Default::default(),
             support: Default::default(),
             server: Default::default(),
+            markdown: Default::default(),
         }
     }
 }
@@ -268,6 +271,12 @@ impl Config {
             }
         }
         check_search(&self.search).map_err(|(key, message)| bad(&key, message))?;
+        if self.markdown.max_article_kb == 0 {
+            return Err(bad(
+                "markdown.max_article_kb",
+                "must be at least 1 (KiB); the default is 1024".into(),
+            ));
+        }
         self.support
             .validate()
             .map_err(|(key, message)| bad(&key, message))?;

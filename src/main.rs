@@ -484,6 +484,18 @@ fn search_report(args: SearchReportArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    // Started in a folder that is not a help center, writer mode would watch it and create
+    // `data/` there: refuse unless the folder is named on purpose (docs/serve.md).
+    if args.dist.is_none()
+        && args.root.is_none()
+        && let Some(problem) =
+            ayuda::server::writer::root_problem(&std::env::current_dir().unwrap_or_default())
+    {
+        eprintln!(
+            "error: {problem}; run `ayuda init` to create one, `ayuda serve --root DIR` to serve another folder, or `ayuda serve --dist DIR` to serve a build"
+        );
+        return Ok(ExitCode::from(2));
+    }
     let source = match (args.dist, args.root) {
         (Some(dist), _) => ayuda::server::Source::Dist(dist),
         (None, root) => ayuda::server::Source::Root(root.unwrap_or_else(|| PathBuf::from("."))),
@@ -508,9 +520,22 @@ fn report(result: Result<BuildReport, site::BuildError>, json: bool, verb: &str)
                 site::BuildError::Config(_) | site::BuildError::Theme(_) => 2,
                 site::BuildError::Io(_) => 1,
             };
+            // Output write failures name the path they are about, under their own code.
+            let (file, kind) = match &e {
+                site::BuildError::Io(io) => (
+                    io.get_ref()
+                        .and_then(|r| r.downcast_ref::<site::output::OutputError>())
+                        .map(|o| o.path.display().to_string())
+                        .unwrap_or_default(),
+                    "output",
+                ),
+                site::BuildError::Config(_) | site::BuildError::Theme(_) => {
+                    ("ayuda.yaml".to_string(), "config")
+                }
+            };
             if json {
                 let out = serde_json::json!({"articles": 0, "pages": 0, "locales": {}, "warnings": [],
-                    "errors": [{"file": "ayuda.yaml", "code": "config", "message": e.to_string()}], "elapsed_ms": 0});
+                    "errors": [{"file": file, "code": kind, "message": e.to_string()}], "elapsed_ms": 0});
                 println!("{out}");
             }
             eprintln!("error: {e}");

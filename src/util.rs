@@ -107,6 +107,45 @@ pub fn decode_path(path: &str) -> String {
         .into_owned()
 }
 
+/// Why a `/`-separated relative path may not be used below an output or data folder, if it
+/// may not: it is empty, absolute, has a drive prefix, a `..` segment, a backslash, or a control
+/// character (NUL included). Callers check the decoded path, the one that reaches the disk.
+pub fn path_problem(rel: &str) -> Option<&'static str> {
+    if rel.is_empty() {
+        return Some("is empty");
+    }
+    if rel.chars().any(char::is_control) {
+        return Some("contains a control character");
+    }
+    if rel.contains('\\') {
+        return Some("contains a backslash");
+    }
+    if rel.starts_with('/') {
+        return Some("is absolute");
+    }
+    let first = rel.split('/').next().unwrap_or_default();
+    if first.len() >= 2 && first.as_bytes()[1] == b':' && first.as_bytes()[0].is_ascii_alphabetic()
+    {
+        return Some("starts with a drive prefix");
+    }
+    if rel.split('/').any(|s| s == "..") {
+        return Some("climbs out of its folder with `..`");
+    }
+    None
+}
+
+/// Why a value used as one path segment (an article id, a locale) is unsafe, if it is: the
+/// problems of [`path_problem`], a `/`, or `.` alone.
+pub fn segment_problem(value: &str) -> Option<&'static str> {
+    if value.contains('/') {
+        return Some("contains `/`");
+    }
+    if value == "." {
+        return Some("is `.`");
+    }
+    path_problem(value)
+}
+
 /// Strips tags from an HTML fragment and collapses white space, for plain text output.
 pub fn strip_tags(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
@@ -192,5 +231,33 @@ mod tests {
             "Store%20Support/img/a%20b.png"
         );
         assert_eq!(decode_path("a%20b.md"), "a b.md");
+    }
+
+    #[test]
+    fn paths_that_leave_their_folder_are_named() {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "a/../../b",
+            "..",
+            "a\\b",
+            "C:/x",
+            "a\0b",
+            "x/\u{1b}",
+        ] {
+            assert!(path_problem(bad).is_some(), "{bad:?}");
+        }
+        for good in [
+            "site/es/index.html",
+            "a/./b",
+            "files/My File.png",
+            "x..y/z",
+            "a//b",
+        ] {
+            assert_eq!(path_problem(good), None, "{good:?}");
+        }
+        assert!(segment_problem("a/b").is_some());
+        assert!(segment_problem(".").is_some());
+        assert_eq!(segment_problem("3kACEfni4m8Yxa1vnf2ebe"), None);
     }
 }

@@ -434,3 +434,22 @@ fn without_git_the_front_matter_is_the_history() {
         "8 de enero de 2024|2|2|8 de enero de 2024/Equipo/Actualizado;10 de marzo de 2021/Equipo/Publicado;"
     );
 }
+
+#[test]
+fn old_versions_with_climbing_values_leave_no_redirect_outside_the_output() {
+    let r = Repo::new();
+    r.write(
+        "content/guide.md",
+        &article("Guide", "id: ../../../../escaped\n", "Text."),
+    );
+    r.commit("Ana", "2021-01-01T00:00:00Z", "Add the guide");
+    r.write(
+        "content/guide.md",
+        &article("Guide", "id: guide\n", "Text."),
+    );
+    r.commit("Ana", "2021-02-01T00:00:00Z", "Fix the id");
+    let (_, site) = r.build();
+    let outside = r.root.parent().expect("parent").join("escaped");
+    assert!(!outside.exists(), "{} was written", outside.display());
+    assert!(!read(site.join("_redirects")).contains(".."));
+}

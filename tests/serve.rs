@@ -6,6 +6,7 @@ mod common;
 use common::server::Server;
 
 use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Overrides the theme's base.html in the site's `templates/`, with the first `from` replaced
@@ -387,4 +388,33 @@ fn stops_on_sigterm_while_a_page_listens_for_reloads() {
         "SIGTERM while an events stream was open",
     );
     assert!(status.success(), "ayuda serve exited with {status}");
+}
+
+#[test]
+fn serve_refuses_a_folder_that_is_not_a_help_center_unless_root_names_it() {
+    let empty = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ayuda"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .current_dir(empty.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("ayuda serve kept running in a folder with no ayuda.yaml and no content/");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--root"), "{stderr}");
+    assert!(!empty.path().join("data").exists(), "data/ was created");
 }

@@ -2,6 +2,7 @@
 //! library with its categories, sections and translation groups.
 
 pub mod frontmatter;
+pub mod paths;
 pub mod taxonomy;
 
 use crate::config::{self, Config, Localized};
@@ -114,7 +115,14 @@ impl Library {
                     continue;
                 }
             };
-            if !entry.file_type().is_file() {
+            if entry.path_is_symlink() {
+                if let Err(d) =
+                    paths::check_link(&content_dir, entry.path(), &rel(root, entry.path()))
+                {
+                    diags.push(d);
+                    continue;
+                }
+            } else if !entry.file_type().is_file() {
                 continue;
             }
             let name = entry.file_name().to_string_lossy();
@@ -283,6 +291,14 @@ pub fn read_article(
     let known: Vec<String> = config.locale_codes();
     let file = rel(root, path);
     let under = path.strip_prefix(&content_dir).unwrap_or(path);
+    if path.is_symlink()
+        && let Err(d) = paths::check_link(&content_dir, path, &file)
+    {
+        return (None, vec![d]);
+    }
+    if let Some(d) = paths::check_size(path, &file, config.markdown.max_article_kb) {
+        return (None, vec![d]);
+    }
     match std::fs::read_to_string(path) {
         Ok(text) => parse_article(&text, &file, path, under, &known, config.default_locale()),
         Err(e) => (
@@ -330,6 +346,7 @@ pub fn parse_article(
         },
         None => (FrontMatter::default(), false),
     };
+    diags.extend(paths::check(text, file, &front));
     if diags.iter().any(Diagnostic::is_error) {
         return (None, diags);
     }

@@ -281,7 +281,9 @@ impl History {
                 continue;
             };
             for (url, &time) in &h.old_urls {
-                if !taken.contains(url) {
+                // Old versions were parsed like current files (unsafe values left them out);
+                // a URL whose file would leave the site folder is never a redirect.
+                if !taken.contains(url) && crate::site::output::url_is_safe(url) {
                     claims.entry(url).or_default().push((time, i));
                 }
             }

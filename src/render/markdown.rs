@@ -103,13 +103,15 @@ const EMOJI_CALLOUTS: [(&str, &str); 4] = [
     ("✅", "callout-success"),
 ];
 
-/// Renders one article body. `file` and `line_offset` place diagnostics at file lines.
+/// Renders one article body. `file` and `line_offset` place diagnostics at file lines;
+/// `raw_html: false` shows raw HTML escaped ([`super::html_policy`]).
 pub fn render(
     body: &str,
     file: &str,
     line_offset: usize,
     resolver: &dyn Resolver,
     callouts: &CalloutTitles,
+    raw_html: bool,
 ) -> Rendered {
     let mut out = Rendered::default();
     let mut events: Vec<(Event, Range<usize>)> = Parser::new_ext(body, options())
@@ -347,6 +349,7 @@ pub fn render(
             true
         }
     });
+    super::html_policy::apply(&mut events, raw_html, &place, &mut out.diagnostics);
     for d in &mut out.diagnostics {
         d.file = file.to_string();
     }
@@ -483,7 +486,7 @@ mod tests {
     const TITLES: CalloutTitles = ["Nota", "Consejo", "Importante", "Advertencia", "Precaución"];
 
     fn r(md: &str) -> Rendered {
-        render(md, "a.md", 3, &Fake, &TITLES)
+        render(md, "a.md", 3, &Fake, &TITLES, true)
     }
 
     #[test]

@@ -1,2 +1,3 @@
+pub mod html_policy;
 pub mod markdown;
 pub mod theme;

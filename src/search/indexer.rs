@@ -16,11 +16,14 @@ pub fn write_indexes(
     config: &SearchConfig,
     default_locale: &str,
 ) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
     let mut by_locale: BTreeMap<&str, Vec<&SearchDoc>> = BTreeMap::new();
     for d in docs {
         by_locale.entry(d.locale.as_str()).or_default().push(d);
     }
+    for locale in by_locale.keys() {
+        locale_dir(dir, locale)?;
+    }
+    std::fs::create_dir_all(dir)?;
     let mut settings = IndexSettings {
         config: config.clone(),
         locales: BTreeMap::new(),
@@ -40,7 +43,7 @@ pub fn write_indexes(
             .map(|(locale, docs)| {
                 scope.spawn(move || {
                     write_locale(
-                        &dir.join(locale),
+                        &locale_dir(dir, locale)?,
                         analyzers::language_of(locale),
                         docs,
                         config,
@@ -64,6 +67,21 @@ pub fn write_indexes(
     }
     let json = serde_json::to_vec_pretty(&settings).map_err(std::io::Error::other)?;
     std::fs::write(dir.join(SETTINGS_FILE), json)
+}
+
+/// The folder of a locale's index below `dir`. Locales come from content: one that is not a
+/// single safe path segment is refused, so no index is written or deleted outside `dir`.
+fn locale_dir(dir: &Path, locale: &str) -> std::io::Result<PathBuf> {
+    match crate::util::segment_problem(locale) {
+        None => Ok(dir.join(locale)),
+        Some(why) => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!(
+                "refusing the search index of locale `{}`: it {why}",
+                locale.escape_debug()
+            ),
+        )),
+    }
 }
 
 /// Writes the index of one locale into a fresh folder beside `dir`, then puts it in place, so a
@@ -180,7 +198,7 @@ pub fn update_locale(
     docs: &[&SearchDoc],
     config: &SearchConfig,
 ) -> tantivy::Result<()> {
-    let locale_dir = dir.join(locale);
+    let locale_dir = locale_dir(dir, locale)?;
     let index = Index::open_in_dir(&locale_dir)?;
     let language = analyzers::language_of(locale);
     let vocabulary = analyzers::register_counting(&index, language, config.max_token_length);
@@ -201,4 +219,16 @@ pub fn update_locale(
     }
     dictionary::write(&locale_dir, &counts)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_locale_that_is_not_one_segment_gets_no_folder() {
+        let dir = std::path::Path::new("/srv/out/search");
+        for bad in ["../../victim", "..", "a/b", "", "x\\..\\y"] {
+            assert!(super::locale_dir(dir, bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(super::locale_dir(dir, "pt-BR").unwrap(), dir.join("pt-BR"));
+    }
 }

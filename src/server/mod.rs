@@ -269,6 +269,9 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
 
     // Writer mode: build into memory, then watch and rebuild.
     let root = root.canonicalize().unwrap_or(root);
+    if let Some(problem) = writer::root_problem(&root) {
+        eprintln!("ayuda: warning: {problem}; serving it anyway because --root names it");
+    }
     let config = crate::Config::load(&root)?;
     let scratch = writer::ScratchDir::create()?;
     let data = opts.data.clone().unwrap_or(root.join("data"));

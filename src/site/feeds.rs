@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 
 /// The old URLs an article's front matter names: its `legacySlug`s under the permalink pattern,
 /// and its `aliases` as site paths.
-fn explicit_old_urls(permalink: &str, a: &Article) -> Vec<String> {
+pub(super) fn explicit_old_urls(permalink: &str, a: &Article) -> Vec<String> {
     let legacy = a
         .front
         .legacy_slugs
@@ -36,14 +36,18 @@ pub fn redirects(site: &Site) -> BTreeMap<String, (String, usize)> {
         let sources = std::iter::once(urls::id_url(&a.locale, &a.id))
             .chain(explicit_old_urls(&site.config.permalink, a));
         for s in sources {
-            if s != *url {
+            if s != *url && super::output::url_is_safe(&s) {
                 out.entry(s).or_insert((url.clone(), i));
             }
         }
     }
     // URLs seen in git history (issue 6), after the explicit ones, which win.
     for (old, &i) in &site.history.redirects {
-        if let Some(url) = site.urls.get(&i) {
+        if let Some(url) = site
+            .urls
+            .get(&i)
+            .filter(|_| super::output::url_is_safe(old))
+        {
             out.entry(old.clone()).or_insert((url.clone(), i));
         }
     }

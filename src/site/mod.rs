@@ -3,20 +3,23 @@
 //! [`Site::load`] reads and renders everything and collects every diagnostic without writing;
 //! [`Site::write`] renders the pages through the theme into an [`Output`] (disk or memory).
 
+pub mod conflicts;
 pub mod feeds;
+mod layout;
 pub mod output;
 pub mod pages;
 pub mod urls;
 
 use crate::config::{Config, ConfigError};
-use crate::content::{Article, Library, Status};
+use crate::content::Library;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::render::markdown::{self, CalloutTitles, Rendered};
 use crate::render::theme::{Theme, ThemeError};
 use crate::search::{DocSection, SearchDoc};
+use layout::{Layout, lay_out, link_fingerprint, same_places};
 pub use output::Output;
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -206,6 +209,7 @@ impl Site {
                         a.body_line_offset,
                         &resolver,
                         &titles,
+                        config.markdown.raw_html,
                     )),
                 )
             })
@@ -324,30 +328,30 @@ impl Site {
     /// removes the files of a previous build that this one did not write. Returns the number of
     /// pages written.
     pub fn write(&self, output: &Output) -> Result<usize, BuildError> {
+        let search_dir = output
+            .tree_dir("search")
+            .filter(|_| !self.options.skip_search);
         std::thread::scope(|scope| {
             // The search indexes need only the rendered articles: they are written while the
             // pages render, on threads of their own. So are the feeds, sitemap, redirects and
             // service files, which are single-threaded.
-            let indexing = output
-                .dir()
-                .filter(|_| !self.options.skip_search)
-                .map(|dir| {
-                    scope.spawn(move || {
-                        lower_thread_priority();
-                        let t = Instant::now();
-                        let result = crate::search::write_indexes(
-                            &dir.join("search"),
-                            &self.search_docs(),
-                            &self.config.search,
-                            &self.library.default_locale,
-                        );
-                        tracing::debug!(
-                            ms = t.elapsed().as_millis() as u64,
-                            "search indexes written"
-                        );
-                        result
-                    })
-                });
+            let indexing = search_dir.as_deref().map(|dir| {
+                scope.spawn(move || {
+                    lower_thread_priority();
+                    let t = Instant::now();
+                    let result = crate::search::write_indexes(
+                        dir,
+                        &self.search_docs(),
+                        &self.config.search,
+                        &self.library.default_locale,
+                    );
+                    tracing::debug!(
+                        ms = t.elapsed().as_millis() as u64,
+                        "search indexes written"
+                    );
+                    result
+                })
+            });
             let others = scope.spawn(|| {
                 let t = Instant::now();
                 feeds::write_feeds(self, output)?;
@@ -364,14 +368,17 @@ impl Site {
             others
                 .join()
                 .map_err(|_| std::io::Error::other("the feed writing thread panicked"))??;
-            // Files of the previous build that this one did not write (the search folder is
-            // replaced per locale by the indexer).
-            output.remove_stale("site")?;
-            output.remove_stale("theme")?;
             if let Some(job) = indexing {
                 job.join()
                     .map_err(|_| std::io::Error::other("the search indexing thread panicked"))??;
             }
+            // Nothing of the previous output changed until here (README: a failed build
+            // writes nothing).
+            output.commit()?;
+            // Files of the previous build that this one did not write (the search folder is
+            // replaced per locale).
+            output.remove_stale("site")?;
+            output.remove_stale("theme")?;
             Ok(pages)
         })
     }
@@ -445,151 +452,6 @@ pub fn check(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         errors: site.diagnostics.errors.clone(),
         elapsed_ms: start.elapsed().as_millis(),
     })
-}
-
-/// What the build derives from the places of articles besides their URLs and groups.
-struct Layout {
-    links: urls::LinkTables,
-    /// URL conflicts, missing translations, conflicting redirects.
-    diagnostics: Vec<Diagnostic>,
-}
-
-/// Where an article is and what it is called: everything its URL, its translation group, the
-/// links to it and the redirects to it depend on.
-type Place<'a> = (
-    (&'a str, &'a Path, &'a str, &'a str, &'a str),
-    (&'a str, Option<&'a str>, Status),
-    (&'a [String], &'a [String]),
-);
-
-fn place(a: &Article) -> Place<'_> {
-    (
-        (&a.file, &a.path, &a.id, &a.locale, &a.slug),
-        (&a.category, a.section.as_deref(), a.status),
-        (&a.front.legacy_slugs, &a.front.aliases),
-    )
-}
-
-/// True when every article of `next` has the place it had in `prev`, and the locales are the
-/// same (most saves change text only).
-fn same_places(prev: &Library, next: &Library) -> bool {
-    prev.locales == next.locales
-        && prev.default_locale == next.default_locale
-        && prev.articles.len() == next.articles.len()
-        && prev
-            .articles
-            .iter()
-            .zip(&next.articles)
-            .all(|(a, b)| Arc::ptr_eq(a, b) || place(a) == place(b))
-}
-
-/// The URLs, translation groups, link lookups and place checks of a library.
-fn lay_out(
-    config: &Config,
-    library: &Library,
-    options: &BuildOptions,
-) -> (BTreeMap<usize, String>, HashMap<String, Vec<usize>>, Layout) {
-    let mut diagnostics = Vec::new();
-    let mut urls = BTreeMap::new();
-    let mut owners: BTreeMap<String, usize> = BTreeMap::new();
-    for (i, a) in library.visible(options.drafts) {
-        let url = urls::article_url(&config.permalink, a);
-        if let Some(&other) = owners.get(&url) {
-            diagnostics.push(Diagnostic::error(
-                &a.file,
-                "url-conflict",
-                format!(
-                    "this article and {} would both be published at {url}; give one a different `slug`",
-                    library.articles[other].file
-                ),
-            ).at(a.front_line("slug"), None));
-            continue;
-        }
-        owners.insert(url.clone(), i);
-        urls.insert(i, url);
-    }
-    let links = urls::LinkTables::new(library, &urls, &config.legacy_article_urls);
-    diagnostics.extend(missing_translations(library, &urls));
-    let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
-    for &i in urls.keys() {
-        groups
-            .entry(library.articles[i].id.clone())
-            .or_default()
-            .push(i);
-    }
-    let locale_rank = |l: &str| {
-        library
-            .locales
-            .iter()
-            .position(|x| x == l)
-            .unwrap_or(usize::MAX)
-    };
-    for members in groups.values_mut() {
-        members.sort_by_key(|&i| locale_rank(&library.articles[i].locale));
-    }
-    diagnostics.extend(feeds::redirect_conflicts(&config.permalink, library, &urls));
-    (urls, groups, Layout { links, diagnostics })
-}
-
-/// What decides how links between articles resolve: every article's file, id and locale, and
-/// the URL of the visible ones.
-fn link_fingerprint<'a>(
-    library: &'a Library,
-    urls: &'a BTreeMap<usize, String>,
-) -> Vec<(&'a str, &'a str, &'a str, Option<&'a str>)> {
-    library
-        .articles
-        .iter()
-        .enumerate()
-        .map(|(i, a)| {
-            (
-                a.file.as_str(),
-                a.id.as_str(),
-                a.locale.as_str(),
-                urls.get(&i).map(String::as_str),
-            )
-        })
-        .collect()
-}
-
-/// Warns about translation groups missing a locale the site publishes.
-fn missing_translations(library: &Library, urls: &BTreeMap<usize, String>) -> Vec<Diagnostic> {
-    if library.locales.len() < 2 {
-        return Vec::new();
-    }
-    let mut groups: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    let mut first: BTreeMap<&str, usize> = BTreeMap::new();
-    for &i in urls.keys() {
-        let a = &library.articles[i];
-        groups.entry(&a.id).or_default().insert(&a.locale);
-        let better = first
-            .get(a.id.as_str())
-            .is_none_or(|&f| library.articles[f].locale != library.default_locale);
-        if better {
-            first.insert(&a.id, i);
-        }
-    }
-    let mut out = Vec::new();
-    for (id, present) in groups {
-        let missing: Vec<&str> = library
-            .locales
-            .iter()
-            .map(String::as_str)
-            .filter(|l| !present.contains(l))
-            .collect();
-        if !missing.is_empty() {
-            let a = &library.articles[first[id]];
-            out.push(Diagnostic::warning(
-                &a.file,
-                "missing-translation",
-                format!(
-                    "article `{id}` has no translation in {}; readers of those locales see it only in their fallback",
-                    missing.join(", ")
-                ),
-            ));
-        }
-    }
-    out
 }
 
 /// Used by tests and tools: the site root of a path, resolved.

@@ -1,6 +1,7 @@
 //! URLs: canonical article URLs from the permalink pattern, and the resolver that turns links
 //! written in articles (relative `.md` paths, legacy help-center URLs, `/a/{id}`) into them.
 
+use crate::content::paths::resolves_inside;
 use crate::content::{Article, Library};
 use crate::render::markdown::{Resolution, Resolver};
 use crate::util::{decode_path, encode_path};
@@ -290,10 +291,35 @@ impl Resolver for ArticleResolver<'_> {
         let target = normalize(&from_dir.join(decode_path(path)));
         let under = target
             .strip_prefix(normalize(&self.index.content_dir))
-            .map(|p| p.to_string_lossy().replace('\\', "/"));
+            .map(|p| p.to_string_lossy().into_owned())
+            // A backslash separates folders on Windows only; elsewhere it is part of a file
+            // name that no published path may hold.
+            .map(|p| {
+                if cfg!(windows) {
+                    p.replace('\\', "/")
+                } else {
+                    p
+                }
+            });
         match under {
-            Ok(rel) if target.is_file() => Resolution::Asset {
-                url: file_url(&rel),
+            Ok(_) if target.is_file() && !resolves_inside(&self.index.content_dir, &target) => {
+                Resolution::Broken {
+                    code: crate::content::paths::UNSAFE_PATH,
+                    message: format!(
+                        "`{src}` is a symbolic link that leads outside the content folder; it is not published"
+                    ),
+                    error: true,
+                }
+            }
+            Ok(rel) if target.is_file() => match crate::util::path_problem(&rel) {
+                None => Resolution::Asset {
+                    url: file_url(&rel),
+                },
+                Some(why) => Resolution::Broken {
+                    code: crate::content::paths::UNSAFE_PATH,
+                    message: format!("`{src}` names a file whose path {why}; rename the file"),
+                    error: true,
+                },
             },
             Ok(_) => Resolution::Broken {
                 code: "missing-file",
@@ -309,14 +335,23 @@ impl Resolver for ArticleResolver<'_> {
     }
 }
 
-/// Resolves `.` and `..` without touching the file system.
+/// Resolves `.` and `..` without touching the file system. Leading `..` of a relative path
+/// are kept (`../site/a/../b` → `../site/b`); above the root of an absolute path they vanish.
 pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {
             Component::CurDir => {}
             Component::ParentDir => {
-                out.pop();
+                let climbs = matches!(
+                    out.components().next_back(),
+                    None | Some(Component::ParentDir)
+                );
+                if climbs && !out.has_root() {
+                    out.push("..");
+                } else {
+                    out.pop();
+                }
             }
             other => out.push(other.as_os_str()),
         }
@@ -354,6 +389,16 @@ mod tests {
         assert!(re.is_match("https://support.example.com/hc/en-us/articles/42"));
         assert!(re.is_match("http://support.example.com/hc/en-us/articles/42/"));
         assert!(!re.is_match("https://support.example.com/hc/en-us/sections/42"));
+    }
+
+    #[test]
+    fn normalize_keeps_leading_parent_folders() {
+        // `ayuda check --root ../site` reported every co-located image as missing.
+        assert_eq!(
+            normalize(Path::new("../shared/c/a/../x.png")),
+            PathBuf::from("../shared/c/x.png")
+        );
+        assert_eq!(normalize(Path::new("a/../../b")), PathBuf::from("../b"));
     }
 
     #[test]

@@ -711,6 +711,7 @@ fn plan(prev: &Site, next: &Site, dirty: &BTreeSet<String>, m: &Matching) -> Sel
 fn write_service_files(site: &Site, dist: &Path) -> Result<(), BuildError> {
     let output = Output::disk(dist.to_path_buf());
     site.write_service_files(&output)?;
+    output.commit()?;
     Ok(())
 }
 

@@ -15,6 +15,20 @@ use build::{Changes, Outcome, Workspace};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// Why `root` does not look like a help center, if it does not: it has neither `ayuda.yaml`
+/// nor a `content/` folder. `ayuda serve` refuses such a folder unless `--root` names it (then
+/// it warns), so that starting it in the wrong folder does not watch it and create `data/`.
+pub fn root_problem(root: &Path) -> Option<String> {
+    let has_config = root.join(crate::config::CONFIG_FILE).is_file();
+    let has_content = root.join("content").is_dir();
+    (!has_config && !has_content).then(|| {
+        format!(
+            "{} has no ayuda.yaml and no content/ folder: it does not look like a help center",
+            root.display()
+        )
+    })
+}
+
 /// A private folder for the service files of writer mode, removed when dropped.
 pub struct ScratchDir(pub PathBuf);
 
