@@ -10,6 +10,7 @@ pub mod content;
 pub mod diag;
 pub mod history;
 pub mod i18n;
+pub mod private;
 pub mod render;
 pub mod scaffold;
 pub mod search;

@@ -137,10 +137,10 @@ impl GapRecorder {
         }
         let json = serde_json::to_vec_pretty(&self.snapshot()).map_err(std::io::Error::other)?;
         if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir)?;
+            crate::private::create_dir(dir)?;
         }
         let tmp = self.path.with_extension("json.tmp");
-        std::fs::write(&tmp, json)?;
+        crate::private::write(&tmp, &json)?;
         std::fs::rename(&tmp, &self.path).inspect_err(|_| {
             self.dirty.store(true, Ordering::Relaxed);
         })
@@ -217,5 +217,19 @@ mod tests {
             r.record("es", "Factura  DUPLICADA", IpAddr::from([198, 51, 100, i]));
         }
         assert_eq!(count(&r, "factura duplicada"), 51);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_gap_log_is_private_to_the_service() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let r = GapRecorder::open(&data);
+        r.record("es", "factura duplicada", IpAddr::from([198, 51, 100, 1]));
+        r.flush().unwrap();
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&data), 0o700, "data folder");
+        assert_eq!(mode(&r.path), 0o600, "gap log");
     }
 }

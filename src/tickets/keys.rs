@@ -87,7 +87,7 @@ fn write_file(path: &Path, file: &KeysFile) -> Result<(), KeyError> {
         message: e.to_string(),
     };
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(err)?;
+        crate::private::create_dir(dir).map_err(err)?;
     }
     let tmp = path.with_extension("json.tmp");
     let text = serde_json::to_vec_pretty(file).map_err(|e| KeyError::File {
@@ -96,15 +96,16 @@ fn write_file(path: &Path, file: &KeysFile) -> Result<(), KeyError> {
     })?;
     {
         use std::io::Write;
-        let mut f = std::fs::File::create(&tmp).map_err(err)?;
+        let mut f = crate::private::options()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp)
+            .map_err(err)?;
         f.write_all(&text).map_err(err)?;
         f.sync_all().map_err(err)?;
     }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600));
-    }
+    crate::private::restrict(&tmp).map_err(err)?;
     std::fs::rename(&tmp, path).map_err(err)
 }
 
@@ -341,6 +342,18 @@ mod tests {
     fn cheap() -> Argon2<'static> {
         let params = argon2::Params::new(256, 1, 1, None).unwrap();
         Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_key_added_to_a_new_data_folder_makes_it_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        add_with(&data, "Partner TV", cheap()).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&data), 0o700, "data folder");
+        assert_eq!(mode(&data.join(KEYS_FILE)), 0o600, "key file");
     }
 
     #[test]

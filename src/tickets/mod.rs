@@ -14,7 +14,6 @@ pub mod guard;
 pub mod http;
 pub mod keys;
 pub mod messages;
-pub mod private;
 pub mod store;
 pub mod validate;
 

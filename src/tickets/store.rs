@@ -187,10 +187,10 @@ impl SqliteStore {
     pub async fn open(data: &Path) -> Result<SqliteStore, StoreError> {
         let path = data.join(DB_FILE);
         let io = |p: &Path, e: std::io::Error| StoreError::Data(format!("{}: {e}", p.display()));
-        crate::tickets::private::create_dir(data).map_err(|e| io(data, e))?;
+        crate::private::create_dir(data).map_err(|e| io(data, e))?;
         // Created empty and 0600 before SQLite opens it: its WAL and shared-memory files take
         // the database's mode. Files of earlier versions (0644) are restricted too.
-        crate::tickets::private::options()
+        crate::private::options()
             .write(true)
             .create(true)
             .truncate(false)
@@ -198,7 +198,7 @@ impl SqliteStore {
             .map_err(|e| io(&path, e))?;
         for suffix in ["", "-wal", "-shm"] {
             let file = data.join(format!("{DB_FILE}{suffix}"));
-            crate::tickets::private::restrict(&file).map_err(|e| io(&file, e))?;
+            crate::private::restrict(&file).map_err(|e| io(&file, e))?;
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(4)

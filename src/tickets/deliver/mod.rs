@@ -138,7 +138,7 @@ impl Deliverer {
             if let Some(dir) = path.parent() {
                 std::fs::create_dir_all(dir)?;
             }
-            let mut f = crate::tickets::private::options()
+            let mut f = crate::private::options()
                 .create(true)
                 .append(true)
                 .open(&path)?;

@@ -63,7 +63,7 @@ pub fn load_secret(config: &SupportConfig, data: &Path) -> Result<Vec<u8>, OpenE
     let path = data.join("secret.key");
     match std::fs::read(&path) {
         Ok(b) if b.len() >= 32 => {
-            crate::tickets::private::restrict(&path)
+            crate::private::restrict(&path)
                 .map_err(|e| OpenError::Other(format!("{}: {e}", path.display())))?;
             return Ok(b);
         }
@@ -71,9 +71,9 @@ pub fn load_secret(config: &SupportConfig, data: &Path) -> Result<Vec<u8>, OpenE
     }
     let secret: [u8; 32] = rand::random();
     let text = hex::encode(secret);
-    crate::tickets::private::create_dir(data)
+    crate::private::create_dir(data)
         .map_err(|e| OpenError::Other(format!("{}: {e}", data.display())))?;
-    crate::tickets::private::write(&path, text.as_bytes())
+    crate::private::write(&path, text.as_bytes())
         .map_err(|e| OpenError::Other(format!("{}: {e}", path.display())))?;
     Ok(text.into_bytes())
 }

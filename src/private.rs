@@ -1,5 +1,5 @@
-//! The data folder holds the queue, the partner key hashes and the service secret: only the
-//! service's user may read it (folder 0700, files 0600), whatever the umask.
+//! The data folder holds the queue, the partner key hashes, the service secret and the search
+//! gap log: only the service's user may read it (folder 0700, files 0600), whatever the umask.
 
 use std::fs::OpenOptions;
 use std::io;
