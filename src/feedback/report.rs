@@ -1,0 +1,1 @@
+//! The writers' to-do list (`ayuda report content`).
