@@ -163,13 +163,7 @@ fn origin_ok(service: &FeedbackService, headers: &HeaderMap) -> bool {
 /// `POST /api/feedback`: `article`, `locale`, `helpful` (yes/no), optional `comment`.
 pub async fn post(State(state): State<AppState>, req: Request) -> Response {
     let headers = req.headers().clone();
-    let content_type = header_str(&headers, "content-type")
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let content_type = guard::media_type(&headers);
     let mode = if content_type == "application/x-www-form-urlencoded" {
         Mode::Form
     } else {
@@ -187,11 +181,8 @@ pub async fn post(State(state): State<AppState>, req: Request) -> Response {
     };
     let client = state.proxy.client_of(req.headers(), req.extensions());
     if let Err(wait) = service.limiter.take(client, 1.0) {
-        let mut r = answer.refuse(StatusCode::TOO_MANY_REQUESTS, Msg::RateLimited(wait));
-        if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
-            r.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return r;
+        let r = answer.refuse(StatusCode::TOO_MANY_REQUESTS, Msg::RateLimited(wait));
+        return guard::with_retry_after(r, wait);
     }
     if mode == Mode::Json && content_type != "application/json" && !content_type.is_empty() {
         return answer.refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, Msg::Unsupported);
@@ -212,21 +203,13 @@ pub async fn post(State(state): State<AppState>, req: Request) -> Response {
         match guard::read_body(req.into_body(), feedback::MAX_BODY, service.body_timeout).await {
             Ok(b) => b,
             Err(guard::BodyError::TooLarge) => return too_large(&answer),
-            Err(guard::BodyError::Timeout) => {
-                return answer.refuse(StatusCode::REQUEST_TIMEOUT, Msg::Unavailable);
-            }
+            Err(guard::BodyError::Timeout) => return guard::body_timeout(),
         };
     answer.input = match mode {
         Mode::Form => FeedbackInput::from_form(&body),
         Mode::Json => match serde_json::from_slice(&body) {
             Ok(v) => v,
-            Err(e) => {
-                return (
-                    StatusCode::BAD_REQUEST,
-                    axum::Json(serde_json::json!({"error": format!("invalid JSON: {e}"), "code": "bad_json"})),
-                )
-                    .into_response();
-            }
+            Err(e) => return guard::bad_json(&e),
         },
     };
     let locales = site_locales(&state);
