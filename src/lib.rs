@@ -8,6 +8,7 @@
 pub mod config;
 pub mod content;
 pub mod diag;
+pub mod feedback;
 pub mod history;
 pub mod i18n;
 pub mod private;

@@ -36,8 +36,11 @@ enum Command {
     Tickets(TicketsArgs),
     /// Search a built help center (DIST/search) from the command line.
     Search(SearchArgs),
-    /// Print the most frequent searches that found nothing, per locale (the writers' to-do list).
+    /// Print the most frequent searches that found nothing, per locale (the search part of
+    /// `ayuda report content`).
     SearchReport(SearchReportArgs),
+    /// Reports from the service's data: `report content` is the writers' to-do list.
+    Report(ReportArgs),
     /// Serve the help center with search and tickets: `--dist DIR` serves a build (ops);
     /// otherwise builds ROOT into memory, watches it, rebuilds what changed and live-reloads
     /// open pages (writers; see docs/serve.md).
@@ -159,6 +162,33 @@ struct SearchReportArgs {
     /// Print JSON.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Args)]
+struct ReportArgs {
+    #[command(subcommand)]
+    command: ReportCommand,
+    #[command(flatten)]
+    dirs: DataArgs,
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// What partners did not find, per locale, most impact first: searches with no result,
+    /// searches whose results nobody opened, articles voted unhelpful (with comments), and
+    /// articles opened from the ticket form's suggestions before a ticket was sent anyway.
+    Content {
+        /// Only what happened since this date (2026-03-01) or RFC 3339 instant.
+        #[arg(long)]
+        since: Option<String>,
+        /// The build whose theme/articles.json names each article's source file
+        /// (default: ROOT/dist).
+        #[arg(long)]
+        dist: Option<PathBuf>,
+        /// Print JSON: {"since", "locales": {"es": [{"kind", "impact", "query" | "article", ...}]}}.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args)]
@@ -333,6 +363,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Tickets(args) => tickets(args),
         Command::Search(args) => search(args),
         Command::SearchReport(args) => search_report(args),
+        Command::Report(args) => report_command(args),
         Command::Serve(args) => serve(args),
     }
 }
@@ -479,6 +510,37 @@ fn search_report(args: SearchReportArgs) -> anyhow::Result<ExitCode> {
         for (q, gap) in queries {
             println!("  {:>6}  {q}  (last {})", gap.count, gap.last);
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn report_command(args: ReportArgs) -> anyhow::Result<ExitCode> {
+    use ayuda::feedback::report;
+    let data = ayuda::tickets::cli::data_dir(&args.dirs.root, args.dirs.data);
+    let ReportCommand::Content { since, dist, json } = args.command;
+    let since = match since.as_deref().map(report::parse_since).transpose() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let dist = dist.unwrap_or_else(|| args.dirs.root.join("dist"));
+    let runtime = tokio::runtime::Runtime::new()?;
+    let r = runtime.block_on(report::content_report(&data, &dist, since))?;
+    if json {
+        println!("{}", serde_json::to_string(&r)?);
+    } else if r.locales.is_empty() {
+        eprintln!("nothing to report in {}", data.display());
+    } else {
+        if report::load_articles(&dist).is_empty() {
+            eprintln!(
+                "note: no {} in {}: articles show ids, not files (pass --dist)",
+                ayuda::site::ARTICLES_FILE,
+                dist.display()
+            );
+        }
+        print!("{}", report::render_text(&r));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -5,6 +5,13 @@
 //! client counts once per query (asking the same thing a thousand times counts once) and for
 //! at most [`PER_CLIENT_PER_HOUR`] different queries. Real gaps, asked by many people, keep
 //! counting.
+//!
+//! The same recorder keeps the searches of the results page that did find something
+//! (`DATA/search-opens.json`) with how many of them led to an opened result: the article page
+//! reports `POST /api/search/opened` when the partner arrived from the results page (its
+//! same-origin referrer). Those counts follow the same flood rules, and an open counts only for
+//! a query the results page answered, never more often than it was asked. Both lists feed
+//! `ayuda report content`.
 
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -16,6 +23,8 @@ use std::time::{Duration, Instant};
 
 /// File name inside the data folder.
 pub const GAPS_FILE: &str = "search-gaps.json";
+/// Searches of the results page that found something, with how often a result was opened.
+pub const OPENS_FILE: &str = "search-opens.json";
 /// Queries kept per locale; the least frequent are dropped past it.
 const MAX_PER_LOCALE: usize = 5000;
 /// Different zero-result queries one client may add to the counts per hour.
@@ -65,30 +74,35 @@ fn key_of(locale: &str, query: &str) -> u64 {
     h.finish()
 }
 
-/// One zero-result query.
+/// One recorded query: a zero-result one, or (in [`OPENS_FILE`]) one that found something.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Gap {
     pub count: u64,
     /// Last time it was asked, RFC 3339.
     pub last: String,
+    /// How many of those searches led to an opened result (searches that found something).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub opened: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Locale → normalized query → counts.
 pub type GapTable = BTreeMap<String, BTreeMap<String, Gap>>;
 
-/// Records zero-result queries in memory; [`GapRecorder::flush`] writes them out.
-pub struct GapRecorder {
+/// One table of query counts and the file it is flushed to.
+struct Counts {
     path: PathBuf,
     table: Mutex<GapTable>,
     dirty: AtomicBool,
     window: Mutex<Window>,
 }
 
-impl GapRecorder {
-    /// A recorder writing to `data_dir/search-gaps.json`, starting from what is already there.
-    pub fn open(data_dir: &Path) -> GapRecorder {
-        let path = data_dir.join(GAPS_FILE);
-        GapRecorder {
+impl Counts {
+    fn open(path: PathBuf) -> Counts {
+        Counts {
             table: Mutex::new(load(&path)),
             path,
             dirty: AtomicBool::new(false),
@@ -96,8 +110,8 @@ impl GapRecorder {
         }
     }
 
-    /// Counts one query that found nothing, asked by `client` (see the module's flood rules).
-    pub fn record(&self, locale: &str, query: &str, client: IpAddr) {
+    /// Counts `query` once for `client` (see the module's flood rules).
+    fn count(&self, locale: &str, query: &str, client: IpAddr) {
         let q = normalize(query);
         if q.is_empty() {
             return;
@@ -119,19 +133,19 @@ impl GapRecorder {
         let e = per.entry(q).or_insert(Gap {
             count: 0,
             last: String::new(),
+            opened: 0,
         });
         e.count += 1;
         e.last = jiff::Timestamp::now().to_string();
         self.dirty.store(true, Ordering::Relaxed);
     }
 
-    /// A copy of the counts.
-    pub fn snapshot(&self) -> GapTable {
+    fn snapshot(&self) -> GapTable {
         self.table.lock().map(|t| t.clone()).unwrap_or_default()
     }
 
     /// Writes the counts when they changed since the last flush (atomically: temp file + rename).
-    pub fn flush(&self) -> std::io::Result<()> {
+    fn flush(&self) -> std::io::Result<()> {
         if !self.dirty.swap(false, Ordering::Relaxed) {
             return Ok(());
         }
@@ -144,6 +158,81 @@ impl GapRecorder {
         std::fs::rename(&tmp, &self.path).inspect_err(|_| {
             self.dirty.store(true, Ordering::Relaxed);
         })
+    }
+}
+
+/// Records zero-result queries, and the answered searches with their opens, in memory;
+/// [`GapRecorder::flush`] writes them out.
+pub struct GapRecorder {
+    gaps: Counts,
+    searches: Counts,
+    /// Who reported which open in the current hour.
+    opens: Mutex<Window>,
+}
+
+impl GapRecorder {
+    /// A recorder writing to `data_dir/search-gaps.json` and `data_dir/search-opens.json`,
+    /// starting from what is already there.
+    pub fn open(data_dir: &Path) -> GapRecorder {
+        GapRecorder {
+            gaps: Counts::open(data_dir.join(GAPS_FILE)),
+            searches: Counts::open(data_dir.join(OPENS_FILE)),
+            opens: Mutex::new(Window::new()),
+        }
+    }
+
+    /// Counts one query that found nothing, asked by `client` (see the module's flood rules).
+    pub fn record(&self, locale: &str, query: &str, client: IpAddr) {
+        self.gaps.count(locale, query, client);
+    }
+
+    /// Counts one search of the results page that found something.
+    pub fn record_answered(&self, locale: &str, query: &str, client: IpAddr) {
+        self.searches.count(locale, query, client);
+    }
+
+    /// Counts a result of `query` opened by `client`: once per client, query and hour, only
+    /// for a query [`GapRecorder::record_answered`] counted, at most as often as it was asked.
+    pub fn record_opened(&self, locale: &str, query: &str, client: IpAddr) {
+        let q = normalize(query);
+        let known = self
+            .searches
+            .table
+            .lock()
+            .is_ok_and(|t| t.get(locale).is_some_and(|per| per.contains_key(&q)));
+        if !known {
+            return;
+        }
+        let admitted = self
+            .opens
+            .lock()
+            .is_ok_and(|mut w| w.admit(client, key_of(locale, &q)));
+        if !admitted {
+            return;
+        }
+        if let Ok(mut table) = self.searches.table.lock()
+            && let Some(e) = table.get_mut(locale).and_then(|per| per.get_mut(&q))
+        {
+            e.opened = (e.opened + 1).min(e.count);
+            self.searches.dirty.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// A copy of the zero-result counts.
+    pub fn snapshot(&self) -> GapTable {
+        self.gaps.snapshot()
+    }
+
+    /// A copy of the answered searches and their opens.
+    pub fn searches(&self) -> GapTable {
+        self.searches.snapshot()
+    }
+
+    /// Writes what changed since the last flush.
+    pub fn flush(&self) -> std::io::Result<()> {
+        let gaps = self.gaps.flush();
+        self.searches.flush()?;
+        gaps
     }
 }
 
@@ -230,6 +319,38 @@ mod tests {
         r.flush().unwrap();
         let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&data), 0o700, "data folder");
-        assert_eq!(mode(&r.path), 0o600, "gap log");
+        assert_eq!(mode(&data.join(GAPS_FILE)), 0o600, "gap log");
+    }
+
+    #[test]
+    fn opens_count_only_for_answered_searches_once_per_client() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = GapRecorder::open(dir.path());
+        let a: IpAddr = "203.0.113.7".parse().unwrap();
+        let b: IpAddr = "198.51.100.1".parse().unwrap();
+        r.record_opened("es", "clave partner", a);
+        assert!(r.searches().is_empty(), "an open of a query never asked");
+        r.record_answered("es", "Clave  partner", a);
+        r.record_answered("es", "clave partner", b);
+        for _ in 0..10 {
+            r.record_opened("es", "clave partner", a);
+        }
+        assert_eq!(r.searches()["es"]["clave partner"].opened, 1);
+        r.record_opened("es", "clave partner", b);
+        r.record_opened("es", "clave partner", "192.0.2.1".parse().unwrap());
+        let e = &r.searches()["es"]["clave partner"];
+        assert_eq!(
+            (e.count, e.opened),
+            (2, 2),
+            "never more opens than searches"
+        );
+        r.flush().unwrap();
+        let saved = load(&dir.path().join(OPENS_FILE));
+        assert_eq!(saved["es"]["clave partner"].opened, 2);
+        // The gaps file keeps its format: no `opened` field.
+        r.record("es", "nada", a);
+        r.flush().unwrap();
+        let text = std::fs::read_to_string(dir.path().join(GAPS_FILE)).unwrap();
+        assert!(!text.contains("opened"), "{text}");
     }
 }

@@ -5,6 +5,7 @@
 //! rebuilt site (pages and indexes) without restarting.
 
 pub mod client;
+pub mod feedback;
 pub mod files;
 pub mod headers;
 pub mod listen;
@@ -21,7 +22,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 pub use metrics::Metrics;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -73,6 +74,8 @@ pub struct AppState {
     pub proxy: Arc<client::ProxyTrust>,
     /// The ticket queue and its worker, for `/healthz` and the queue metrics.
     pub tickets: Option<crate::tickets::TicketsState>,
+    /// Article votes (`POST /api/feedback`); absent until the data folder's database is open.
+    pub feedback: Option<Arc<feedback::FeedbackService>>,
 }
 
 impl AppState {
@@ -85,6 +88,7 @@ impl AppState {
             live: None,
             proxy: Arc::new(client::ProxyTrust::default()),
             tickets: None,
+            feedback: None,
         }
     }
 }
@@ -108,6 +112,8 @@ fn routes(state: AppState) -> Router {
         .route("/api/search", get(search::api_search))
         .route("/api/suggest", get(search::api_suggest))
         .route("/search", get(search::page))
+        .route("/api/feedback", post(feedback::post))
+        .route("/api/search/opened", post(feedback::opened))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
         .route("/_ayuda/live.js", get(writer::live::script))
@@ -349,6 +355,15 @@ async fn serve_state(
     let tickets = crate::tickets::http::TicketsState::open(config, data, dist).await?;
     let worker = tickets.spawn_worker();
     state.tickets = Some(tickets.clone());
+    state.feedback = Some(Arc::new(feedback::FeedbackService {
+        store: Arc::new(crate::feedback::store::SqliteFeedback::open(data).await?),
+        limiter: crate::tickets::guard::RateLimiter::from_env(
+            config.support.limits.rate_limit_per_minute,
+        ),
+        base_url: config.base().to_string(),
+        allowed_origins: config.support.form.allowed_origins.clone(),
+        body_timeout: Duration::from_secs(config.server.body_timeout_seconds),
+    }));
     let server = &config.server;
     let security = headers::SecurityHeaders::new(
         server

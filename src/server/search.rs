@@ -140,7 +140,13 @@ pub async fn page(
         (SearchResults::default(), None)
     } else {
         match run(&state, &site, &req, Some(client)) {
-            Ok(r) => (r, None),
+            Ok(r) => {
+                // Whether a result gets opened is the content report's (server/feedback.rs).
+                if r.total > 0 {
+                    state.gaps.record_answered(&r.locale, &req.query, client.0);
+                }
+                (r, None)
+            }
             Err(e) => (SearchResults::default(), Some(e)),
         }
     };

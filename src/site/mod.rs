@@ -383,6 +383,24 @@ impl Site {
         })
     }
 
+    /// Every published article's id, locale, URL, title and source file (relative to the
+    /// root), so reports on what partners did can name the file a writer edits.
+    pub fn article_sources(&self) -> Vec<ArticleSource> {
+        self.urls
+            .iter()
+            .filter_map(|(&i, url)| {
+                let a = self.library.articles.get(i)?;
+                Some(ArticleSource {
+                    id: a.id.clone(),
+                    locale: a.locale.clone(),
+                    url: url.clone(),
+                    title: a.title.clone(),
+                    file: a.file.clone(),
+                })
+            })
+            .collect()
+    }
+
     /// Writes what the service needs besides the pages: the theme snapshot, the site's
     /// metadata, its configuration and the shared template context of each locale.
     pub fn write_service_files(&self, output: &Output) -> Result<(), BuildError> {
@@ -398,6 +416,10 @@ impl Site {
         // in ayuda.yaml, they come from the environment.
         let config_text = crate::yaml::to_string(&self.config).map_err(std::io::Error::other)?;
         output.write("theme/ayuda.yaml", config_text.as_bytes())?;
+        output.write(
+            ARTICLES_FILE,
+            &serde_json::to_vec(&self.article_sources()).map_err(std::io::Error::other)?,
+        )?;
         for (locale, ctx) in pages::service_contexts(self) {
             output.write(
                 &format!("theme/context/{locale}.json"),
@@ -406,6 +428,20 @@ impl Site {
         }
         Ok(())
     }
+}
+
+/// Where a build lists its articles' sources (see [`Site::article_sources`]).
+pub const ARTICLES_FILE: &str = "theme/articles.json";
+
+/// An article as `theme/articles.json` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ArticleSource {
+    pub id: String,
+    pub locale: String,
+    pub url: String,
+    pub title: String,
+    /// Source file relative to the site root (`content/es/guia/facturas.md`).
+    pub file: String,
 }
 
 /// Lowers the scheduling priority of the calling thread and of the threads it starts (Linux

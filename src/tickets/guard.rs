@@ -78,6 +78,49 @@ pub fn bearer_token(value: &str) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
+/// The media type of a request, lower case, without parameters (`application/jsonp` is not
+/// JSON); empty when there is none.
+pub fn media_type(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// Adds `Retry-After: wait` to a refusal of the rate limiter.
+pub fn with_retry_after(mut r: axum::response::Response, wait: u64) -> axum::response::Response {
+    if let Ok(v) = axum::http::HeaderValue::from_str(&wait.to_string()) {
+        r.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+    }
+    r
+}
+
+/// 400: a JSON body that does not parse.
+pub fn bad_json(e: &serde_json::Error) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        axum::http::StatusCode::BAD_REQUEST,
+        axum::Json(serde_json::json!({"error": format!("invalid JSON: {e}"), "code": "bad_json"})),
+    )
+        .into_response()
+}
+
+/// 408: the body did not arrive in time (`server.body_timeout_seconds`).
+pub fn body_timeout() -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        axum::http::StatusCode::REQUEST_TIMEOUT,
+        [(axum::http::header::CONNECTION, "close")],
+        axum::Json(serde_json::json!({"error": "the request body did not arrive in time", "code": "timeout"})),
+    )
+        .into_response()
+}
+
 /// Why a request body could not be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyError {

@@ -185,27 +185,8 @@ fn options(path: &Path) -> SqliteConnectOptions {
 impl SqliteStore {
     /// Opens (creating and migrating) `DATA/tickets.sqlite` and starts the writer task.
     pub async fn open(data: &Path) -> Result<SqliteStore, StoreError> {
-        let path = data.join(DB_FILE);
-        let io = |p: &Path, e: std::io::Error| StoreError::Data(format!("{}: {e}", p.display()));
-        crate::private::create_dir(data).map_err(|e| io(data, e))?;
-        // Created empty and 0600 before SQLite opens it: its WAL and shared-memory files take
-        // the database's mode. Files of earlier versions (0644) are restricted too.
-        crate::private::options()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(|e| io(&path, e))?;
-        for suffix in ["", "-wal", "-shm"] {
-            let file = data.join(format!("{DB_FILE}{suffix}"));
-            crate::private::restrict(&file).map_err(|e| io(&file, e))?;
-        }
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options(&path))
-            .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        let conn = SqliteConnection::connect_with(&options(&path)).await?;
+        let pool = open_pool(data).await?;
+        let conn = SqliteConnection::connect_with(&options(&data.join(DB_FILE))).await?;
         let (tx, rx) = mpsc::channel(4096);
         let notify = Arc::new(Notify::new());
         tokio::spawn(writer(conn, rx, notify.clone()));
@@ -215,7 +196,6 @@ impl SqliteStore {
             notify,
         })
     }
-
     /// Frees the leases of jobs a killed process held, so a restarted service resumes them at
     /// once. Only for the service that owns the file (the embedded queue has one instance).
     pub async fn release_leases(&self) -> Result<u64, StoreError> {
@@ -224,6 +204,32 @@ impl SqliteStore {
             .await?;
         Ok(r.rows_affected())
     }
+}
+
+/// Opens (creating private and migrating) `DATA/tickets.sqlite`: the queue's database, which
+/// other stores of the data folder (feedback) share.
+pub async fn open_pool(data: &Path) -> Result<SqlitePool, StoreError> {
+    let path = data.join(DB_FILE);
+    let io = |p: &Path, e: std::io::Error| StoreError::Data(format!("{}: {e}", p.display()));
+    crate::private::create_dir(data).map_err(|e| io(data, e))?;
+    // Created empty and 0600 before SQLite opens it: its WAL and shared-memory files take
+    // the database's mode. Files of earlier versions (0644) are restricted too.
+    crate::private::options()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| io(&path, e))?;
+    for suffix in ["", "-wal", "-shm"] {
+        let file = data.join(format!("{DB_FILE}{suffix}"));
+        crate::private::restrict(&file).map_err(|e| io(&file, e))?;
+    }
+    let pool = SqlitePoolOptions::new()
+        .max_connections(4)
+        .connect_with(options(&path))
+        .await?;
+    sqlx::migrate!("./migrations").run(&pool).await?;
+    Ok(pool)
 }
 
 async fn writer(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Request>, notify: Arc<Notify>) {

@@ -125,6 +125,16 @@ impl Server {
         from: Option<std::net::IpAddr>,
         build: impl FnOnce(&reqwest::Client) -> reqwest::RequestBuilder,
     ) -> (u16, String) {
+        let (status, _, body) = self.send_full(from, build);
+        (status, body)
+    }
+
+    /// Like [`Server::send_from`], with the answer's headers.
+    pub fn send_full(
+        &self,
+        from: Option<std::net::IpAddr>,
+        build: impl FnOnce(&reqwest::Client) -> reqwest::RequestBuilder,
+    ) -> (u16, reqwest::header::HeaderMap, String) {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -137,7 +147,8 @@ impl Server {
                 .expect("client");
             let res = build(&client).send().await.expect("request");
             let status = res.status().as_u16();
-            (status, res.text().await.unwrap_or_default())
+            let headers = res.headers().clone();
+            (status, headers, res.text().await.unwrap_or_default())
         })
     }
 

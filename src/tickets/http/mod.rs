@@ -44,13 +44,7 @@ async fn post_ticket(State(s): State<TicketsState>, req: Request) -> Response {
     let inner = &s.0;
     let headers = req.headers().clone();
     // The media type without parameters: `application/jsonp` is not JSON.
-    let content_type = header_str(&headers, "content-type")
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let content_type = guard::media_type(&headers);
     let mode = if content_type == "application/x-www-form-urlencoded" {
         Mode::Form
     } else {
@@ -67,11 +61,8 @@ async fn post_ticket(State(s): State<TicketsState>, req: Request) -> Response {
     };
     let ip = inner.proxy.client_of(req.headers(), req.extensions());
     if let Err(wait) = inner.limiter.take(ip, 1.0) {
-        let mut r = ctx.refuse(StatusCode::TOO_MANY_REQUESTS, Msg::RateLimited(wait));
-        if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
-            r.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return r;
+        let r = ctx.refuse(StatusCode::TOO_MANY_REQUESTS, Msg::RateLimited(wait));
+        return guard::with_retry_after(r, wait);
     }
     if mode == Mode::Json && content_type != "application/json" && !content_type.is_empty() {
         return ctx.refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, Msg::Unsupported);
@@ -87,19 +78,13 @@ async fn post_ticket(State(s): State<TicketsState>, req: Request) -> Response {
     let body: Bytes = match guard::read_body(req.into_body(), limit, inner.body_timeout).await {
         Ok(b) => b,
         Err(guard::BodyError::TooLarge) => return too_large(&ctx),
-        Err(guard::BodyError::Timeout) => return body_timeout(),
+        Err(guard::BodyError::Timeout) => return guard::body_timeout(),
     };
     ctx.input = match mode {
         Mode::Form => TicketInput::from_form(&body),
         Mode::Json => match serde_json::from_slice(&body) {
             Ok(v) => v,
-            Err(e) => {
-                return (
-                    StatusCode::BAD_REQUEST,
-                    axum::Json(serde_json::json!({"error": format!("invalid JSON: {e}"), "code": "bad_json"})),
-                )
-                    .into_response();
-            }
+            Err(e) => return guard::bad_json(&e),
         },
     };
     let requested = ctx.input.locale.trim().to_string();
@@ -243,16 +228,6 @@ async fn post_ticket(State(s): State<TicketsState>, req: Request) -> Response {
     };
     res.extensions_mut().insert(note);
     res
-}
-
-/// 408: the body did not arrive in time (`server.body_timeout_seconds`).
-fn body_timeout() -> Response {
-    (
-        StatusCode::REQUEST_TIMEOUT,
-        [(header::CONNECTION, "close")],
-        axum::Json(serde_json::json!({"error": "the request body did not arrive in time", "code": "timeout"})),
-    )
-        .into_response()
 }
 
 fn unauthorized(ctx: &Ctx, msg: Msg) -> Response {

@@ -1,6 +1,6 @@
 /* ayuda.js — progressive enhancement for the default theme (vanilla, no build, no external
    requests). Everything works without it. Parts: root language pick, search combobox
-   (ARIA 1.2, /api/suggest), ticket form (suggestions, page field), tables. */
+   (ARIA 1.2, /api/suggest), ticket form (suggestions, page field), article feedback, tables. */
 (function () {
   'use strict';
   var d = document;
@@ -239,7 +239,60 @@
     if (subject && subject.value) update();
   }
 
-  // 4. Wide tables scroll in a focusable, labelled region.
+  // 4. "Was this article helpful?": post in place (JSON) and show the thanks; without
+  //    JavaScript the form posts and the service sends the reader back to #feedback-thanks.
+  //    Arriving from the search page's results, the article reports that a result was opened
+  //    (the query and locale only), for the writers' content report.
+  function feedback(form) {
+    var box = form.closest('.feedback'), error = form.querySelector('[data-feedback-error]');
+    var thanks = box && box.querySelector('.feedback-thanks'), pressed = null;
+    if (!box || !thanks || !window.fetch) return;
+    $$('button[name="helpful"]', form).forEach(function (b) {
+      b.addEventListener('click', function () { pressed = b.value; });
+    });
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      var f = form.elements;
+      var body = {
+        article: f.article.value, locale: f.locale.value, helpful: pressed || 'yes',
+        comment: f.comment ? f.comment.value : '', website: f.website ? f.website.value : ''
+      };
+      if (error) error.textContent = '';
+      fetch(form.getAttribute('action'), {
+        method: 'POST', credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+        body: JSON.stringify(body)
+      }).then(function (r) {
+        return r.json().catch(function () { return {}; }).then(function (j) { return { ok: r.ok, j: j }; });
+      }).then(function (res) {
+        if (res.ok) {
+          box.classList.add('is-done');
+          thanks.focus();
+          return;
+        }
+        var j = res.j || {}, msgs = [];
+        if (j.errors) Object.keys(j.errors).forEach(function (k) { msgs.push(j.errors[k]); });
+        if (j.error) msgs.push(j.error);
+        if (error) error.textContent = msgs.join(' ') || form.getAttribute('data-msg-error') || '';
+      }).catch(function () {
+        if (error) error.textContent = form.getAttribute('data-msg-error') || '';
+      });
+    });
+  }
+  function reportOpened() {
+    if (!d.referrer || !window.fetch) return;
+    try {
+      var u = new URL(d.referrer), q = u.searchParams.get('q');
+      if (u.origin !== location.origin || u.pathname !== '/search' || !q) return;
+      fetch('/api/search/opened', {
+        method: 'POST', credentials: 'same-origin', keepalive: true,
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ q: q, locale: u.searchParams.get('locale') || d.documentElement.lang })
+      }).catch(function () { /* a lost report costs nothing */ });
+    } catch (e) { /* ignore */ }
+  }
+
+  // 5. Wide tables scroll in a focusable, labelled region.
   function tables() {
     $$('.prose').forEach(function (prose) {
       $$('table', prose).forEach(function (t) {
@@ -268,6 +321,8 @@
     $$('form[role="search"]').forEach(combobox);
     var box = d.getElementById('suggestions');
     if (box) ticketForm(box);
+    var vote = d.querySelector('form[data-feedback]');
+    if (vote) { feedback(vote); reportOpened(); }
     tables();
     taskLists();
     var summary = d.getElementById('error-summary');

@@ -1,0 +1,167 @@
+//! Where votes live: the data folder's database, next to the ticket queue (one SQLite file
+//! today; issue 16 moves the data folder's stores to PostgreSQL behind the same traits).
+
+use super::Vote;
+use crate::tickets::store::{StoreError, StoreFuture};
+use jiff::Timestamp;
+use sqlx::Row;
+use sqlx::sqlite::SqlitePool;
+use std::path::Path;
+
+/// A stored vote with its time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredVote {
+    pub created: Timestamp,
+    pub vote: Vote,
+}
+
+/// The articles a ticket's form suggested and the partner opened before sending it anyway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketArticles {
+    pub created: Timestamp,
+    pub locale: String,
+    pub suggested: Vec<String>,
+    pub opened: Vec<String>,
+}
+
+/// Votes, and what the content report reads of the tickets.
+pub trait FeedbackStore: Send + Sync + 'static {
+    /// Stores one vote received at `at`.
+    fn insert(&self, vote: Vote, at: Timestamp) -> StoreFuture<'_, ()>;
+    /// Votes received since `since` (all when `None`), oldest first.
+    fn votes(&self, since: Option<Timestamp>) -> StoreFuture<'_, Vec<StoredVote>>;
+    /// Tickets received since `since` that carry suggested or opened articles, oldest first.
+    fn ticket_articles(&self, since: Option<Timestamp>) -> StoreFuture<'_, Vec<TicketArticles>>;
+}
+
+/// Votes in the data folder's SQLite database (`DATA/tickets.sqlite`, table `feedback`).
+pub struct SqliteFeedback {
+    pool: SqlitePool,
+}
+
+impl SqliteFeedback {
+    /// Opens (creating and migrating) the data folder's database.
+    pub async fn open(data: &Path) -> Result<SqliteFeedback, StoreError> {
+        Ok(SqliteFeedback {
+            pool: crate::tickets::store::open_pool(data).await?,
+        })
+    }
+}
+
+fn since_ms(since: Option<Timestamp>) -> i64 {
+    since.map_or(i64::MIN, |t| t.as_millisecond())
+}
+
+fn ts(ms: i64) -> Timestamp {
+    Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+impl FeedbackStore for SqliteFeedback {
+    fn insert(&self, vote: Vote, at: Timestamp) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            sqlx::query(
+                "INSERT INTO feedback (created_ms, article, locale, helpful, comment)
+                 VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(at.as_millisecond())
+            .bind(&vote.article)
+            .bind(&vote.locale)
+            .bind(i64::from(vote.helpful))
+            .bind(&vote.comment)
+            .execute(&self.pool)
+            .await?;
+            Ok(())
+        })
+    }
+
+    fn votes(&self, since: Option<Timestamp>) -> StoreFuture<'_, Vec<StoredVote>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT created_ms, article, locale, helpful, comment FROM feedback
+                 WHERE created_ms >= ? ORDER BY created_ms, id",
+            )
+            .bind(since_ms(since))
+            .fetch_all(&self.pool)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(StoredVote {
+                    created: ts(r.try_get(0)?),
+                    vote: Vote {
+                        article: r.try_get(1)?,
+                        locale: r.try_get(2)?,
+                        helpful: r.try_get::<i64, _>(3)? != 0,
+                        comment: r.try_get(4)?,
+                    },
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    fn ticket_articles(&self, since: Option<Timestamp>) -> StoreFuture<'_, Vec<TicketArticles>> {
+        Box::pin(async move {
+            // The lists live in the ticket document (tickets.doc, JSON).
+            let rows = sqlx::query(
+                "SELECT created_ms, doc FROM tickets WHERE created_ms >= ? ORDER BY created_ms, seq",
+            )
+            .bind(since_ms(since))
+            .fetch_all(&self.pool)
+            .await?;
+            let mut out = Vec::new();
+            for r in rows {
+                let doc: String = r.try_get(1)?;
+                let t: crate::tickets::store::Ticket = serde_json::from_str(&doc)
+                    .map_err(|e| StoreError::Data(format!("stored ticket: {e}")))?;
+                if t.suggested.is_empty() && t.opened.is_empty() {
+                    continue;
+                }
+                out.push(TicketArticles {
+                    created: ts(r.try_get(0)?),
+                    locale: t.locale,
+                    suggested: t.suggested,
+                    opened: t.opened,
+                });
+            }
+            Ok(out)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn votes_are_kept_and_read_since_a_date() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteFeedback::open(dir.path()).await.unwrap();
+        let vote = |helpful| Vote {
+            article: "partner-key".into(),
+            locale: "es".into(),
+            helpful,
+            comment: String::new(),
+        };
+        let old: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+        let new: Timestamp = "2026-03-01T00:00:00Z".parse().unwrap();
+        store.insert(vote(true), old).await.unwrap();
+        store.insert(vote(false), new).await.unwrap();
+        assert_eq!(store.votes(None).await.unwrap().len(), 2);
+        let recent = store
+            .votes(Some("2026-02-01T00:00:00Z".parse().unwrap()))
+            .await
+            .unwrap();
+        assert_eq!(
+            recent,
+            vec![StoredVote {
+                created: new,
+                vote: vote(false)
+            }]
+        );
+        // The ticket queue shares the file and its migrations.
+        crate::tickets::store::SqliteStore::open(dir.path())
+            .await
+            .unwrap();
+        assert!(store.ticket_articles(None).await.unwrap().is_empty());
+    }
+}
