@@ -1,21 +1,23 @@
 //! Tickets: intake, validation, SLA calendar, durable escalation queue and deliveries.
 //!
-//! Flow: a post (form or JSON) passes the guards ([`guard`]) and the partner key check
-//! ([`keys`]), is validated ([`validate`]), gets its deadlines from the business calendar
-//! ([`calendar`]), and is stored with its contact chain and delivery jobs in one transaction
-//! ([`store`]) before the partner sees 201/303; the worker ([`deliver`]) then hands it to the
-//! team's tools.
+//! Flow, one sub-folder per stage: a post (form or JSON) passes [`intake`] (guards, partner
+//! keys, validation), gets its deadlines from the business calendar in [`escalation`], and is
+//! stored with its contact chain and delivery jobs in one transaction in the [`queue`] before
+//! the partner sees 201/303; the queue's worker then hands it to the team's tools, one
+//! [`targets`] file per kind.
 
-pub mod calendar;
 pub mod cli;
 pub mod config;
-pub mod deliver;
-pub mod guard;
-pub mod http;
-pub mod keys;
-pub mod messages;
-pub mod store;
-pub mod validate;
+pub mod escalation;
+pub mod intake;
+pub mod queue;
+pub mod targets;
+
+// The paths the service, the tests and `main.rs` use, kept across the move into sub-folders.
+pub use escalation::calendar;
+pub use intake::{guard, http, keys, messages, validate};
+pub use queue::store;
+pub use targets as deliver;
 
 pub use config::SupportConfig;
 pub use http::{TicketsState, router};

@@ -1,9 +1,9 @@
 //! The delivery worker loop and the retry schedule.
 
-use super::{Deliverer, Failure};
 use crate::server::Metrics;
 use crate::tickets::config::SupportConfig;
 use crate::tickets::store::{Job, Outcome, TicketStore};
+use crate::tickets::targets::{Deliverer, Failure};
 use jiff::{SignedDuration, Timestamp};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};

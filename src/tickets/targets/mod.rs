@@ -1,4 +1,5 @@
-//! The delivery worker: takes due jobs from the queue and hands each ticket to its target
+//! The delivery targets, one per file behind [`Deliverer::deliver`]: the worker
+//! ([`run_worker`]) takes due jobs from the queue and hands each ticket to its target
 //! (signed webhook, Slack, email, JSONL file), with exponential backoff and jitter, Retry-After
 //! honoured, and a dead state after `support.deliveries.max_attempts`.
 //!
@@ -6,11 +7,12 @@
 //! ends, so webhooks carry `Idempotency-Key: <ticket id>` for receivers to drop repeats.
 
 mod email;
+mod jsonl;
 mod slack;
-mod worker;
+mod webhook;
 
+pub use crate::tickets::queue::worker::{next_attempt, run_worker};
 pub use slack::slack_blocks;
-pub use worker::{next_attempt, run_worker};
 
 use crate::tickets::config::{SupportConfig, TargetConfig, TargetKind};
 use crate::tickets::store::Ticket;
@@ -51,7 +53,7 @@ pub struct Deliverer {
     client: reqwest::Client,
     file_lock: tokio::sync::Mutex<()>,
     /// Whether the worker runs (for `/healthz`).
-    pub(crate) status: worker::Status,
+    pub(crate) status: crate::tickets::queue::worker::Status,
     /// Delivery latency and attempt outcomes per target (for `/metrics`).
     pub metrics: crate::server::Metrics,
 }
@@ -71,8 +73,8 @@ impl Deliverer {
             base_url: base_url.trim_end_matches('/').to_string(),
             client,
             file_lock: tokio::sync::Mutex::new(()),
-            status: worker::Status::default(),
-            metrics: worker::metrics(),
+            status: crate::tickets::queue::worker::Status::default(),
+            metrics: crate::tickets::queue::worker::metrics(),
         })
     }
 
@@ -105,49 +107,6 @@ impl Deliverer {
     /// The JSON body of webhook and JSONL deliveries.
     pub fn event(&self, ticket: &Ticket) -> serde_json::Value {
         serde_json::json!({"event": "ticket.created", "ticket": ticket})
-    }
-
-    async fn webhook(&self, t: &TargetConfig, ticket: &Ticket) -> Result<(), Failure> {
-        let url = env_var(t.url_env.as_deref())?;
-        let body =
-            serde_json::to_vec(&self.event(ticket)).map_err(|e| Failure::new(e.to_string()))?;
-        let mut req = self
-            .client
-            .post(&url)
-            .header("Content-Type", "application/json")
-            .header("Idempotency-Key", &ticket.id)
-            .header("X-Ayuda-Event", "ticket.created");
-        if t.secret_env.is_some() {
-            let secret = env_var(t.secret_env.as_deref())?;
-            let header = t.signature_header.as_deref().unwrap_or(SIGNATURE_HEADER);
-            req = req.header(header, sign(secret.as_bytes(), &body));
-        }
-        send(req.body(body)).await
-    }
-
-    async fn jsonl(&self, t: &TargetConfig, ticket: &Ticket) -> Result<(), Failure> {
-        let path = self
-            .data
-            .join(t.path.as_deref().unwrap_or("deliveries.jsonl"));
-        let mut line =
-            serde_json::to_vec(&self.event(ticket)).map_err(|e| Failure::new(e.to_string()))?;
-        line.push(b'\n');
-        let _guard = self.file_lock.lock().await;
-        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-            use std::io::Write;
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)?;
-            }
-            let mut f = crate::private::options()
-                .create(true)
-                .append(true)
-                .open(&path)?;
-            f.write_all(&line)?;
-            f.sync_data()
-        })
-        .await
-        .map_err(|e| Failure::new(e.to_string()))?
-        .map_err(|e| Failure::new(format!("jsonl: {e}")))
     }
 }
 

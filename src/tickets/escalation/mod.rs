@@ -1,0 +1,3 @@
+//! Escalation: the business calendar and SLA deadlines ([`calendar`]).
+
+pub mod calendar;

@@ -1,0 +1,4 @@
+//! The durable escalation queue ([`store`]) and the worker that drains it ([`worker`]).
+
+pub mod store;
+pub mod worker;
