@@ -118,37 +118,9 @@ enum PartnersCommand {
 #[derive(Args)]
 struct TicketsArgs {
     #[command(subcommand)]
-    command: TicketsCommand,
+    command: ayuda::tickets::cli::TicketsCommand,
     #[command(flatten)]
     dirs: DataArgs,
-}
-
-#[derive(Subcommand)]
-enum TicketsCommand {
-    /// List tickets, newest first.
-    List {
-        /// Only tickets with this status (received) or delivery state (pending, delivered, dead).
-        #[arg(long)]
-        state: Option<String>,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Show one ticket by reference (e.g. T-7K3M-Q9).
-    Show {
-        reference: String,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Serve only the ticket API and run deliveries (ops and tests).
-    #[command(hide = true)]
-    ServeApi {
-        /// Address to listen on (port 0 picks one; the address is printed).
-        #[arg(long, default_value = "127.0.0.1:8081")]
-        bind: String,
-        /// A built site whose theme renders the form and thank-you pages.
-        #[arg(long)]
-        dist: Option<PathBuf>,
-    },
 }
 
 #[derive(Args)]
@@ -409,48 +381,7 @@ fn partners(args: PartnersArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn tickets(args: TicketsArgs) -> anyhow::Result<ExitCode> {
-    use ayuda::tickets::cli;
-    let data = cli::data_dir(&args.dirs.root, args.dirs.data);
-    match args.command {
-        TicketsCommand::List { state, json } => {
-            let list = cli::tickets_list(&data, state)?;
-            if json {
-                println!("{}", serde_json::to_string(&list)?);
-            } else {
-                for t in list {
-                    println!(
-                        "{}\t{}\t{}\t{}\tbreach {}\t{}\t{}",
-                        t.id,
-                        t.kind,
-                        t.status,
-                        t.deliveries,
-                        t.first_response_breach,
-                        t.partner,
-                        t.subject
-                    );
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        TicketsCommand::Show { reference, json } => match cli::tickets_show(&data, &reference)? {
-            Some(v) if json => {
-                println!("{}", serde_json::to_string(&v)?);
-                Ok(ExitCode::SUCCESS)
-            }
-            Some(v) => {
-                println!("{}", serde_json::to_string_pretty(&v)?);
-                Ok(ExitCode::SUCCESS)
-            }
-            None => {
-                eprintln!("error: no ticket {reference}");
-                Ok(ExitCode::from(1))
-            }
-        },
-        TicketsCommand::ServeApi { bind, dist } => {
-            cli::serve_api(&args.dirs.root, &data, dist.as_deref(), &bind)?;
-            Ok(ExitCode::SUCCESS)
-        }
-    }
+    ayuda::tickets::cli::run(args.command, &args.dirs.root, args.dirs.data)
 }
 
 fn search(args: SearchArgs) -> anyhow::Result<ExitCode> {

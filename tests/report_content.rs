@@ -77,6 +77,7 @@ fn the_content_report_lists_what_writers_should_fix_first() {
                     opened: vec!["contrasena".into()],
                     time_zone: "UTC".into(),
                     deadlines: deadlines(&config, &cal, "technical", now).unwrap(),
+                    progress: Default::default(),
                 },
                 Vec::new(),
             )

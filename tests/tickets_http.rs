@@ -59,7 +59,13 @@ fn json_post(body: &serde_json::Value, key: Option<&str>) -> Request<Body> {
 }
 
 async fn count(s: &Site) -> usize {
-    s.state.inner().store.list(None).await.unwrap().len()
+    s.state
+        .inner()
+        .store
+        .list(Default::default())
+        .await
+        .unwrap()
+        .len()
 }
 
 #[tokio::test]
@@ -274,7 +280,13 @@ async fn html_form_posts_redirect_to_the_thank_you_page() {
     assert!(location.contains("tz=Europe%2FMadrid"), "{location}");
     let (status, _, page) = send(&s, Request::get(&location).body(Body::empty()).unwrap()).await;
     assert_eq!(status, StatusCode::OK);
-    let list = s.state.inner().store.list(None).await.unwrap();
+    let list = s
+        .state
+        .inner()
+        .store
+        .list(Default::default())
+        .await
+        .unwrap();
     assert!(page.contains(&list[0].id), "{page}");
     assert!(
         page.contains("(Europe/Madrid)"),

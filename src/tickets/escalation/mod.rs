@@ -1,3 +1,4 @@
-//! Escalation: the business calendar and SLA deadlines ([`calendar`]).
+//! Escalation: the business calendar and SLA deadlines ([`calendar`]) and the ticket lifecycle ([`lifecycle`]).
 
 pub mod calendar;
+pub mod lifecycle;

@@ -1,4 +1,7 @@
 //! The durable escalation queue ([`store`]) and the worker that drains it ([`worker`]).
 
+mod events;
+mod model;
+pub use model::*;
 pub mod store;
 pub mod worker;

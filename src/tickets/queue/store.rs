@@ -6,9 +6,9 @@
 //! fsynced by one commit before any of their senders is answered, which keeps durability while
 //! letting 50 concurrent clients share the cost of each fsync.
 
-use crate::tickets::calendar::Deadlines;
+pub use super::model::*;
+use crate::tickets::escalation::lifecycle::{self, Change};
 use jiff::{SignedDuration, Timestamp};
-use serde::{Deserialize, Serialize};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
     SqliteSynchronous,
@@ -26,92 +26,6 @@ pub const DB_FILE: &str = "tickets.sqlite";
 /// Tickets a group commit takes at most.
 const MAX_GROUP: usize = 256;
 
-/// A ticket as stored and delivered (the webhook body's `ticket`).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Ticket {
-    /// Human-friendly reference, e.g. `T-7K3M-Q9`.
-    pub id: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub status: String,
-    pub created: Timestamp,
-    pub locale: String,
-    pub name: String,
-    pub email: String,
-    pub partner: String,
-    /// Name of the partner key used, when one was.
-    pub partner_key: Option<String>,
-    pub subject: String,
-    pub description: String,
-    pub page: String,
-    pub suggested: Vec<String>,
-    pub opened: Vec<String>,
-    pub time_zone: String,
-    pub deadlines: Deadlines,
-}
-
-/// A delivery job's state.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Delivery {
-    pub target: String,
-    /// `pending`, `done` or `dead`.
-    pub state: String,
-    pub attempts: i64,
-    pub next_attempt: Option<Timestamp>,
-    pub last_error: Option<String>,
-}
-
-/// A ticket with its deliveries (`ayuda tickets show`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct TicketView {
-    pub ticket: Ticket,
-    pub deliveries: Vec<Delivery>,
-}
-
-/// One line of `ayuda tickets list`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct TicketSummary {
-    pub id: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub status: String,
-    pub created: Timestamp,
-    pub first_response_target: Timestamp,
-    pub first_response_breach: Timestamp,
-    pub partner: String,
-    pub subject: String,
-    /// `delivered` when every job is done, `dead` when one is dead, else `pending`.
-    pub deliveries: String,
-}
-
-/// A claimed delivery job.
-#[derive(Debug, Clone)]
-pub struct Job {
-    pub id: i64,
-    pub target: String,
-    /// Attempts including this one.
-    pub attempts: i64,
-    pub ticket: Ticket,
-}
-
-/// What happened to a delivery attempt.
-#[derive(Debug, Clone)]
-pub enum Outcome {
-    Done,
-    Retry { at: Timestamp, error: String },
-    Dead { error: String },
-}
-
-/// The queue of one target, as `/metrics` shows it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TargetStats {
-    pub target: String,
-    pub pending: i64,
-    pub dead: i64,
-    /// Reception of the oldest ticket still pending for this target.
-    pub oldest_pending: Option<Timestamp>,
-}
-
 /// Storage failures.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -123,6 +37,11 @@ pub enum StoreError {
     Data(String),
     #[error("the queue writer stopped")]
     Closed,
+    #[error("no ticket {0}")]
+    NotFound(String),
+    /// A lifecycle change the ticket's state does not allow.
+    #[error("{0}")]
+    Refused(String),
 }
 
 /// A boxed future returned by [`TicketStore`] methods (object-safe async).
@@ -133,10 +52,20 @@ pub trait TicketStore: Send + Sync + 'static {
     /// Stores the ticket (assigning its reference), its contact chain and one pending job per
     /// target in one durable transaction; returns the ticket with its reference.
     fn insert(&self, ticket: Ticket, targets: Vec<String>) -> StoreFuture<'_, Ticket>;
-    /// Tickets, newest first, optionally filtered by status or delivery state.
-    fn list(&self, state: Option<String>) -> StoreFuture<'_, Vec<TicketSummary>>;
-    /// One ticket with its deliveries.
+    /// Tickets, newest first, filtered by status or delivery state, level, breach.
+    fn list(&self, filter: ListFilter) -> StoreFuture<'_, Vec<TicketSummary>>;
+    /// One ticket with its events and deliveries.
     fn get(&self, id: String) -> StoreFuture<'_, Option<TicketView>>;
+    /// Applies a lifecycle change at `now` (refused with [`StoreError::Refused`] when the
+    /// ticket's state does not allow it), appends its event and enqueues one delivery job per
+    /// target, in one transaction.
+    fn change(
+        &self,
+        id: String,
+        change: Change,
+        targets: Vec<String>,
+        now: Timestamp,
+    ) -> StoreFuture<'_, Changed>;
     /// Leases up to `limit` due jobs of `target` until `now + lease` and counts the attempt.
     fn claim(
         &self,
@@ -317,30 +246,22 @@ async fn commit_group(
             .execute(&mut *tx)
             .await?;
         }
-        let now = t.created.as_millisecond();
-        for target in &targets {
-            sqlx::query(
-                "INSERT INTO jobs (ticket_seq, target, state, attempts, next_attempt_ms, updated_ms)
-                 VALUES (?, ?, 'pending', 0, ?, ?)",
-            )
-            .bind(seq)
-            .bind(target)
-            .bind(now)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        }
+        super::events::enqueue(&mut tx, seq, 0, &targets, t.created).await?;
         out.push(t);
     }
     tx.commit().await?;
     Ok(out)
 }
 
-fn ts(ms: i64) -> Timestamp {
+fn level(v: i64) -> Result<u8, StoreError> {
+    u8::try_from(v).map_err(|_| StoreError::Data(format!("stored ticket: level {v}")))
+}
+
+pub(super) fn ts(ms: i64) -> Timestamp {
     Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
-fn parse_doc(doc: &str) -> Result<Ticket, StoreError> {
+pub(super) fn parse_doc(doc: &str) -> Result<Ticket, StoreError> {
     serde_json::from_str(doc).map_err(|e| StoreError::Data(format!("stored ticket: {e}")))
 }
 
@@ -356,15 +277,19 @@ impl TicketStore for SqliteStore {
         })
     }
 
-    fn list(&self, state: Option<String>) -> StoreFuture<'_, Vec<TicketSummary>> {
+    fn list(&self, filter: ListFilter) -> StoreFuture<'_, Vec<TicketSummary>> {
         Box::pin(async move {
+            let now = Timestamp::now();
             let rows = sqlx::query(
                 "SELECT t.id, t.type, t.status, t.created_ms, t.first_response_target_ms,
                         t.first_response_breach_ms, t.partner, t.subject,
-                        SUM(j.state = 'dead'), SUM(j.state = 'pending')
+                        SUM(j.state = 'dead'), SUM(j.state = 'pending'),
+                        t.level, t.assignee, t.first_response_ms
                  FROM tickets t LEFT JOIN jobs j ON j.ticket_seq = t.seq
+                 WHERE (?1 IS NULL OR t.level = ?1)
                  GROUP BY t.seq ORDER BY t.created_ms DESC, t.seq DESC",
             )
+            .bind(filter.level.map(i64::from))
             .fetch_all(&self.pool)
             .await?;
             let mut out = Vec::with_capacity(rows.len());
@@ -378,20 +303,26 @@ impl TicketStore for SqliteStore {
                 } else {
                     "delivered"
                 };
+                let first_response_at = r.try_get::<Option<i64>, _>(12)?.map(ts);
+                let breach = ts(r.try_get(5)?);
                 let s = TicketSummary {
                     id: r.try_get(0)?,
                     kind: r.try_get(1)?,
                     status: r.try_get(2)?,
                     created: ts(r.try_get(3)?),
                     first_response_target: ts(r.try_get(4)?),
-                    first_response_breach: ts(r.try_get(5)?),
+                    first_response_breach: breach,
+                    level: level(r.try_get(10)?)?,
+                    assignee: r.try_get(11)?,
+                    first_response_at,
+                    breached: lifecycle::sla_met(first_response_at, breach, now) == Some(false),
                     partner: r.try_get(6)?,
                     subject: r.try_get(7)?,
                     deliveries: deliveries.into(),
                 };
-                if state
-                    .as_deref()
-                    .is_none_or(|st| st == s.status || st == s.deliveries)
+                let status = filter.status.as_deref();
+                if status.is_none_or(|st| st == s.status || st == s.deliveries)
+                    && (!filter.breached || s.breached)
                 {
                     out.push(s);
                 }
@@ -403,17 +334,19 @@ impl TicketStore for SqliteStore {
     fn get(&self, id: String) -> StoreFuture<'_, Option<TicketView>> {
         Box::pin(async move {
             let id = id.trim().to_ascii_uppercase();
-            let Some(row) = sqlx::query("SELECT seq, doc FROM tickets WHERE id = ?")
-                .bind(&id)
-                .fetch_optional(&self.pool)
-                .await?
+            let Some(row) =
+                sqlx::query("SELECT seq, doc, first_response_breach_ms FROM tickets WHERE id = ?")
+                    .bind(&id)
+                    .fetch_optional(&self.pool)
+                    .await?
             else {
                 return Ok(None);
             };
             let seq: i64 = row.try_get(0)?;
             let ticket = parse_doc(&row.try_get::<String, _>(1)?)?;
+            let events = super::events::of_ticket(&self.pool, seq).await?;
             let jobs = sqlx::query(
-                "SELECT target, state, attempts, next_attempt_ms, last_error FROM jobs
+                "SELECT target, state, attempts, next_attempt_ms, last_error, event_id FROM jobs
                  WHERE ticket_seq = ? ORDER BY id",
             )
             .bind(seq)
@@ -422,15 +355,33 @@ impl TicketStore for SqliteStore {
             let mut deliveries = Vec::new();
             for j in jobs {
                 let state: String = j.try_get(1)?;
+                let event_id: i64 = j.try_get(5)?;
+                let event = events
+                    .iter()
+                    .find(|e| e.id == event_id)
+                    .map_or("ticket.created", |e| e.event.as_str());
                 deliveries.push(Delivery {
                     target: j.try_get(0)?,
+                    event: event.to_string(),
                     next_attempt: (state == "pending").then(|| ts(j.try_get(3).unwrap_or(0))),
                     state,
                     attempts: j.try_get(2)?,
                     last_error: j.try_get(4)?,
                 });
             }
-            Ok(Some(TicketView { ticket, deliveries }))
+            let breach = ts(row.try_get(2)?);
+            let p = &ticket.progress;
+            Ok(Some(TicketView {
+                id: ticket.id.clone(),
+                status: ticket.status.clone(),
+                level: p.level,
+                assignee: p.assignee.clone(),
+                first_response_at: p.first_response_at,
+                sla_met: lifecycle::sla_met(p.first_response_at, breach, Timestamp::now()),
+                events,
+                deliveries,
+                ticket,
+            }))
         })
     }
 
@@ -452,7 +403,7 @@ impl TicketStore for SqliteStore {
                               AND next_attempt_ms <= ?2
                               AND (lease_until_ms IS NULL OR lease_until_ms <= ?2)
                               ORDER BY next_attempt_ms, id LIMIT ?4)
-                 RETURNING id, ticket_seq, target, attempts",
+                 RETURNING id, ticket_seq, target, attempts, event_id",
             )
             .bind(until)
             .bind(now_ms)
@@ -467,11 +418,19 @@ impl TicketStore for SqliteStore {
                     .bind(seq)
                     .fetch_one(&self.pool)
                     .await?;
+                let event_id: i64 = r.try_get(4)?;
+                let event = if event_id == 0 {
+                    None
+                } else {
+                    let mut conn = self.pool.acquire().await?;
+                    super::events::event_by_id(&mut conn, event_id).await?
+                };
                 jobs.push(Job {
                     id: r.try_get(0)?,
                     target: r.try_get(2)?,
                     attempts: r.try_get(3)?,
                     ticket: parse_doc(&doc)?,
+                    event,
                 });
             }
             Ok(jobs)
@@ -502,6 +461,20 @@ impl TicketStore for SqliteStore {
             }
             tx.commit().await?;
             Ok(())
+        })
+    }
+
+    fn change(
+        &self,
+        id: String,
+        change: Change,
+        targets: Vec<String>,
+        now: Timestamp,
+    ) -> StoreFuture<'_, Changed> {
+        Box::pin(async move {
+            let changed = super::events::change(&self.pool, &id, &change, &targets, now).await?;
+            self.notify.notify_waiters();
+            Ok(changed)
         })
     }
 
@@ -585,6 +558,7 @@ pub(crate) mod tests {
             opened: Vec::new(),
             time_zone: "UTC".into(),
             deadlines: deadlines(&config, &cal, "business", now).unwrap(),
+            progress: Default::default(),
         }
     }
 

@@ -213,7 +213,12 @@ async fn lane(
 
 async fn attempt(d: &Deliverer, job: Job) -> (i64, Outcome) {
     let limit = d.config.deliveries.timeout.0.unsigned_abs();
-    let result = match tokio::time::timeout(limit, d.deliver(&job.target, &job.ticket)).await {
+    let result = match tokio::time::timeout(
+        limit,
+        d.deliver(&job.target, &job.ticket, job.event.as_ref()),
+    )
+    .await
+    {
         Ok(r) => r,
         Err(_) => Err(Failure::new(format!(
             "no answer within {:#}",
@@ -223,7 +228,8 @@ async fn attempt(d: &Deliverer, job: Job) -> (i64, Outcome) {
     let outcome = match result {
         Ok(()) => {
             tracing::info!(ticket = %job.ticket.id, target = %job.target, "delivered");
-            let latency = Timestamp::now().duration_since(job.ticket.created);
+            let since = job.event.as_ref().map_or(job.ticket.created, |e| e.at);
+            let latency = Timestamp::now().duration_since(since);
             d.metrics.observe(
                 "ayuda_delivery_latency_seconds",
                 &[("target", &job.target)],

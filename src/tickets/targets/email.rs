@@ -149,6 +149,7 @@ mod tests {
             opened: Vec::new(),
             time_zone: "UTC".into(),
             deadlines: deadlines(&config, &cal, "business", now).unwrap(),
+            progress: Default::default(),
         };
         let target: TargetConfig = serde_json::from_value(serde_json::json!({
             "kind": "email", "smtp_host": "smtp.example.org", "from": "help@example.org"

@@ -2,15 +2,20 @@
 
 use super::{Deliverer, Failure};
 use crate::tickets::config::TargetConfig;
-use crate::tickets::store::Ticket;
+use crate::tickets::store::{Ticket, TicketEvent};
 
 impl Deliverer {
-    pub(super) async fn jsonl(&self, t: &TargetConfig, ticket: &Ticket) -> Result<(), Failure> {
+    pub(super) async fn jsonl(
+        &self,
+        t: &TargetConfig,
+        ticket: &Ticket,
+        event: Option<&TicketEvent>,
+    ) -> Result<(), Failure> {
         let path = self
             .data
             .join(t.path.as_deref().unwrap_or("deliveries.jsonl"));
-        let mut line =
-            serde_json::to_vec(&self.event(ticket)).map_err(|e| Failure::new(e.to_string()))?;
+        let mut line = serde_json::to_vec(&self.event(ticket, event))
+            .map_err(|e| Failure::new(e.to_string()))?;
         line.push(b'\n');
         let _guard = self.file_lock.lock().await;
         tokio::task::spawn_blocking(move || -> std::io::Result<()> {

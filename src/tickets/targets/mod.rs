@@ -15,7 +15,7 @@ pub use crate::tickets::queue::worker::{next_attempt, run_worker};
 pub use slack::slack_blocks;
 
 use crate::tickets::config::{SupportConfig, TargetConfig, TargetKind};
-use crate::tickets::store::Ticket;
+use crate::tickets::store::{Ticket, TicketEvent};
 use hmac::{KeyInit, Mac};
 use jiff::Timestamp;
 use std::collections::BTreeMap;
@@ -89,26 +89,65 @@ impl Deliverer {
         self.targets.keys().cloned().collect()
     }
 
-    /// One delivery attempt of `ticket` to `target`.
-    pub async fn deliver(&self, target: &str, ticket: &Ticket) -> Result<(), Failure> {
+    /// One delivery attempt of `ticket` to `target`: its reception, or a lifecycle `event`.
+    pub async fn deliver(
+        &self,
+        target: &str,
+        ticket: &Ticket,
+        event: Option<&TicketEvent>,
+    ) -> Result<(), Failure> {
         let Some(t) = self.targets.get(target) else {
             return Err(Failure::new(format!(
                 "target `{target}` is no longer configured"
             )));
         };
         match t.kind {
-            TargetKind::Webhook => self.webhook(t, ticket).await,
-            TargetKind::Slack => self.slack(t, ticket).await,
-            TargetKind::Email => self.email(t, ticket).await,
-            TargetKind::Jsonl => self.jsonl(t, ticket).await,
+            TargetKind::Webhook => self.webhook(t, ticket, event).await,
+            TargetKind::Slack => self.slack(t, ticket, event).await,
+            TargetKind::Email => match event {
+                None => self.email(t, ticket).await,
+                Some(e) => Err(Failure::new(format!(
+                    "email targets take no lifecycle events ({})",
+                    e.event
+                ))),
+            },
+            TargetKind::Jsonl => self.jsonl(t, ticket, event).await,
         }
     }
 
-    /// The JSON body of webhook and JSONL deliveries.
-    pub fn event(&self, ticket: &Ticket) -> serde_json::Value {
-        serde_json::json!({"event": "ticket.created", "ticket": ticket})
+    /// The JSON body of webhook and JSONL deliveries: `{"event", "ticket"}`, plus the
+    /// lifecycle `change` (from, to, level, note, …) for events after the reception.
+    pub fn event(&self, ticket: &Ticket, event: Option<&TicketEvent>) -> serde_json::Value {
+        match event {
+            None => serde_json::json!({"event": CREATED, "ticket": ticket}),
+            Some(e) => serde_json::json!({"event": e.event, "ticket": ticket, "change": e}),
+        }
     }
 }
+
+/// The event name of a ticket's reception.
+pub const CREATED: &str = "ticket.created";
+
+/// The targets a lifecycle event gets a job for: all but email, which announces new tickets.
+pub fn event_targets(config: &SupportConfig) -> Vec<String> {
+    config
+        .targets
+        .iter()
+        .filter(|t| t.kind != TargetKind::Email)
+        .map(|t| t.id())
+        .collect()
+}
+
+/// The `Idempotency-Key` of a delivery: the ticket reference for its reception, reference and
+/// event id (`T-7K3M-Q9:12`) for a lifecycle event, the same on every retry.
+pub fn idempotency_key(ticket: &Ticket, event: Option<&TicketEvent>) -> String {
+    match event {
+        None => ticket.id.clone(),
+        Some(e) => format!("{}:{}", ticket.id, e.id),
+    }
+}
+
+impl Deliverer {}
 
 pub(crate) fn env_var(name: Option<&str>) -> Result<String, Failure> {
     let name = name.unwrap_or_default();

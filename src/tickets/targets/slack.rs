@@ -2,13 +2,22 @@
 
 use super::{Deliverer, Failure, env_var, send, type_label, when};
 use crate::tickets::config::{SupportConfig, TargetConfig};
-use crate::tickets::store::Ticket;
+use crate::tickets::escalation::lifecycle::Action;
+use crate::tickets::store::{Ticket, TicketEvent};
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
 impl Deliverer {
-    pub(super) async fn slack(&self, t: &TargetConfig, ticket: &Ticket) -> Result<(), Failure> {
+    pub(super) async fn slack(
+        &self,
+        t: &TargetConfig,
+        ticket: &Ticket,
+        event: Option<&TicketEvent>,
+    ) -> Result<(), Failure> {
         let url = env_var(t.url_env.as_deref())?;
-        let body = slack_blocks(&self.config, ticket, &self.base_url);
+        let body = match event {
+            None => slack_blocks(&self.config, ticket, &self.base_url),
+            Some(e) => serde_json::json!({"text": slack_event_text(ticket, e)}),
+        };
         send(self.client.post(&url).json(&body)).await
     }
 }
@@ -44,6 +53,31 @@ pub fn slack_blocks(config: &SupportConfig, ticket: &Ticket, base_url: &str) -> 
         "text": format!("New ticket {}: {}", ticket.id, esc(&ticket.subject)),
         "blocks": blocks,
     })
+}
+
+/// The short Slack text of a lifecycle event: reference, subject, what changed, who, and
+/// the note (the team's channel sees internal notes too); every value escaped.
+pub fn slack_event_text(ticket: &Ticket, e: &TicketEvent) -> String {
+    let what = match e.action {
+        Action::Escalate => format!("escalated to level {}", e.to_level),
+        Action::Assign => "assigned".to_string(),
+        Action::Note => "note added".to_string(),
+        _ => e.to.replace('_', " "),
+    };
+    let mut text = format!(
+        "{} · {}: {what}",
+        ticket.id,
+        esc(&truncate(&ticket.subject, 120))
+    );
+    if let Some(to) = &e.assignee {
+        text.push_str(&format!(" → {}", esc(to)));
+    }
+    text.push_str(&format!(" (by {})", esc(&e.actor)));
+    if let Some(note) = &e.note {
+        let public = if e.public { "(public) " } else { "" };
+        text.push_str(&format!("\n> {public}{}", esc(&truncate(note, 500))));
+    }
+    text
 }
 
 /// Characters that would end or split a Slack link (`<url|text>`), percent-encoded in URLs.
@@ -122,6 +156,7 @@ mod tests {
             opened: Vec::new(),
             time_zone: "UTC".into(),
             deadlines: deadlines(&config, &cal, "business", now).unwrap(),
+            progress: Default::default(),
         }
     }
 
@@ -155,6 +190,37 @@ mod tests {
         );
         assert!(
             text.contains("<mailto:a%7C%3C!here%3E@partner.example.org|"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn lifecycle_event_text_is_short_and_escaped() {
+        let e = TicketEvent {
+            id: 4,
+            at: jiff::Timestamp::UNIX_EPOCH,
+            actor: "<!channel>".into(),
+            action: Action::Escalate,
+            event: "ticket.escalated".into(),
+            from: "acknowledged".into(),
+            to: "in_progress".into(),
+            from_level: 1,
+            to_level: 2,
+            assignee: Some("<@U123> & co".into()),
+            note: Some("see <https://evil.example.org|this>".into()),
+            public: true,
+        };
+        let text = slack_event_text(&hostile(), &e);
+        for injected in ["<!channel>", "<!here>", "<@U123>", "<https://evil"] {
+            assert!(!text.contains(injected), "{injected} reached Slack: {text}");
+        }
+        assert!(text.starts_with("T-AAAA-BB · "), "{text}");
+        assert!(
+            text.contains(": escalated to level 2 → &lt;@U123&gt; &amp; co (by &lt;!channel&gt;)"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("\n> (public) see &lt;https://evil.example.org|this&gt;"),
             "{text}"
         );
     }

@@ -184,6 +184,7 @@ async fn post_ticket(State(s): State<TicketsState>, req: Request) -> Response {
         opened: valid.opened,
         time_zone: inner.calendar.time_zone_name().to_string(),
         deadlines,
+        progress: Default::default(),
     };
     let stored = match inner
         .store

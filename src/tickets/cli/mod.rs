@@ -1,9 +1,15 @@
 //! The ticket commands behind `ayuda sla`, `ayuda partners` and `ayuda tickets`; `main.rs` only
-//! parses arguments and maps these results to exit codes.
+//! parses arguments and maps these results to exit codes ([`command`] holds the `tickets`
+//! subcommands themselves).
+
+mod command;
+
+pub use command::{TicketsCommand, run};
 
 use crate::tickets::calendar::{self, Calendar};
+use crate::tickets::escalation::lifecycle::Change;
 use crate::tickets::keys;
-use crate::tickets::store::{SqliteStore, TicketStore};
+use crate::tickets::store::{Changed, ListFilter, SqliteStore, StoreError, TicketStore};
 use crate::tickets::{TicketsState, router};
 use anyhow::{Context, Result, anyhow};
 use jiff::Timestamp;
@@ -66,12 +72,36 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 /// `ayuda tickets list`: summaries, newest first.
 pub fn tickets_list(
     data: &Path,
-    state: Option<String>,
+    filter: ListFilter,
 ) -> Result<Vec<crate::tickets::store::TicketSummary>> {
     ensure_queue(data)?;
     runtime()?.block_on(async {
         let store = SqliteStore::open(data).await?;
-        Ok(store.list(state).await?)
+        Ok(store.list(filter).await?)
+    })
+}
+
+/// `ayuda tickets ack|assign|…`: applies `change` to ticket `reference` and enqueues its event
+/// for the configured targets of `ROOT/ayuda.yaml`; the running service's worker delivers it.
+pub fn tickets_change(
+    root: &Path,
+    data: &Path,
+    reference: &str,
+    change: Change,
+) -> Result<Changed> {
+    let config = load_config(root)?;
+    ensure_queue(data)?;
+    let targets = crate::tickets::targets::event_targets(&config.support);
+    runtime()?.block_on(async {
+        let store = SqliteStore::open(data).await?;
+        match store
+            .change(reference.to_string(), change, targets, Timestamp::now())
+            .await
+        {
+            Ok(c) => Ok(c),
+            Err(StoreError::NotFound(id)) => Err(anyhow!("no ticket {id} in {}", data.display())),
+            Err(e) => Err(e.into()),
+        }
     })
 }
 

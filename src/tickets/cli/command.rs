@@ -1,0 +1,222 @@
+//! `ayuda tickets …`: the queue views (`list`, `show`) and the agents' lifecycle actions
+//! (`ack`, `assign`, `escalate`, `resolve`, `close`, `reopen`, `note`). `main.rs` flattens
+//! [`TicketsCommand`] into its command line and calls [`run`].
+
+use super::{data_dir, serve_api, tickets_change, tickets_list, tickets_show};
+use crate::tickets::escalation::lifecycle::{Action, Change, Status};
+use crate::tickets::store::{Changed, ListFilter, TicketSummary};
+use anyhow::{Result, anyhow};
+use clap::{Args, Subcommand};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The `ayuda tickets` subcommands.
+#[derive(Subcommand)]
+pub enum TicketsCommand {
+    /// List tickets, newest first.
+    List {
+        /// Only tickets with this status (received, acknowledged, in_progress, resolved,
+        /// closed, reopened) or delivery state (pending, delivered, dead).
+        #[arg(long, visible_alias = "state")]
+        status: Option<String>,
+        /// Only tickets at this support level (1, 2, 3).
+        #[arg(long)]
+        level: Option<u8>,
+        /// Only tickets past their first-response breach time without a timely answer.
+        #[arg(long)]
+        breached: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one ticket by reference (e.g. T-7K3M-Q9) with its events and deliveries.
+    Show {
+        reference: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Acknowledge: the first response is given (sets first_response_at, which decides "SLA met").
+    Ack(ChangeArgs),
+    /// Assign to a contact role or an agent (--to).
+    Assign(ChangeArgs),
+    /// Escalate to the next level, or to --level N (2 or 3); --to names the new assignee.
+    Escalate(ChangeArgs),
+    /// Mark resolved.
+    Resolve(ChangeArgs),
+    /// Close a resolved ticket (the partner confirmed or did not answer).
+    Close(ChangeArgs),
+    /// Reopen a resolved or closed ticket.
+    Reopen(ChangeArgs),
+    /// Add a note (--note TEXT; --public when the partner may see it).
+    Note(ChangeArgs),
+    /// Serve only the ticket API and run deliveries (ops and tests).
+    #[command(hide = true)]
+    ServeApi {
+        /// Address to listen on (port 0 picks one; the address is printed).
+        #[arg(long, default_value = "127.0.0.1:8081")]
+        bind: String,
+        /// A built site whose theme renders the form and thank-you pages.
+        #[arg(long)]
+        dist: Option<PathBuf>,
+    },
+}
+
+/// The options every lifecycle action takes.
+#[derive(Args)]
+pub struct ChangeArgs {
+    /// The ticket reference (e.g. T-7K3M-Q9).
+    reference: String,
+    /// The new assignee: a contact role or an agent name (assign, escalate).
+    #[arg(long)]
+    to: Option<String>,
+    /// The new level, 2 or 3 (escalate; default: the next one).
+    #[arg(long)]
+    level: Option<u8>,
+    /// A note recorded with the change.
+    #[arg(long)]
+    note: Option<String>,
+    /// The note may be shown to the partner.
+    #[arg(long)]
+    public: bool,
+    /// Who acts, as recorded in the event (default: $USER).
+    #[arg(long = "as", value_name = "NAME")]
+    actor: Option<String>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+impl ChangeArgs {
+    fn change(&self, action: Action) -> Change {
+        let actor = self
+            .actor
+            .clone()
+            .or_else(|| std::env::var("USER").ok().filter(|u| !u.is_empty()))
+            .unwrap_or_else(|| "agent".into());
+        Change {
+            action,
+            actor,
+            to: self.to.clone(),
+            level: self.level,
+            note: self.note.clone(),
+            public: self.public,
+        }
+    }
+}
+
+/// Runs one `ayuda tickets` command on the data folder (`--data`, or `ROOT/data`).
+pub fn run(command: TicketsCommand, root: &Path, data: Option<PathBuf>) -> Result<ExitCode> {
+    let data = data_dir(root, data);
+    let (action, args) = match command {
+        TicketsCommand::List {
+            status,
+            level,
+            breached,
+            json,
+        } => {
+            let filter = list_filter(status, level, breached)?;
+            print_list(&tickets_list(&data, filter)?, json)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        TicketsCommand::Show { reference, json } => {
+            return match tickets_show(&data, &reference)? {
+                Some(v) if json => {
+                    println!("{}", serde_json::to_string(&v)?);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some(v) => {
+                    println!("{}", serde_json::to_string_pretty(&v)?);
+                    Ok(ExitCode::SUCCESS)
+                }
+                None => {
+                    eprintln!("error: no ticket {reference}");
+                    Ok(ExitCode::from(1))
+                }
+            };
+        }
+        TicketsCommand::ServeApi { bind, dist } => {
+            serve_api(root, &data, dist.as_deref(), &bind)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        TicketsCommand::Ack(a) => (Action::Ack, a),
+        TicketsCommand::Assign(a) => (Action::Assign, a),
+        TicketsCommand::Escalate(a) => (Action::Escalate, a),
+        TicketsCommand::Resolve(a) => (Action::Resolve, a),
+        TicketsCommand::Close(a) => (Action::Close, a),
+        TicketsCommand::Reopen(a) => (Action::Reopen, a),
+        TicketsCommand::Note(a) => (Action::Note, a),
+    };
+    let changed = tickets_change(root, &data, &args.reference, args.change(action))?;
+    print_changed(&changed, args.json)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The filter of `tickets list`, refusing a status that is neither a ticket status nor a
+/// delivery state.
+fn list_filter(status: Option<String>, level: Option<u8>, breached: bool) -> Result<ListFilter> {
+    if let Some(s) = status.as_deref()
+        && !["pending", "delivered", "dead"].contains(&s)
+    {
+        Status::parse(s).map_err(|e| anyhow!("--status: {e}, or pending, delivered, dead"))?;
+    }
+    if let Some(l) = level
+        && !(1..=crate::tickets::escalation::lifecycle::MAX_LEVEL).contains(&l)
+    {
+        return Err(anyhow!("--level: {l} is not a support level (1, 2, 3)"));
+    }
+    Ok(ListFilter {
+        status,
+        level,
+        breached,
+    })
+}
+
+fn print_list(list: &[TicketSummary], json: bool) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(list)?);
+        return Ok(());
+    }
+    for t in list {
+        println!(
+            "{}\t{}\t{}\tL{}\t{}\t{}\tbreach {}{}\t{}\t{}",
+            t.id,
+            t.kind,
+            t.status,
+            t.level,
+            t.assignee.as_deref().unwrap_or("-"),
+            t.deliveries,
+            t.first_response_breach,
+            if t.breached { " (breached)" } else { "" },
+            t.partner,
+            t.subject
+        );
+    }
+    Ok(())
+}
+
+fn print_changed(c: &Changed, json: bool) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(c)?);
+        return Ok(());
+    }
+    let e = &c.event;
+    println!(
+        "{}: {} → {} (level {}{}), event {} {}",
+        c.id,
+        e.from,
+        e.to,
+        c.level,
+        c.assignee
+            .as_deref()
+            .map(|a| format!(", assigned to {a}"))
+            .unwrap_or_default(),
+        e.id,
+        e.event
+    );
+    if !c.deliveries.is_empty() {
+        eprintln!(
+            "Queued for {}; the running service delivers it.",
+            c.deliveries.join(", ")
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,270 @@
+//! Lifecycle changes in the SQLite queue: one transaction reads the ticket, applies the pure
+//! transition ([`lifecycle::apply`]), updates the ticket, appends the event to `ticket_events`
+//! and enqueues one delivery job per target, so a change is never half-recorded.
+
+use super::store::{StoreError, parse_doc, ts};
+use super::{Changed, Progress, TicketEvent};
+use crate::tickets::escalation::lifecycle::{self, Action, Change, State, Status};
+use jiff::Timestamp;
+use sqlx::sqlite::{SqlitePool, SqliteRow};
+use sqlx::{Row, SqliteConnection};
+
+/// Applies `change` to ticket `id` at `now` and enqueues the event for `targets`.
+pub(super) async fn change(
+    pool: &SqlitePool,
+    id: &str,
+    change: &Change,
+    targets: &[String],
+    now: Timestamp,
+) -> Result<Changed, StoreError> {
+    let id = id.trim().to_ascii_uppercase();
+    let mut tx = pool.begin().await?;
+    let row = sqlx::query(
+        "SELECT seq, status, level, assignee, first_response_ms, doc FROM tickets WHERE id = ?",
+    )
+    .bind(&id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| StoreError::NotFound(id.clone()))?;
+    let seq: i64 = row.try_get(0)?;
+    let data = |what: String| StoreError::Data(format!("ticket {id}: {what}"));
+    let status = Status::parse(&row.try_get::<String, _>(1)?).map_err(data)?;
+    let level: i64 = row.try_get(2)?;
+    let level = u8::try_from(level).map_err(|_| data(format!("level {level}")))?;
+    let state = State {
+        status,
+        level,
+        assignee: row.try_get(3)?,
+        first_response_at: row.try_get::<Option<i64>, _>(4)?.map(ts),
+    };
+    let next = lifecycle::apply(&state, change, now)
+        .map_err(|e| StoreError::Refused(format!("ticket {id}: {e}")))?;
+    let mut ticket = parse_doc(&row.try_get::<String, _>(5)?)?;
+    ticket.status = next.status.to_string();
+    ticket.progress = Progress {
+        level: next.level,
+        assignee: next.assignee.clone(),
+        first_response_at: next.first_response_at,
+    };
+    let doc = serde_json::to_string(&ticket).map_err(|e| data(e.to_string()))?;
+    // Compare and set: a change committed by another process since the read is not overwritten.
+    let updated = sqlx::query(
+        "UPDATE tickets SET status = ?, level = ?, assignee = ?, first_response_ms = ?, doc = ?
+         WHERE seq = ? AND status = ? AND level = ?",
+    )
+    .bind(next.status.as_str())
+    .bind(i64::from(next.level))
+    .bind(&next.assignee)
+    .bind(next.first_response_at.map(|t| t.as_millisecond()))
+    .bind(doc)
+    .bind(seq)
+    .bind(state.status.as_str())
+    .bind(i64::from(state.level))
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() != 1 {
+        return Err(data("changed by someone else meanwhile; try again".into()));
+    }
+    let note = change
+        .note
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
+    let event_id: i64 = sqlx::query_scalar(
+        "INSERT INTO ticket_events (ticket_seq, at_ms, actor, action, from_status, to_status,
+         from_level, to_level, assignee, note, public)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(seq)
+    .bind(now.as_millisecond())
+    .bind(change.actor.trim())
+    .bind(change.action.as_str())
+    .bind(state.status.as_str())
+    .bind(next.status.as_str())
+    .bind(i64::from(state.level))
+    .bind(i64::from(next.level))
+    .bind(&next.assignee)
+    .bind(note)
+    .bind(change.public)
+    .fetch_one(&mut *tx)
+    .await?;
+    enqueue(&mut tx, seq, event_id, targets, now).await?;
+    let event = event_by_id(&mut tx, event_id)
+        .await?
+        .ok_or_else(|| data(format!("event {event_id} vanished")))?;
+    tx.commit().await?;
+    Ok(Changed {
+        id,
+        status: next.status.to_string(),
+        level: next.level,
+        assignee: next.assignee,
+        event,
+        deliveries: targets.to_vec(),
+    })
+}
+
+/// One pending job per target for event `event_id` (0: the reception) of ticket `seq`.
+pub(super) async fn enqueue(
+    conn: &mut SqliteConnection,
+    seq: i64,
+    event_id: i64,
+    targets: &[String],
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let now = now.as_millisecond();
+    for target in targets {
+        sqlx::query(
+            "INSERT INTO jobs (ticket_seq, event_id, target, state, attempts, next_attempt_ms,
+             updated_ms) VALUES (?, ?, ?, 'pending', 0, ?, ?)",
+        )
+        .bind(seq)
+        .bind(event_id)
+        .bind(target)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// `SELECT` of the columns [`from_row`] reads, followed by `$rest`.
+macro_rules! select_events {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, at_ms, actor, action, from_status, to_status, from_level, to_level,
+             assignee, note, public FROM ticket_events ",
+            $rest
+        )
+    };
+}
+
+/// The events of ticket `seq`, oldest first.
+pub(super) async fn of_ticket(pool: &SqlitePool, seq: i64) -> Result<Vec<TicketEvent>, StoreError> {
+    let rows = sqlx::query(select_events!("WHERE ticket_seq = ? ORDER BY id"))
+        .bind(seq)
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Event `id`, when there is one.
+pub(super) async fn event_by_id(
+    conn: &mut SqliteConnection,
+    id: i64,
+) -> Result<Option<TicketEvent>, StoreError> {
+    let row = sqlx::query(select_events!("WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+fn from_row(r: &SqliteRow) -> Result<TicketEvent, StoreError> {
+    let name: String = r.try_get(3)?;
+    let action = Action::ALL
+        .into_iter()
+        .find(|a| a.as_str() == name)
+        .ok_or_else(|| StoreError::Data(format!("stored event: unknown action `{name}`")))?;
+    let level = |i: usize| -> Result<u8, StoreError> {
+        let v: i64 = r.try_get(i)?;
+        u8::try_from(v).map_err(|_| StoreError::Data(format!("stored event: level {v}")))
+    };
+    Ok(TicketEvent {
+        id: r.try_get(0)?,
+        at: ts(r.try_get(1)?),
+        actor: r.try_get(2)?,
+        action,
+        event: action.event_name().to_string(),
+        from: r.try_get(4)?,
+        to: r.try_get(5)?,
+        from_level: level(6)?,
+        to_level: level(7)?,
+        assignee: r.try_get(8)?,
+        note: r.try_get(9)?,
+        public: r.try_get(10)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::tickets::escalation::lifecycle::{Action, Change};
+    use crate::tickets::store::{DB_FILE, ListFilter, SqliteStore, TicketStore};
+    use jiff::Timestamp;
+    use sqlx::Connection;
+
+    /// A queue written before the lifecycle: its jobs survive the table rebuild as the
+    /// reception's, and its tickets (stored without level or assignee) take lifecycle changes.
+    #[tokio::test]
+    async fn a_queue_of_the_previous_version_is_upgraded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let mut old = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        for sql in [
+            include_str!("../../../migrations/0001_tickets.sql"),
+            include_str!("../../../migrations/0002_jobs_by_target.sql"),
+            include_str!("../../../migrations/0003_feedback.sql"),
+        ] {
+            sqlx::raw_sql(sql).execute(&mut old).await.unwrap();
+        }
+        let mut ticket = crate::tickets::store::tests::ticket(1);
+        ticket.id = "T-0LD0-01".into();
+        let mut doc = serde_json::to_value(&ticket).unwrap();
+        for key in ["level", "assignee", "first_response_at"] {
+            doc.as_object_mut().unwrap().remove(key);
+        }
+        sqlx::query(
+            "INSERT INTO tickets (seq, id, type, status, created_ms, first_response_target_ms,
+               first_response_breach_ms, partner, email, subject, doc)
+             VALUES (1, ?, 'business', 'received', 0, 1, 2, 'P', 'a@example.org', 'S', ?)",
+        )
+        .bind(&ticket.id)
+        .bind(doc.to_string())
+        .execute(&mut old)
+        .await
+        .unwrap();
+        sqlx::raw_sql(
+            "INSERT INTO jobs (ticket_seq, target, state, attempts, next_attempt_ms, updated_ms)
+             VALUES (1, 'hook', 'dead', 5, 0, 0);",
+        )
+        .execute(&mut old)
+        .await
+        .unwrap();
+        old.close().await.unwrap();
+
+        let store = SqliteStore::open(dir.path()).await.unwrap();
+        let list = store.list(ListFilter::default()).await.unwrap();
+        assert_eq!((list[0].level, list[0].deliveries.as_str()), (1, "dead"));
+        assert!(list[0].breached, "unanswered past its breach time");
+        let change = Change {
+            action: Action::Ack,
+            actor: "ops".into(),
+            to: None,
+            level: None,
+            note: None,
+            public: false,
+        };
+        let now = Timestamp::now();
+        let changed = store
+            .change(ticket.id.clone(), change, vec!["hook".into()], now)
+            .await
+            .unwrap();
+        assert_eq!(changed.status, "acknowledged");
+        let view = store.get(ticket.id.clone()).await.unwrap().unwrap();
+        assert_eq!(view.ticket.progress.level, 1);
+        assert_eq!(view.sla_met, Some(false), "answered after the breach");
+        let jobs: Vec<(&str, &str)> = view
+            .deliveries
+            .iter()
+            .map(|d| (d.event.as_str(), d.state.as_str()))
+            .collect();
+        assert_eq!(
+            jobs,
+            [
+                ("ticket.created", "dead"),
+                ("ticket.acknowledged", "pending")
+            ]
+        );
+    }
+}
