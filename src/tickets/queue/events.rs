@@ -18,7 +18,9 @@ pub(super) async fn change(
     now: Timestamp,
 ) -> Result<Changed, StoreError> {
     let id = id.trim().to_ascii_uppercase();
-    let mut tx = pool.begin().await?;
+    // IMMEDIATE takes the write lock before the read, so concurrent changes wait for each
+    // other (busy_timeout) instead of failing when the read snapshot goes stale.
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let row = sqlx::query(
         "SELECT seq, status, level, assignee, first_response_ms, doc FROM tickets WHERE id = ?",
     )
@@ -192,6 +194,49 @@ mod tests {
     use crate::tickets::store::{DB_FILE, ListFilter, SqliteStore, TicketStore};
     use jiff::Timestamp;
     use sqlx::Connection;
+
+    /// Agents acting on one ticket at the same time: one acknowledgement is recorded, and every
+    /// other one is refused with the ticket's new status, never a database error.
+    #[tokio::test]
+    async fn concurrent_changes_are_serialized() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = std::sync::Arc::new(SqliteStore::open(dir.path()).await.unwrap());
+        let id = store
+            .insert(crate::tickets::store::tests::ticket(1), vec![])
+            .await
+            .unwrap()
+            .id;
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..8 {
+            let (store, id) = (store.clone(), id.clone());
+            tasks.spawn(async move {
+                let change = Change {
+                    action: Action::Ack,
+                    actor: format!("agent {i}"),
+                    to: None,
+                    level: None,
+                    note: None,
+                    public: false,
+                };
+                store
+                    .change(id, change, vec!["hook".into()], Timestamp::now())
+                    .await
+            });
+        }
+        let mut ok = 0;
+        while let Some(r) = tasks.join_next().await {
+            match r.unwrap() {
+                Ok(_) => ok += 1,
+                Err(crate::tickets::store::StoreError::Refused(m)) => {
+                    assert!(m.contains("acknowledged"), "{m}")
+                }
+                Err(e) => panic!("a concurrent change failed: {e}"),
+            }
+        }
+        assert_eq!(ok, 1);
+        let view = store.get(id).await.unwrap().unwrap();
+        assert_eq!((view.events.len(), view.deliveries.len()), (1, 1));
+    }
 
     /// A queue written before the lifecycle: its jobs survive the table rebuild as the
     /// reception's, and its tickets (stored without level or assignee) take lifecycle changes.
