@@ -507,6 +507,9 @@ async fn metrics_show_the_queue_per_target() {
         "ayuda_queue_jobs{state=\"dead\",target=\"jsonl\"} 0",
         "ayuda_queue_oldest_pending_seconds{target=\"jsonl\"} ",
         "# TYPE ayuda_delivery_latency_seconds histogram",
+        "ayuda_tickets{level=\"1\",status=\"received\"} 1",
+        "ayuda_tickets_breached 0",
+        "ayuda_tickets_unacknowledged_past_target 0",
     ] {
         assert!(text.contains(line), "{line} missing:\n{text}");
     }

@@ -235,6 +235,32 @@ pub fn render_queue(
     out
 }
 
+/// Tickets by status and level, breached tickets, and unacknowledged tickets past their
+/// first-response target (read from the queue at each scrape).
+pub fn render_tickets(stats: &crate::tickets::store::TicketStats) -> String {
+    let mut out = String::from(
+        "# HELP ayuda_tickets Tickets by lifecycle status and support level.\n# TYPE ayuda_tickets gauge\n",
+    );
+    for (status, level, n) in &stats.by_status_level {
+        let _ = writeln!(
+            out,
+            "ayuda_tickets{{level=\"{level}\",status=\"{}\"}} {n}",
+            escape_label(status)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP ayuda_tickets_breached Tickets answered after, or unanswered past, their first-response breach time.\n# TYPE ayuda_tickets_breached gauge\nayuda_tickets_breached {}",
+        stats.breached
+    );
+    let _ = writeln!(
+        out,
+        "# HELP ayuda_tickets_unacknowledged_past_target Tickets not acknowledged past their first-response target.\n# TYPE ayuda_tickets_unacknowledged_past_target gauge\nayuda_tickets_unacknowledged_past_target {}",
+        stats.unacknowledged_past_target
+    );
+    out
+}
+
 fn fmt_labels(l: &Labels, le: Option<&str>) -> String {
     let mut parts: Vec<String> = l
         .iter()

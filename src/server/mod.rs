@@ -158,6 +158,10 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
             )),
             Err(e) => tracing::warn!("queue metrics: {e}"),
         }
+        match inner.store.ticket_stats(jiff::Timestamp::now()).await {
+            Ok(stats) => text.push_str(&metrics::render_tickets(&stats)),
+            Err(e) => tracing::warn!("ticket metrics: {e}"),
+        }
         text.push_str(&inner.deliverer.metrics.render());
     }
     (

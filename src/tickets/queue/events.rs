@@ -3,7 +3,7 @@
 //! and enqueues one delivery job per target, so a change is never half-recorded.
 
 use super::store::{StoreError, parse_doc, ts};
-use super::{Changed, Progress, TicketEvent};
+use super::{Changed, Progress, TicketEvent, TicketStats};
 use crate::tickets::escalation::lifecycle::{self, Action, Change, State, Status};
 use jiff::Timestamp;
 use sqlx::sqlite::{SqlitePool, SqliteRow};
@@ -105,6 +105,40 @@ pub(super) async fn change(
     })
 }
 
+/// Tickets by status and level, breaches and unacknowledged tickets past target at `now`.
+pub(super) async fn ticket_stats(
+    pool: &SqlitePool,
+    now: Timestamp,
+) -> Result<TicketStats, StoreError> {
+    let rows = sqlx::query(
+        "SELECT status, level, COUNT(*) FROM tickets GROUP BY status, level ORDER BY status, level",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut by_status_level = Vec::with_capacity(rows.len());
+    for r in rows {
+        let level: i64 = r.try_get(1)?;
+        let level = u8::try_from(level)
+            .map_err(|_| StoreError::Data(format!("stored ticket: level {level}")))?;
+        by_status_level.push((r.try_get(0)?, level, r.try_get(2)?));
+    }
+    // The same rule as lifecycle::sla_met, in SQL so that it scales with the queue.
+    let row = sqlx::query(
+        "SELECT COALESCE(SUM(CASE WHEN first_response_ms IS NULL THEN first_response_breach_ms < ?1
+                                  ELSE first_response_ms > first_response_breach_ms END), 0),
+                COALESCE(SUM(first_response_ms IS NULL AND first_response_target_ms < ?1), 0)
+         FROM tickets",
+    )
+    .bind(now.as_millisecond())
+    .fetch_one(pool)
+    .await?;
+    Ok(TicketStats {
+        by_status_level,
+        breached: row.try_get(0)?,
+        unacknowledged_past_target: row.try_get(1)?,
+    })
+}
+
 /// One pending job per target for event `event_id` (0: the reception) of ticket `seq`.
 pub(super) async fn enqueue(
     conn: &mut SqliteConnection,
@@ -195,6 +229,17 @@ mod tests {
     use jiff::Timestamp;
     use sqlx::Connection;
 
+    fn ack(actor: &str) -> Change {
+        Change {
+            action: Action::Ack,
+            actor: actor.into(),
+            to: None,
+            level: None,
+            note: None,
+            public: false,
+        }
+    }
+
     /// Agents acting on one ticket at the same time: one acknowledgement is recorded, and every
     /// other one is refused with the ticket's new status, never a database error.
     #[tokio::test]
@@ -210,14 +255,7 @@ mod tests {
         for i in 0..8 {
             let (store, id) = (store.clone(), id.clone());
             tasks.spawn(async move {
-                let change = Change {
-                    action: Action::Ack,
-                    actor: format!("agent {i}"),
-                    to: None,
-                    level: None,
-                    note: None,
-                    public: false,
-                };
+                let change = ack(&format!("agent {i}"));
                 store
                     .change(id, change, vec!["hook".into()], Timestamp::now())
                     .await
@@ -236,6 +274,39 @@ mod tests {
         assert_eq!(ok, 1);
         let view = store.get(id).await.unwrap().unwrap();
         assert_eq!((view.events.len(), view.deliveries.len()), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn ticket_stats_count_breaches_and_unanswered_tickets_past_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).await.unwrap();
+        let hours = |h: i64| jiff::SignedDuration::from_hours(h);
+        // Received 4 h ago with a 2 h target and a 3 h breach: past both.
+        let mut late = crate::tickets::store::tests::ticket(1);
+        late.deadlines.first_response_target = Timestamp::now() - hours(2);
+        late.deadlines.first_response_breach = Timestamp::now() - hours(1);
+        let late = store.insert(late, vec![]).await.unwrap();
+        let fresh = store
+            .insert(crate::tickets::store::tests::ticket(2), vec![])
+            .await
+            .unwrap();
+        store
+            .change(fresh.id, ack("ops"), vec![], Timestamp::now())
+            .await
+            .unwrap();
+        let stats = store.ticket_stats(Timestamp::now()).await.unwrap();
+        assert_eq!(
+            stats.by_status_level,
+            [("acknowledged".into(), 1, 1), ("received".into(), 1, 1)]
+        );
+        assert_eq!((stats.breached, stats.unacknowledged_past_target), (1, 1));
+        // Acknowledged now, after its breach: still breached, no longer unanswered.
+        store
+            .change(late.id, ack("ops"), vec![], Timestamp::now())
+            .await
+            .unwrap();
+        let stats = store.ticket_stats(Timestamp::now()).await.unwrap();
+        assert_eq!((stats.breached, stats.unacknowledged_past_target), (1, 0));
     }
 
     /// A queue written before the lifecycle: its jobs survive the table rebuild as the
@@ -282,14 +353,7 @@ mod tests {
         let list = store.list(ListFilter::default()).await.unwrap();
         assert_eq!((list[0].level, list[0].deliveries.as_str()), (1, "dead"));
         assert!(list[0].breached, "unanswered past its breach time");
-        let change = Change {
-            action: Action::Ack,
-            actor: "ops".into(),
-            to: None,
-            level: None,
-            note: None,
-            public: false,
-        };
+        let change = ack("ops");
         let now = Timestamp::now();
         let changed = store
             .change(ticket.id.clone(), change, vec!["hook".into()], now)

@@ -92,6 +92,17 @@ pub struct Changed {
     pub deliveries: Vec<String>,
 }
 
+/// Tickets by lifecycle state, as `/metrics` shows them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TicketStats {
+    /// (status, level, tickets), sorted.
+    pub by_status_level: Vec<(String, u8, i64)>,
+    /// Unanswered past the breach time, or answered after it.
+    pub breached: i64,
+    /// Not acknowledged and past the first-response target.
+    pub unacknowledged_past_target: i64,
+}
+
 /// Which tickets `ayuda tickets list` shows.
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {

@@ -83,6 +83,9 @@ pub trait TicketStore: Send + Sync + 'static {
     fn pending_targets(&self) -> StoreFuture<'_, Vec<String>>;
     /// Pending and dead jobs and the oldest pending ticket, per target (for `/metrics`).
     fn stats(&self) -> StoreFuture<'_, Vec<TargetStats>>;
+    /// Tickets by status and level, breaches, and unacknowledged tickets past their target at
+    /// `now` (for `/metrics`).
+    fn ticket_stats(&self, now: Timestamp) -> StoreFuture<'_, TicketStats>;
     /// Wakes the delivery worker's lanes after inserts (`notify_waiters`: enable the
     /// `Notified` future before looking for work).
     fn notifier(&self) -> Arc<Notify>;
@@ -523,6 +526,10 @@ impl TicketStore for SqliteStore {
             }
             Ok(out)
         })
+    }
+
+    fn ticket_stats(&self, now: Timestamp) -> StoreFuture<'_, TicketStats> {
+        Box::pin(super::events::ticket_stats(&self.pool, now))
     }
 
     fn notifier(&self) -> Arc<Notify> {
