@@ -194,6 +194,20 @@ fn agents_take_a_ticket_through_the_lifecycle() {
     assert_eq!(deliveries[0], "ticket.created");
     assert_eq!(deliveries[1], "ticket.acknowledged");
 
+    // The same for people: the timeline and the deliveries per event.
+    let text = ayuda(root, &["tickets", "show", &id]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("reopened · level 3 · technical team · SLA met"),
+        "{text}"
+    );
+    assert!(text.contains("escalate by "), "{text}");
+    assert!(text.contains("    note (public): Fixed in 3.2"), "{text}");
+    assert!(
+        text.contains("jsonl ticket.noted: pending after 0 attempt(s)"),
+        "{text}"
+    );
+
     let by = |args: &[&str]| -> Vec<String> {
         let mut all = vec!["tickets", "list", "--json"];
         all.extend_from_slice(args);

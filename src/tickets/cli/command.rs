@@ -4,7 +4,7 @@
 
 use super::{data_dir, serve_api, tickets_change, tickets_list, tickets_show};
 use crate::tickets::escalation::lifecycle::{Action, Change, Status};
-use crate::tickets::store::{Changed, ListFilter, TicketSummary};
+use crate::tickets::store::{Changed, ListFilter, TicketSummary, TicketView};
 use anyhow::{Result, anyhow};
 use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
@@ -124,7 +124,7 @@ pub fn run(command: TicketsCommand, root: &Path, data: Option<PathBuf>) -> Resul
                     Ok(ExitCode::SUCCESS)
                 }
                 Some(v) => {
-                    println!("{}", serde_json::to_string_pretty(&v)?);
+                    print_view(&v);
                     Ok(ExitCode::SUCCESS)
                 }
                 None => {
@@ -212,11 +212,73 @@ fn print_changed(c: &Changed, json: bool) -> Result<()> {
         e.id,
         e.event
     );
-    if !c.deliveries.is_empty() {
+    if c.deliveries.is_empty() {
+        eprintln!(
+            "warning: no target takes lifecycle events in this configuration (--root): the change is recorded, not notified."
+        );
+    } else {
         eprintln!(
             "Queued for {}; the running service delivers it.",
             c.deliveries.join(", ")
         );
     }
     Ok(())
+}
+
+/// `tickets show` for people: the ticket, its timeline, its deliveries.
+fn print_view(v: &TicketView) {
+    let t = &v.ticket;
+    let sla = match v.sla_met {
+        Some(true) => "met",
+        Some(false) => "breached",
+        None => "open",
+    };
+    println!("{} · {}", v.id, t.subject);
+    println!(
+        "{} · level {} · {} · SLA {sla} (breach {})",
+        v.status,
+        v.level,
+        v.assignee.as_deref().unwrap_or("unassigned"),
+        t.deadlines.first_response_breach
+    );
+    println!("{} <{}> · {} · {}", t.name, t.email, t.partner, t.kind);
+    println!("\n{}\n", t.description);
+    println!("{}  received", t.created);
+    for e in &v.events {
+        let level = if e.from_level == e.to_level {
+            String::new()
+        } else {
+            format!(", level {} → {}", e.from_level, e.to_level)
+        };
+        println!(
+            "{}  {} by {}: {} → {}{level}{}",
+            e.at,
+            e.action.as_str(),
+            e.actor,
+            e.from,
+            e.to,
+            e.assignee
+                .as_deref()
+                .map(|a| format!(", assignee {a}"))
+                .unwrap_or_default()
+        );
+        if let Some(note) = &e.note {
+            let public = if e.public { " (public)" } else { "" };
+            println!("    note{public}: {note}");
+        }
+    }
+    println!();
+    for d in &v.deliveries {
+        println!(
+            "{} {}: {} after {} attempt(s){}",
+            d.target,
+            d.event,
+            d.state,
+            d.attempts,
+            d.last_error
+                .as_deref()
+                .map(|e| format!(" (last error: {e})"))
+                .unwrap_or_default()
+        );
+    }
 }
