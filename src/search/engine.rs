@@ -226,7 +226,8 @@ impl Engine {
             config,
             stemmer: li.stemmer.clone(),
         };
-        let expansions = expand::expansions(&searcher, li, &parsed, &mut builder).map_err(err)?;
+        let (parsed, expansions) =
+            expand::expansions(&searcher, li, &parsed, &mut builder).map_err(err)?;
         let weights =
             rank::word_weights(&searcher, li, &parsed, &expansions, &mut builder).map_err(err)?;
         let live: Vec<bool> = weights.iter().map(|w| *w > 0.0).collect();

@@ -17,16 +17,22 @@ const MAX_COMPLETIONS: usize = 5;
 /// Dictionary words standing in for each query word: corrections of a word the index does not
 /// hold (typos), and the most frequent completions of the word being typed. Their BM25 scores
 /// (scaled down) order typo and prefix matches, which tantivy's automaton queries cannot.
+///
+/// A word the index does not hold, and that is not the word being typed, is read as its best
+/// correction: the returned query has that correction in its place, so it ranks as if it had
+/// been typed (title, proximity, coordination) and nothing exact is there to compete with it.
+/// The other corrections stay scaled down.
 pub(crate) fn expansions(
     searcher: &Searcher,
     li: &LocaleIndex,
     parsed: &ParsedQuery,
     builder: &mut QueryBuilder<'_>,
-) -> tantivy::Result<Vec<Vec<(String, f32)>>> {
+) -> tantivy::Result<(ParsedQuery, Vec<Vec<(String, f32)>>)> {
     let config = builder.config;
     let f = li.fields;
+    let mut corrected = parsed.clone();
     let mut out = Vec::with_capacity(parsed.words.len());
-    for w in &parsed.words {
+    for (i, w) in parsed.words.iter().enumerate() {
         let mut found: Vec<(String, f32)> = Vec::new();
         if w.exact {
             out.push(found);
@@ -73,7 +79,13 @@ pub(crate) fn expansions(
             // Only the closest corrections: "pasword" → "password", not also "passwords'" cousins.
             ranked.retain(|r| r.1 == best);
         }
-        for (term, dist, _) in ranked.into_iter().take(MAX_EXPANSIONS) {
+        let mut reading = own.clone();
+        for (k, (term, dist, _)) in ranked.into_iter().take(MAX_EXPANSIONS).enumerate() {
+            if k == 0 && !w.prefix {
+                reading = builder.stem(&term);
+                corrected.words[i].text = term;
+                continue;
+            }
             if let Some(s) = builder.stem(&term) {
                 found.push((s, EXPANSION_WEIGHT / f32::from(dist.max(1))));
             }
@@ -93,12 +105,12 @@ pub(crate) fn expansions(
                 }
             }
         }
-        found.retain(|(s, _)| Some(s) != own.as_ref());
+        found.retain(|(s, _)| Some(s) != own.as_ref() && Some(s) != reading.as_ref());
         let mut seen = BTreeSet::new();
         found.retain(|(s, _)| seen.insert(s.clone()));
         out.push(found);
     }
-    Ok(out)
+    Ok((corrected, out))
 }
 
 /// The `keep` most frequent words of some term dictionaries that start with `prefix` (not
