@@ -1,4 +1,5 @@
-//! Relevance report: MRR@10 and recall@5 per corpus and locale over tests/relevance/queries.yaml.
+//! Relevance report: MRR@10 and recall@5 per set, corpus and locale over
+//! tests/relevance/queries.yaml, then the worst queries of each set.
 //! Run: `cargo run --release --example eval_search`.
 
 #[path = "../tests/relevance/eval.rs"]
@@ -7,7 +8,4 @@ mod eval;
 fn main() {
     let e = eval::evaluate();
     print!("{}", eval::table(&e));
-    for (scope, q, top) in &e.misses {
-        println!("miss {scope}: {q:?} -> top 5 {top:?}");
-    }
 }

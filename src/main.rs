@@ -393,7 +393,6 @@ fn search(args: SearchArgs) -> anyhow::Result<ExitCode> {
         limit: Some(args.limit),
         page: Some(1),
         no_snippets: false,
-        fill: false,
     })?;
     if args.json {
         let hits: Vec<serde_json::Value> = results

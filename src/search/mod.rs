@@ -8,10 +8,13 @@
 pub mod analyzers;
 pub mod dictionary;
 pub mod engine;
+pub mod expand;
 pub mod gaps;
 pub mod indexer;
 pub mod query;
+pub mod rank;
 pub mod schema;
+pub mod snippet;
 
 pub use engine::{Engine, Hit, SearchError, SearchRequest, SearchResults};
 pub use indexer::{update_locale, write_indexes};

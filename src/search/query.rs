@@ -116,12 +116,15 @@ pub fn typo_distance(len: usize) -> u8 {
     }
 }
 
-/// Whether every word must match (first try) or any word (fallback).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum MatchMode {
-    All,
-    Any,
+/// How many of `n` meaningful words an article must hold to match: one of up to two, then half (rounded up), so longer questions ask for more words while one
+/// incidental word an article lacks never hides it. Coordination (see the engine) then ranks
+/// articles holding more of the words higher.
+pub fn required_words(n: usize) -> usize {
+    match n {
+        0 => 0,
+        1 | 2 => 1,
+        n => n.div_ceil(2),
+    }
 }
 
 /// Weights of the fields of a word clause (title: `title_boost`, body: 1).
@@ -129,6 +132,13 @@ const HEADINGS_BOOST: f32 = 1.5;
 const KEYWORDS_BOOST: f32 = 1.2;
 /// Weight of a dictionary word found for a typo or completion, relative to the typed word.
 pub const EXPANSION_WEIGHT: f32 = 0.6;
+/// Weight of the word exactly as typed in a title (folded, not stemmed), on top of its stem:
+/// "funciona" in a title ranks above "funcionamiento".
+const EXACT_TITLE_WEIGHT: f32 = 0.3;
+/// Weight of two neighbouring query words found near each other (within 2 positions).
+const PROXIMITY_WEIGHT: f32 = 0.5;
+/// Positions two neighbouring query words may be apart and still count as near.
+const PROXIMITY_SLOP: u32 = 2;
 
 /// Builds tantivy queries for one locale's index.
 pub struct QueryBuilder<'a> {
@@ -147,34 +157,60 @@ impl QueryBuilder<'_> {
     }
 
     /// The whole query. `expansions[i]` lists dictionary words (stemmed) standing in for word
-    /// `i` (typo corrections, completions) with their weight.
+    /// `i` (typo corrections, completions) with their weight; `live[i]` says whether word `i`
+    /// matches anything in the index. Meaningful live words form one clause of which
+    /// [`required_words`] must match; function words only add to the score; quoted phrases are
+    /// required; neighbouring meaningful words found near each other add a proximity bonus.
+    /// `relaxed`: one meaningful word is enough (to fill a first page that came out short).
     pub fn build(
         &mut self,
         parsed: &ParsedQuery,
         expansions: &[Vec<(String, f32)>],
-        mode: MatchMode,
+        live: &[bool],
+        relaxed: bool,
         category: Option<&str>,
     ) -> Box<dyn Query> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut meaningful: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut near: Vec<String> = Vec::new();
         for (i, w) in parsed.words.iter().enumerate() {
-            let occur = if mode == MatchMode::All && !w.optional {
-                Occur::Must
-            } else {
-                Occur::Should
-            };
+            if !live.get(i).copied().unwrap_or(false) {
+                continue;
+            }
             let extra = expansions.get(i).map_or(&[][..], Vec::as_slice);
-            if let Some(q) = self.word(w, extra) {
-                clauses.push((occur, q));
+            let Some(q) = self.word(w, extra) else {
+                continue;
+            };
+            if w.optional {
+                clauses.push((Occur::Should, q));
+            } else {
+                meaningful.push((Occur::Should, q));
+                if let Some(stem) = self.stem(&w.text) {
+                    near.push(stem);
+                }
+            }
+        }
+        if !meaningful.is_empty() {
+            let required = if relaxed {
+                1
+            } else {
+                required_words(meaningful.len())
+            };
+            clauses.push((
+                Occur::Must,
+                Box::new(BooleanQuery::with_minimum_required_clauses(
+                    meaningful, required,
+                )),
+            ));
+        }
+        for pair in near.windows(2) {
+            if pair[0] != pair[1] {
+                clauses.push((Occur::Should, self.proximity(&pair[0], &pair[1])));
             }
         }
         for p in &parsed.phrases {
-            let occur = if mode == MatchMode::All {
-                Occur::Must
-            } else {
-                Occur::Should
-            };
             if let Some(q) = self.phrase(p) {
-                clauses.push((occur, q));
+                clauses.push((Occur::Must, q));
             }
         }
         if let Some(cat) = category {
@@ -190,15 +226,49 @@ impl QueryBuilder<'_> {
         Box::new(BooleanQuery::new(clauses))
     }
 
+    /// Two stems near each other (either order within the slop) in the title, a heading or the
+    /// body.
+    fn proximity(&self, a: &str, b: &str) -> Box<dyn Query> {
+        let f = self.fields;
+        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (field, boost) in [
+            (f.title, self.config.title_boost),
+            (f.headings, HEADINGS_BOOST),
+            (f.body, 1.0),
+        ] {
+            let mut q = PhraseQuery::new(vec![
+                Term::from_field_text(field, a),
+                Term::from_field_text(field, b),
+            ]);
+            q.set_slop(PROXIMITY_SLOP);
+            should.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(q), boost * PROXIMITY_WEIGHT)),
+            ));
+        }
+        Box::new(BooleanQuery::new(should))
+    }
+
     /// One word: the stemmed word in title, headings, keywords and body (BM25), and its
     /// dictionary stand-ins (typo corrections, completions of the word being typed), each an
     /// ordinary BM25 term scaled down. tantivy's fuzzy and prefix queries score a constant and
     /// cost an automaton walk per field on every query; resolving them once against the
     /// dictionary keeps BM25 ordering and the latency of plain term queries.
-    fn word(&mut self, w: &Word, expansions: &[(String, f32)]) -> Option<Box<dyn Query>> {
+    pub fn word(&mut self, w: &Word, expansions: &[(String, f32)]) -> Option<Box<dyn Query>> {
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if let Some(stem) = self.stem(&w.text) {
             self.stemmed_terms(&stem, 1.0, &mut should);
+            let exact = TermQuery::new(
+                Term::from_field_text(self.fields.title_folded, &w.text),
+                IndexRecordOption::Basic,
+            );
+            should.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(
+                    Box::new(exact),
+                    self.config.title_boost * EXACT_TITLE_WEIGHT,
+                )),
+            ));
         }
         for (stem, weight) in expansions {
             self.stemmed_terms(stem, *weight, &mut should);

@@ -34,7 +34,6 @@ impl Params {
             limit: self.limit.as_deref().and_then(|l| l.trim().parse().ok()),
             page: self.page.as_deref().and_then(|p| p.trim().parse().ok()),
             no_snippets: false,
-            fill: false,
         }
     }
 }
@@ -106,7 +105,6 @@ pub async fn api_suggest(
     req.limit = Some(5);
     req.page = Some(1);
     req.category = None;
-    req.fill = true;
     match run(&state, &site, &req, None) {
         Ok(results) => {
             let hits: Vec<serde_json::Value> = results
