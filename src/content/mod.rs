@@ -33,6 +33,9 @@ pub struct Article {
     pub category: String,
     /// Section key within the category, if any.
     pub section: Option<String>,
+    /// The folders between the content root (or its locale folder) and the file, each
+    /// slugified, `/`-separated; empty at the top (the permalink's `{path}`).
+    pub folder: String,
     /// Category and section names as written (folder or front matter), before folder metadata.
     pub category_label: String,
     pub section_label: Option<String>,
@@ -186,6 +189,7 @@ impl Library {
             }
         }
         taxonomy.resolve_keys(&mut articles);
+        qualify_colliding_slugs(&config.permalink, &mut articles);
 
         if !known.is_empty() {
             for a in articles.iter().filter(|a| !known.contains(&a.locale)) {
@@ -411,6 +415,12 @@ pub fn parse_article(
         },
     };
 
+    let folder = segments
+        .iter()
+        .map(|s| slugify(s))
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("/");
     let mut folders = segments.into_iter();
     let category_label = front
         .category
@@ -450,6 +460,7 @@ pub fn parse_article(
             status,
             category: slugify(&category_label),
             section: section_label.as_deref().map(slugify),
+            folder,
             category_label,
             section_label,
             front,
@@ -458,6 +469,30 @@ pub fn parse_article(
         }),
         diags,
     )
+}
+
+/// Gives every article whose slug comes from its file name, and whose URL another article also
+/// has, a slug qualified by its folder path (`guides/overview.md` → `guides-overview`), so a
+/// tree that is valid on disk builds whatever its file names. Every article counts, drafts
+/// too, so a URL does not depend on `--drafts` or on file order; slugs written in front matter
+/// are kept, and their collisions stay `url-conflict` errors.
+fn qualify_colliding_slugs(permalink: &str, articles: &mut [Arc<Article>]) {
+    let mut by_url: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, a) in articles.iter().enumerate() {
+        by_url
+            .entry(crate::site::urls::article_url(permalink, a))
+            .or_default()
+            .push(i);
+    }
+    for group in by_url.into_values().filter(|g| g.len() > 1) {
+        for i in group {
+            let a = &mut articles[i];
+            if a.front.slug.is_none() && !a.folder.is_empty() {
+                let qualified = format!("{}-{}", a.folder.replace('/', "-"), a.slug);
+                Arc::make_mut(a).slug = qualified;
+            }
+        }
+    }
 }
 
 /// Takes a leading `# Title` line (after blank lines) off a body: (title, rest, lines removed).

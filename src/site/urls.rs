@@ -16,12 +16,20 @@ pub fn article_url(pattern: &str, a: &Article) -> String {
 
 /// The URL article `a` would have under `pattern` with another slug (its old ones).
 pub fn article_url_with_slug(pattern: &str, a: &Article, slug: &str) -> String {
-    pattern
+    let url = pattern
         .replace("{locale}", &a.locale)
         .replace("{slug}", slug)
         .replace("{id}", &crate::util::slugify(&a.id))
         .replace("{category}", &a.category)
         .replace("{section}", a.section.as_deref().unwrap_or("general"))
+        .replace("{path}", &a.folder);
+    // An empty `{path}` (an article at the top) leaves no empty segment.
+    if url.contains("//") {
+        let segs: Vec<&str> = url.split('/').filter(|s| !s.is_empty()).collect();
+        format!("/{}/", segs.join("/"))
+    } else {
+        url
+    }
 }
 
 /// Home of a locale.
