@@ -50,3 +50,71 @@ fn path_placeholder_keeps_every_folder_depth() {
         "{guide}"
     );
 }
+
+#[test]
+fn root_absolute_links_resolve_against_the_content_root() {
+    let built = build_into_temp(&fixture("root-links"), false);
+    assert!(built.report.errors.is_empty(), "{:#?}", built.report.errors);
+    assert!(
+        built.report.warnings.is_empty(),
+        "{:#?}",
+        built.report.warnings
+    );
+    let page = built.read("site/en/articles/a/index.html");
+    for (written, url) in [
+        ("/sub/b.md", "/en/articles/b/"),
+        ("/sub/b.md#setup", "/en/articles/b/#setup"),
+        ("/help/sub/b.md", "/en/articles/b/"),
+        ("/sub/b", "/en/articles/b/"),
+        ("/sub/b/", "/en/articles/b/"),
+        ("/help/sub/folder/", "/en/articles/folder/"),
+        ("/en/articles/b/", "/en/articles/b/"),
+    ] {
+        assert!(
+            page.contains(&format!("href=\"{url}\"")),
+            "{written} should become {url}: {page}"
+        );
+    }
+    assert!(!page.contains("href=\"/sub/"), "{page}");
+    assert!(page.contains("src=\"/files/img/logo.png\""), "{page}");
+    assert!(page.contains("href=\"/files/img/logo.png\""), "{page}");
+    assert!(built.has("site/files/img/logo.png"));
+    // Hugo-style page-relative links, and `index.md` named after its folder.
+    let install = built.read("site/en/articles/install/index.html");
+    assert!(
+        install.contains("href=\"/en/articles/other-page/\""),
+        "{install}"
+    );
+    let other = built.read("site/en/articles/other-page/index.html");
+    assert!(other.contains("href=\"/en/articles/install/\""), "{other}");
+}
+
+#[test]
+fn unresolved_root_absolute_links_are_reported_at_their_line() {
+    let built = build_into_temp(&fixture("root-links-broken"), false);
+    let found: Vec<(&str, Option<usize>, bool)> = built
+        .report
+        .errors
+        .iter()
+        .map(|d| (d.code, d.line, true))
+        .chain(
+            built
+                .report
+                .warnings
+                .iter()
+                .map(|d| (d.code, d.line, false)),
+        )
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("broken-link", Some(3), true),
+            // `root_links: {/admin/: error}` raises it.
+            ("unresolved-link", Some(5), true),
+            // The host may serve it: a warning.
+            ("unresolved-link", Some(4), false),
+        ],
+        "{:#?}",
+        built.report
+    );
+}

@@ -442,12 +442,20 @@ pub fn parse_article(
         slugify(&p.join("-"))
     };
     let id = front.id.clone().unwrap_or_else(id_from_path);
+    // A page folder's `index.md` (Hugo's page bundles, `README.md` on GitHub) is named after
+    // its folder.
+    let file_slug = if is_index_stem(&stem) {
+        folder.rsplit('/').next().filter(|s| !s.is_empty())
+    } else {
+        None
+    }
+    .map_or_else(|| slugify(&stem), str::to_string);
     let slug = front
         .slug
         .as_deref()
         .map(slugify)
         .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| slugify(&stem));
+        .unwrap_or(file_slug);
     let status = front.status.unwrap_or(Status::Published);
     (
         Some(Article {
@@ -488,11 +496,21 @@ fn qualify_colliding_slugs(permalink: &str, articles: &mut [Arc<Article>]) {
         for i in group {
             let a = &mut articles[i];
             if a.front.slug.is_none() && !a.folder.is_empty() {
-                let qualified = format!("{}-{}", a.folder.replace('/', "-"), a.slug);
+                let stem = Path::new(&a.file).file_stem().unwrap_or_default();
+                let qualified = if is_index_stem(&stem.to_string_lossy()) {
+                    a.folder.replace('/', "-")
+                } else {
+                    format!("{}-{}", a.folder.replace('/', "-"), a.slug)
+                };
                 Arc::make_mut(a).slug = qualified;
             }
         }
     }
+}
+
+/// True for file names that stand for their folder's page: `index`, `README`.
+fn is_index_stem(stem: &str) -> bool {
+    stem.eq_ignore_ascii_case("index") || stem.eq_ignore_ascii_case("readme")
 }
 
 /// Takes a leading `# Title` line (after blank lines) off a body: (title, rest, lines removed).

@@ -79,7 +79,7 @@ pub(super) fn lay_out(
         owners.insert(url.clone(), i);
         urls.insert(i, url);
     }
-    let links = urls::LinkTables::new(library, &urls, &config.legacy_article_urls);
+    let links = urls::LinkTables::new(library, &urls, config);
     diagnostics.extend(missing_translations(library, &urls));
     let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
     for &i in urls.keys() {

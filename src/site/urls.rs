@@ -1,6 +1,7 @@
 //! URLs: canonical article URLs from the permalink pattern, and the resolver that turns links
 //! written in articles (relative `.md` paths, legacy help-center URLs, `/a/{id}`) into them.
 
+use crate::config::{Config, LinkLevel};
 use crate::content::paths::resolves_inside;
 use crate::content::{Article, Library};
 use crate::render::markdown::{Resolution, Resolver};
@@ -66,33 +67,67 @@ pub fn file_url(rel_under_content: &str) -> String {
 /// where articles are, so `ayuda serve` keeps them between saves that move nothing.
 pub struct LinkTables {
     by_path: HashMap<PathBuf, usize>,
+    /// Every article's file, visible or not (to tell "not published" from "does not exist").
+    all_paths: HashMap<PathBuf, usize>,
     by_id: HashMap<String, Vec<usize>>,
+    /// Visible articles by canonical URL (links written as site URLs).
+    by_url: HashMap<String, usize>,
     legacy: Vec<Regex>,
+    /// `content_url_prefix` without its trailing `/`.
+    prefix: Option<String>,
+    /// `root_links`, longest prefix first.
+    root_links: Vec<(String, LinkLevel)>,
 }
 
 impl LinkTables {
     /// Indexes the visible articles (`urls`) of `library`.
-    pub fn new(
-        library: &Library,
-        urls: &BTreeMap<usize, String>,
-        legacy_templates: &[String],
-    ) -> LinkTables {
+    pub fn new(library: &Library, urls: &BTreeMap<usize, String>, config: &Config) -> LinkTables {
         let mut by_path = HashMap::new();
         let mut by_id: HashMap<String, Vec<usize>> = HashMap::new();
-        for &i in urls.keys() {
+        let mut by_url = HashMap::new();
+        for (&i, url) in urls {
             let a = &library.articles[i];
             by_path.insert(normalize(&a.path), i);
             by_id.entry(a.id.clone()).or_default().push(i);
+            by_url.insert(url.clone(), i);
         }
-        let legacy = legacy_templates
+        let all_paths = library
+            .articles
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (normalize(&a.path), i))
+            .collect();
+        let legacy = config
+            .legacy_article_urls
             .iter()
             .filter_map(|t| legacy_regex(t).ok())
             .collect();
+        let mut root_links: Vec<(String, LinkLevel)> = config
+            .root_links
+            .iter()
+            .map(|(p, l)| (p.clone(), *l))
+            .collect();
+        root_links.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
         LinkTables {
             by_path,
+            all_paths,
             by_id,
+            by_url,
             legacy,
+            prefix: config
+                .content_url_prefix
+                .as_ref()
+                .map(|p| p.trim_end_matches('/').to_string()),
+            root_links,
         }
+    }
+
+    /// How an unresolved root-absolute link to `path` is reported.
+    fn level(&self, path: &str) -> LinkLevel {
+        self.root_links
+            .iter()
+            .find(|(p, _)| path.starts_with(p.as_str()))
+            .map_or(LinkLevel::Warning, |(_, l)| *l)
     }
 }
 
@@ -240,7 +275,7 @@ impl Resolver for ArticleResolver<'_> {
             if let Some(id) = id {
                 return self.by_id(&decode_path(id), fragment, dest);
             }
-            return Resolution::Keep;
+            return self.root_absolute(dest, path_only, fragment, false);
         }
         if path_only.is_empty() {
             return Resolution::Keep;
@@ -248,34 +283,19 @@ impl Resolver for ArticleResolver<'_> {
         if path_only.ends_with(".md") || path_only.ends_with(".markdown") {
             let from_dir = self.article().path.parent().unwrap_or(Path::new(""));
             let target = normalize(&from_dir.join(decode_path(path_only)));
-            return match self.index.tables.by_path.get(&target) {
-                Some(&t) => self.to_article(t, fragment),
-                None => {
-                    let hidden = self
-                        .index
-                        .library
-                        .articles
-                        .iter()
-                        .any(|a| normalize(&a.path) == target);
-                    Resolution::Broken {
-                        code: if hidden {
-                            "link-to-unpublished"
-                        } else {
-                            "broken-link"
-                        },
-                        message: if hidden {
-                            format!(
-                                "`{dest}` links to an article that is not published (draft or archived)"
-                            )
-                        } else {
-                            format!(
-                                "`{dest}` does not exist; check the path (relative to this file)"
-                            )
-                        },
-                        error: !hidden,
-                    }
-                }
+            return match self.article_at(&target) {
+                Some(f) => self.found(f, fragment, dest),
+                None => Resolution::Broken {
+                    code: "broken-link",
+                    message: format!(
+                        "`{dest}` does not exist; check the path (relative to this file)"
+                    ),
+                    error: true,
+                },
             };
+        }
+        if let Some(r) = self.page_relative(path_only, fragment) {
+            return r;
         }
         match self.asset(dest) {
             // A relative link to something that is not a file may be a page of the host site.
@@ -290,13 +310,180 @@ impl Resolver for ArticleResolver<'_> {
 
     fn asset(&self, src: &str) -> Resolution {
         let src = src.trim();
-        if is_external(src) || src.is_empty() || src.starts_with('/') || src.starts_with('#') {
+        if is_external(src) || src.is_empty() || src.starts_with('#') {
             return Resolution::Keep;
         }
         let (path, _) = split_fragment(src);
         let path = path.split('?').next().unwrap_or(path);
+        if src.starts_with('/') {
+            return self.root_absolute(src, path, None, true);
+        }
         let from_dir = self.article().path.parent().unwrap_or(Path::new(""));
-        let target = normalize(&from_dir.join(decode_path(path)));
+        self.file_at(src, normalize(&from_dir.join(decode_path(path))))
+    }
+}
+
+impl ArticleResolver<'_> {
+    /// The article written in file `target`, if any: `Ok` when visible, `Err` when it is not
+    /// published in this build.
+    fn article_at(&self, target: &Path) -> Option<Result<usize, usize>> {
+        let tables = &self.index.tables;
+        match tables.by_path.get(target) {
+            Some(&i) => Some(Ok(i)),
+            None => tables.all_paths.get(target).map(|&i| Err(i)),
+        }
+    }
+
+    /// The article a path without extension names, as a page folder would: `p.md`,
+    /// `p.markdown`, `p/index.md`, `p/_index.md`, `p/README.md`; or `p` itself with an extension.
+    fn page_at(&self, base: &Path) -> Option<Result<usize, usize>> {
+        let name = base.file_name()?.to_string_lossy().into_owned();
+        if name.ends_with(".md") || name.ends_with(".markdown") {
+            return self.article_at(base);
+        }
+        [
+            base.with_file_name(format!("{name}.md")),
+            base.with_file_name(format!("{name}.markdown")),
+            base.join("index.md"),
+            base.join("_index.md"),
+            base.join("README.md"),
+        ]
+        .iter()
+        .find_map(|p| self.article_at(p))
+    }
+
+    fn found(&self, found: Result<usize, usize>, fragment: Option<&str>, dest: &str) -> Resolution {
+        match found {
+            Ok(t) => self.to_article(t, fragment),
+            Err(_) => Resolution::Broken {
+                code: "link-to-unpublished",
+                message: format!(
+                    "`{dest}` links to an article that is not published (draft or archived)"
+                ),
+                error: false,
+            },
+        }
+    }
+
+    /// A link written relative to the article's page rather than its file, as Hugo sites do
+    /// (`../other-page/` from `guides/install.md` is `guides/other-page.md`), or to a page
+    /// without its extension (`other-page`).
+    fn page_relative(&self, path: &str, fragment: Option<&str>) -> Option<Resolution> {
+        let file_like = Path::new(path.trim_end_matches('/'))
+            .extension()
+            .is_some_and(|e| !e.eq_ignore_ascii_case("html"));
+        if file_like {
+            return None;
+        }
+        let from_dir = self.article().path.parent().unwrap_or(Path::new(""));
+        let decoded = decode_path(path.trim_end_matches('/'));
+        let mut candidates = vec![decoded.as_str()];
+        if let Some(rest) = decoded.strip_prefix("../") {
+            candidates.insert(0, rest);
+        }
+        candidates.into_iter().find_map(|rel| {
+            let base = normalize(&from_dir.join(rel));
+            (base.starts_with(normalize(&self.index.content_dir)))
+                .then(|| self.page_at(&base))
+                .flatten()
+                .map(|f| self.found(f, fragment, path))
+        })
+    }
+
+    /// A link or file reference starting with `/`: a path under the content folder (after
+    /// `content_url_prefix`, if it starts with that), with or without `.md` and trailing `/`;
+    /// else an article's URL or one of the site's own pages; else reported as `root_links`
+    /// says (a `.md` path that matches nothing is always a `broken-link` error).
+    fn root_absolute(
+        &self,
+        dest: &str,
+        path: &str,
+        fragment: Option<&str>,
+        is_asset: bool,
+    ) -> Resolution {
+        let tables = &self.index.tables;
+        let decoded = decode_path(path);
+        let content_dir = normalize(&self.index.content_dir);
+        let mut candidates = Vec::new();
+        if let Some(prefix) = &tables.prefix
+            && let Some(rest) = decoded.strip_prefix(prefix.as_str())
+            && (rest.is_empty() || rest.starts_with('/'))
+        {
+            candidates.push(rest);
+        }
+        candidates.push(decoded.as_str());
+        for rel in candidates {
+            let rel = rel.trim_matches('/');
+            if rel.is_empty() {
+                continue;
+            }
+            let base = normalize(&content_dir.join(rel));
+            if !base.starts_with(&content_dir) {
+                continue;
+            }
+            if !is_asset && let Some(f) = self.page_at(&base) {
+                return self.found(f, fragment, dest);
+            }
+            if base.is_file() {
+                return self.file_at(dest, base);
+            }
+        }
+        let as_page = format!("{}/", path.trim_end_matches('/'));
+        if let Some(&t) = tables.by_url.get(&as_page) {
+            return self.to_article(t, fragment);
+        }
+        if self.is_site_page(path) {
+            return Resolution::Keep;
+        }
+        if !is_asset && (path.ends_with(".md") || path.ends_with(".markdown")) {
+            return Resolution::Broken {
+                code: "broken-link",
+                message: format!(
+                    "`{dest}` matches no article: links starting with `/` are read from the content folder{}",
+                    tables
+                        .prefix
+                        .as_ref()
+                        .map(|p| format!(" (or after `{p}/`, `content_url_prefix`)"))
+                        .unwrap_or_default()
+                ),
+                error: true,
+            };
+        }
+        match tables.level(path) {
+            LinkLevel::Ignore => Resolution::Keep,
+            level => Resolution::Broken {
+                code: "unresolved-link",
+                message: format!(
+                    "`{dest}` matches no article or file of the content folder and is kept as written; if the host serves it, set `root_links` in ayuda.yaml to `ignore` for its prefix"
+                ),
+                error: level == LinkLevel::Error,
+            },
+        }
+    }
+
+    /// True for the site's own pages: a locale's home, categories, ticket form, what's new,
+    /// feeds and short links, and the search page.
+    fn is_site_page(&self, path: &str) -> bool {
+        let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let locales = &self.index.library.locales;
+        match segs.as_slice() {
+            [""] | ["search"] | ["sitemap.xml"] | ["feed.xml"] => true,
+            [l, rest @ ..] if locales.iter().any(|x| x == l) => matches!(
+                rest,
+                [] | ["categories", ..]
+                    | ["tickets", ..]
+                    | ["whats-new", ..]
+                    | ["whats-new.xml"]
+                    | ["feed.xml"]
+                    | ["search"]
+            ),
+            _ => false,
+        }
+    }
+
+    /// The site's copy of file `target` (written as `src`), checked to be inside the content
+    /// folder.
+    fn file_at(&self, src: &str, target: PathBuf) -> Resolution {
         let under = target
             .strip_prefix(normalize(&self.index.content_dir))
             .map(|p| p.to_string_lossy().into_owned())
