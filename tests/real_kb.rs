@@ -118,3 +118,21 @@ fn unresolved_root_absolute_links_are_reported_at_their_line() {
         built.report
     );
 }
+
+#[test]
+fn missing_title_comes_from_the_first_heading_and_drafts_only_warn() {
+    let built = build_into_temp(&fixture("title-from-heading"), false);
+    assert!(built.report.errors.is_empty(), "{:#?}", built.report.errors);
+    let page = built.read("site/en/articles/reset/index.html");
+    assert!(page.contains("<title>Reset your password"), "{page}");
+    // The draft stub is not published and its missing title is a warning only.
+    assert_eq!(built.report.articles, 1);
+    let warned: Vec<_> = built
+        .report
+        .warnings
+        .iter()
+        .filter(|d| d.code == "missing-title")
+        .map(|d| d.file.as_str())
+        .collect();
+    assert_eq!(warned, ["content/stub.md"]);
+}

@@ -387,28 +387,29 @@ pub fn parse_article(
     let mut body_line_offset = parts.body_line_offset;
     let title = match &front.title {
         Some(t) => t.clone(),
-        None if has_front => {
-            diags.push(
-                Diagnostic::error(
-                    file,
-                    "missing-title",
-                    "front matter has no `title`; add `title: ...`",
-                )
-                .at(Some(1), Some(1)),
-            );
-            return (None, diags);
-        }
         None => match take_h1(&body) {
             Some((t, rest, lines)) => {
                 body = rest;
                 body_line_offset += lines;
                 t
             }
+            // Front matter promises a title; a draft stub that is never published only warns.
+            None if has_front && !matches!(front.status, Some(Status::Draft)) => {
+                diags.push(
+                    Diagnostic::error(
+                        file,
+                        "missing-title",
+                        "front matter has no `title` and the body no `# heading`; add `title: ...`",
+                    )
+                    .at(Some(1), Some(1)),
+                );
+                return (None, diags);
+            }
             None => {
                 diags.push(Diagnostic::warning(
                     file,
                     "missing-title",
-                    format!("no front matter and no `# heading`: the title is taken from the file name `{stem}`"),
+                    format!("no `title` and no `# heading`: the title is taken from the file name `{stem}`"),
                 ));
                 stem.replace(['-', '_'], " ")
             }
@@ -614,6 +615,15 @@ mod tests {
         assert!(a.is_none());
         assert_eq!(d[0].code, "missing-title");
         assert!(d[0].is_error());
+    }
+
+    #[test]
+    fn front_matter_without_title_takes_the_first_heading() {
+        let (a, d) = load("---\nid: x\n---\n\n# From the body\n\nText\n", "a.md");
+        assert!(d.is_empty(), "{d:?}");
+        let a = a.unwrap();
+        assert_eq!(a.title, "From the body");
+        assert_eq!(a.body.trim(), "Text");
     }
 
     #[test]
