@@ -136,3 +136,45 @@ fn missing_title_comes_from_the_first_heading_and_drafts_only_warn() {
         .collect();
     assert_eq!(warned, ["content/stub.md"]);
 }
+
+#[test]
+fn lenient_numbers_booleans_and_other_tools_key_names_are_read() {
+    let built = build_into_temp(&fixture("lenient-front-matter"), false);
+    assert!(built.report.errors.is_empty(), "{:#?}", built.report.errors);
+    // `draft: "True"` is a draft; `"false"` and `no` are not.
+    assert_eq!(built.report.articles, 2);
+    // Zendesk's `updated_at` is the update date.
+    let page = built.read("site/en/articles/zendesk/index.html");
+    assert!(page.contains("datetime=\"2023-05-01T10:00:00Z\""), "{page}");
+    // `sidebar_position: 2.0` orders before `weight: "551"`.
+    let section = built.read("site/en/categories/guides/index.html");
+    let (docs, zendesk) = (
+        section.find("Docusaurus page").expect("listed"),
+        section.find("Exported from Zendesk").expect("listed"),
+    );
+    assert!(docs < zendesk, "{section}");
+}
+
+#[test]
+fn front_matter_short_titles_and_orders_from_other_tools() {
+    let (fm, diags) = ayuda::content::frontmatter::parse(
+        "title: T\nweight: \"551\"\nlinkTitle: Short\ncreated_at: 2021-02-03\n",
+        "a.md",
+        2,
+    )
+    .expect("parses");
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(fm.order, Some(551));
+    assert_eq!(fm.short_title.as_deref(), Some("Short"));
+    assert!(fm.created.is_some());
+    let (fm, _) = ayuda::content::frontmatter::parse(
+        "title: T\nsidebar_label: S\nsidebar_position: 3\n",
+        "a.md",
+        2,
+    )
+    .expect("parses");
+    assert_eq!((fm.order, fm.short_title.as_deref()), (Some(3), Some("S")));
+    let (_, diags) =
+        ayuda::content::frontmatter::parse("title: T\nweight: heavy\n", "a.md", 2).expect("parses");
+    assert_eq!(diags[0].code, "bad-front-matter");
+}
