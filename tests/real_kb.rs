@@ -178,3 +178,19 @@ fn front_matter_short_titles_and_orders_from_other_tools() {
         ayuda::content::frontmatter::parse("title: T\nweight: heavy\n", "a.md", 2).expect("parses");
     assert_eq!(diags[0].code, "bad-front-matter");
 }
+
+#[test]
+fn aliases_without_a_trailing_slash_are_directory_pages() {
+    // `/docs` and `/docs/native`: written as files, the second needed the first to be a folder.
+    let built = build_into_temp(&fixture("nested-aliases"), false);
+    assert!(built.report.errors.is_empty(), "{:#?}", built.report.errors);
+    let docs = built.read("site/docs/index.html");
+    assert!(docs.contains("url=/en/articles/docs/"), "{docs}");
+    let native = built.read("site/docs/native/index.html");
+    assert!(native.contains("url=/en/articles/native/"), "{native}");
+    assert!(
+        built
+            .read("site/_redirects")
+            .contains("/docs/native/ /en/articles/native/")
+    );
+}

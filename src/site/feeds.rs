@@ -19,11 +19,19 @@ pub(super) fn explicit_old_urls(permalink: &str, a: &Article) -> Vec<String> {
         .iter()
         .map(|legacy| urls::article_url_with_slug(permalink, a, &crate::util::slugify(legacy)));
     let aliases = a.front.aliases.iter().map(|alias| {
-        if alias.starts_with('/') {
+        let mut url = if alias.starts_with('/') {
             alias.clone()
         } else {
             format!("/{alias}")
+        };
+        // An alias without an extension is a folder page, as Hugo writes it (`/docs` →
+        // `docs/index.html`): a file without extension is served with no type, and could not
+        // sit beside `/docs/native`.
+        let last = url.rsplit('/').next().unwrap_or("");
+        if !last.is_empty() && !last.contains('.') {
+            url.push('/');
         }
+        url
     });
     legacy.chain(aliases).collect()
 }
