@@ -194,3 +194,38 @@ fn aliases_without_a_trailing_slash_are_directory_pages() {
             .contains("/docs/native/ /en/articles/native/")
     );
 }
+
+#[test]
+fn section_index_files_are_the_listing_pages_metadata_and_intro() {
+    let built = build_into_temp(&fixture("section-index"), false);
+    assert!(built.report.errors.is_empty(), "{:#?}", built.report.errors);
+    assert!(
+        built.report.warnings.is_empty(),
+        "{:#?}",
+        built.report.warnings
+    );
+    assert_eq!(built.report.articles, 2, "_index.md files are not articles");
+    let category = built.read("site/en/categories/billing/index.html");
+    assert!(
+        category.contains("<h1>Billing and payments</h1>"),
+        "{category}"
+    );
+    assert!(
+        category.contains("Invoices, cards and refunds."),
+        "{category}"
+    );
+    assert!(category.contains("<strong>paying</strong>"), "{category}");
+    let section = built.read("site/en/categories/billing/invoices/index.html");
+    assert!(section.contains("<h1>Your invoices</h1>"), "{section}");
+    assert!(section.contains("Where invoices are"), "{section}");
+}
+
+#[test]
+fn check_lists_the_files_it_skips() {
+    let report = ayuda::site::check(&ayuda::site::BuildOptions {
+        root: fixture("section-index"),
+        ..Default::default()
+    })
+    .expect("checks");
+    assert_eq!(report.skipped, ["content/billing/_partial-note.md"]);
+}

@@ -84,10 +84,25 @@ impl Library {
 
     /// Lists the Markdown files and folder metadata files of the content folder, sorted.
     pub fn list_files(root: &Path, config: &Config) -> (Vec<PathBuf>, Vec<PathBuf>, Diagnostics) {
+        let (md, meta, _, diags) = Library::walk(root, config);
+        (md, meta, diags)
+    }
+
+    /// The Markdown files of the content folder that are not read: those whose name starts
+    /// with `_` (partials of other tools), apart from `_index.md` (for `ayuda check --verbose`).
+    pub fn skipped_files(root: &Path, config: &Config) -> Vec<String> {
+        Library::walk(root, config).2
+    }
+
+    fn walk(
+        root: &Path,
+        config: &Config,
+    ) -> (Vec<PathBuf>, Vec<PathBuf>, Vec<String>, Diagnostics) {
         let content_dir = root.join(&config.content_dir);
         let mut diags = Diagnostics::default();
         let mut md_files = Vec::new();
         let mut meta_files = Vec::new();
+        let mut skipped = Vec::new();
         if !content_dir.is_dir() {
             diags.push(Diagnostic::error(
                 rel(root, &content_dir),
@@ -97,7 +112,7 @@ impl Library {
                     config.content_dir.display()
                 ),
             ));
-            return (md_files, meta_files, diags);
+            return (md_files, meta_files, skipped, diags);
         }
         let walker = walkdir::WalkDir::new(&content_dir)
             .sort_by_file_name()
@@ -129,15 +144,17 @@ impl Library {
                 continue;
             }
             let name = entry.file_name().to_string_lossy();
-            if name == taxonomy::META_FILE {
+            if taxonomy::is_meta_name(&name) {
                 meta_files.push(entry.into_path());
-            } else if (name.ends_with(".md") || name.ends_with(".markdown"))
-                && !name.starts_with('_')
-            {
-                md_files.push(entry.into_path());
+            } else if name.ends_with(".md") || name.ends_with(".markdown") {
+                if name.starts_with('_') {
+                    skipped.push(rel(root, entry.path()));
+                } else {
+                    md_files.push(entry.into_path());
+                }
             }
         }
-        (md_files, meta_files, diags)
+        (md_files, meta_files, skipped, diags)
     }
 
     /// Builds the library from already listed files (used by `load` and by incremental rebuilds).
@@ -181,7 +198,9 @@ impl Library {
             let under = path.strip_prefix(&content_dir).unwrap_or(path);
             match std::fs::read_to_string(path) {
                 Ok(text) => {
-                    if let Err(d) = taxonomy.add_meta(&text, &file, under, &known) {
+                    if let Err(d) =
+                        taxonomy.add_meta(&text, &file, under, &known, config.markdown.raw_html)
+                    {
                         diags.push(d);
                     }
                 }

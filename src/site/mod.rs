@@ -63,6 +63,9 @@ pub struct BuildReport {
     pub warnings: Vec<Diagnostic>,
     pub errors: Vec<Diagnostic>,
     pub elapsed_ms: u128,
+    /// Markdown files left out on purpose (names starting with `_`), filled by `check`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<String>,
 }
 
 /// A loaded and rendered site, not yet written.
@@ -451,6 +454,7 @@ pub fn check(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         warnings: site.diagnostics.warnings.clone(),
         errors: site.diagnostics.errors.clone(),
         elapsed_ms: start.elapsed().as_millis(),
+        skipped: Library::skipped_files(&site.root, &site.config),
     })
 }
 
