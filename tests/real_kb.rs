@@ -229,3 +229,31 @@ fn check_lists_the_files_it_skips() {
     .expect("checks");
     assert_eq!(report.skipped, ["content/billing/_partial-note.md"]);
 }
+
+#[test]
+fn symlinked_folders_are_followed_inside_the_content_folder_once() {
+    let built = build_into_temp(&fixture("symlinked-folders"), false);
+    assert!(built.report.errors.is_empty(), "{:#?}", built.report.errors);
+    // `current` → `.versions/v2` is read; `twice` → `current` is the same file, read once.
+    assert_eq!(built.report.articles, 2, "{:#?}", built.report.warnings);
+    assert!(built.has("site/en/articles/setup/index.html"));
+    let start = built.read("site/en/articles/start/index.html");
+    assert!(start.contains("href=\"/en/articles/setup/\""), "{start}");
+    // The loop and the link out of the content folder are warnings naming the link.
+    let mut warned: Vec<(&str, &str)> = built
+        .report
+        .warnings
+        .iter()
+        .map(|d| (d.code, d.file.as_str()))
+        .collect();
+    warned.sort();
+    assert_eq!(
+        warned,
+        [
+            ("symlink", "content/loop/back"),
+            ("symlink", "content/outside"),
+        ],
+        "{:#?}",
+        built.report.warnings
+    );
+}

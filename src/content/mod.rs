@@ -114,16 +114,40 @@ impl Library {
             ));
             return (md_files, meta_files, skipped, diags);
         }
+        // Links are followed when they resolve inside the content folder (files and folders);
+        // walkdir reports a folder link that leads back to one of its ancestors as a loop.
+        let mut refused: Vec<Diagnostic> = Vec::new();
+        let mut followed_links = false;
         let walker = walkdir::WalkDir::new(&content_dir)
+            .follow_links(true)
             .sort_by_file_name()
             .into_iter()
             .filter_entry(|e| {
                 let name = e.file_name().to_string_lossy();
-                e.depth() == 0 || !(name.starts_with('.') || name == "node_modules")
+                if e.depth() > 0 && (name.starts_with('.') || name == "node_modules") {
+                    return false;
+                }
+                if e.depth() > 0 && e.path_is_symlink() {
+                    if let Err(d) = paths::check_link(&content_dir, e.path(), &rel(root, e.path()))
+                    {
+                        refused.push(d);
+                        return false;
+                    }
+                    followed_links = true;
+                }
+                true
             });
         for entry in walker {
             let entry = match entry {
                 Ok(e) => e,
+                Err(e) if e.loop_ancestor().is_some() => {
+                    diags.push(Diagnostic::warning(
+                        e.path().map(|p| rel(root, p)).unwrap_or_default(),
+                        "symlink",
+                        "this symbolic link leads back to a folder that contains it (a loop); it is not followed",
+                    ));
+                    continue;
+                }
                 Err(e) => {
                     diags.push(Diagnostic::error(
                         e.path().map(|p| rel(root, p)).unwrap_or_default(),
@@ -133,14 +157,7 @@ impl Library {
                     continue;
                 }
             };
-            if entry.path_is_symlink() {
-                if let Err(d) =
-                    paths::check_link(&content_dir, entry.path(), &rel(root, entry.path()))
-                {
-                    diags.push(d);
-                    continue;
-                }
-            } else if !entry.file_type().is_file() {
+            if !entry.file_type().is_file() {
                 continue;
             }
             let name = entry.file_name().to_string_lossy();
@@ -153,6 +170,11 @@ impl Library {
                     md_files.push(entry.into_path());
                 }
             }
+        }
+        diags.extend(refused);
+        if followed_links {
+            md_files = paths::read_once(&content_dir, md_files);
+            meta_files = paths::read_once(&content_dir, meta_files);
         }
         (md_files, meta_files, skipped, diags)
     }
