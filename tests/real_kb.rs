@@ -257,3 +257,29 @@ fn symlinked_folders_are_followed_inside_the_content_folder_once() {
         built.report.warnings
     );
 }
+
+#[test]
+fn a_body_that_opens_with_the_title_shows_it_once() {
+    let built = build_into_temp(&fixture("title-once"), false);
+    assert!(built.report.errors.is_empty(), "{:#?}", built.report.errors);
+    // The removed heading's id stays a link target.
+    assert!(
+        !built.warning_codes().contains(&"broken-anchor"),
+        "{:#?}",
+        built.report.warnings
+    );
+    let same = built.read("site/en/articles/same/index.html");
+    assert_eq!(
+        same.matches("Reset your password</h1>").count(),
+        1,
+        "{same}"
+    );
+    // When they differ, the page shows the body's heading and <title> the front matter's.
+    let differs = built.read("site/en/articles/differs/index.html");
+    assert_eq!(differs.matches("<h1").count(), 1, "{differs}");
+    assert!(
+        differs.contains(">Change your email address</h1>"),
+        "{differs}"
+    );
+    assert!(differs.contains("<title>Change email (short)"), "{differs}");
+}

@@ -28,6 +28,9 @@ pub struct Article {
     pub locale: String,
     pub slug: String,
     pub title: String,
+    /// The `# heading` the body opened with, taken off the body: the page shows it as its
+    /// title (the front matter `title` stays the title of listings, search and `<title>`).
+    pub heading: Option<String>,
     pub status: Status,
     /// Category key (stable across locales), or `general`.
     pub category: String,
@@ -426,14 +429,16 @@ pub fn parse_article(
 
     let mut body = parts.body.to_string();
     let mut body_line_offset = parts.body_line_offset;
+    let opening = take_h1(&body).map(|(t, rest, lines)| {
+        body = rest;
+        body_line_offset += lines;
+        t
+    });
+    let heading = opening.clone();
     let title = match &front.title {
         Some(t) => t.clone(),
-        None => match take_h1(&body) {
-            Some((t, rest, lines)) => {
-                body = rest;
-                body_line_offset += lines;
-                t
-            }
+        None => match opening {
+            Some(t) => t,
             // Front matter promises a title; a draft stub that is never published only warns.
             None if has_front && !matches!(front.status, Some(Status::Draft)) => {
                 diags.push(
@@ -507,6 +512,7 @@ pub fn parse_article(
             locale,
             slug,
             title,
+            heading,
             status,
             category: slugify(&category_label),
             section: section_label.as_deref().map(slugify),

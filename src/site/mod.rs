@@ -204,17 +204,19 @@ impl Site {
                     get("callout_caution"),
                 ];
                 let resolver = index.resolver(i);
-                (
-                    i,
-                    Arc::new(markdown::render(
-                        &a.body,
-                        &a.file,
-                        a.body_line_offset,
-                        &resolver,
-                        &titles,
-                        config.markdown.raw_html,
-                    )),
-                )
+                let mut r = markdown::render(
+                    &a.body,
+                    &a.file,
+                    a.body_line_offset,
+                    &resolver,
+                    &titles,
+                    config.markdown.raw_html,
+                );
+                // The heading the body opened with is the page's title; links to it still land.
+                if let Some(h) = &a.heading {
+                    r.heading_ids.push(crate::util::github_id(h));
+                }
+                (i, Arc::new(r))
             })
             .collect();
         tracing::debug!(ms = t.elapsed().as_millis() as u64, "markdown rendered");

@@ -493,6 +493,7 @@ fn article_page(site: &Site, lc: &LocaleContext, i: usize, by_group: &Groups) ->
         "id": a.id,
         "title": a.title,
         "short_title": a.front.short_title.as_deref().unwrap_or(&a.title),
+        "heading": a.heading.as_deref().unwrap_or(&a.title),
         "html": r.html,
         "toc": r.toc,
         "description": description,
