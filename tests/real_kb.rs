@@ -283,3 +283,20 @@ fn a_body_that_opens_with_the_title_shows_it_once() {
     );
     assert!(differs.contains("<title>Change email (short)"), "{differs}");
 }
+
+#[test]
+fn links_with_any_uri_scheme_are_not_local_files() {
+    let built = build_into_temp(&fixture("uri-schemes"), false);
+    assert!(built.report.errors.is_empty(), "{:#?}", built.report.errors);
+    assert!(
+        built.report.warnings.is_empty(),
+        "{:#?}",
+        built.report.warnings
+    );
+    let page = built.read("site/en/articles/contact/index.html");
+    assert!(page.contains("href=\"sms:+15550100\""), "{page}");
+    assert!(
+        page.contains("href=\"skype:support.example?call\""),
+        "{page}"
+    );
+}

@@ -194,14 +194,23 @@ fn split_fragment(dest: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// True for a reference that is not a path of this site: protocol-relative, or with any URI
+/// scheme (`https:`, `mailto:`, `tel:`, `sms:`, `skype:`, `data:`…). A one-letter scheme is a
+/// Windows drive (`C:\\x.png`), a path.
 fn is_external(dest: &str) -> bool {
-    let lower = dest.to_ascii_lowercase();
-    lower.starts_with("//")
-        || lower.contains("://")
-        || lower.starts_with("mailto:")
-        || lower.starts_with("tel:")
-        || lower.starts_with("data:")
-        || lower.starts_with("javascript:")
+    if dest.starts_with("//") {
+        return true;
+    }
+    let Some((scheme, _)) = dest.split_once(':') else {
+        return false;
+    };
+    // RFC 3986: a letter, then letters, digits, `+`, `-` or `.`; a `/`, `?` or `#` before the
+    // colon makes it a path or a fragment.
+    scheme.len() > 1
+        && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
 
 impl ArticleResolver<'_> {
@@ -584,6 +593,30 @@ mod tests {
         assert!(re.is_match("https://support.example.com/hc/en-us/articles/42"));
         assert!(re.is_match("http://support.example.com/hc/en-us/articles/42/"));
         assert!(!re.is_match("https://support.example.com/hc/en-us/sections/42"));
+    }
+
+    #[test]
+    fn any_uri_scheme_is_external() {
+        for dest in [
+            "sms:+1555",
+            "tel:+1",
+            "skype:x?call",
+            "whatsapp://send",
+            "MAILTO:a@b",
+            "//cdn",
+        ] {
+            assert!(is_external(dest), "{dest}");
+        }
+        for dest in [
+            "img/a.png",
+            "C:/x.png",
+            "a.md#x:y",
+            "../b",
+            "?q=a:b",
+            "/x:y",
+        ] {
+            assert!(!is_external(dest), "{dest}");
+        }
     }
 
     #[test]
