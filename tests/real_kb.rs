@@ -300,3 +300,19 @@ fn links_with_any_uri_scheme_are_not_local_files() {
         "{page}"
     );
 }
+
+#[test]
+fn heading_ids_match_github_and_markdown_it_anchor_ids_are_aliases() {
+    let built = build_into_temp(&fixture("heading-ids"), false);
+    assert!(built.report.errors.is_empty(), "{:#?}", built.report.errors);
+    assert!(
+        built.report.warnings.is_empty(),
+        "{:#?}",
+        built.report.warnings
+    );
+    let page = built.read("site/en/articles/page/index.html");
+    assert!(page.contains("id=\"a----b\""), "{page}");
+    assert!(page.contains("id=\"its-quoted----really\""), "{page}");
+    // The old id lands on the same heading.
+    assert!(page.contains("id=\"title-(legacy)\""), "{page}");
+}

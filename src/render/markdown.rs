@@ -139,20 +139,39 @@ pub fn render(
             }
         }
     }
+    let mut anchor_aliases: Vec<(String, String)> = Vec::new();
     let mut i = 0;
     while i < events.len() {
         if let Event::Start(Tag::Heading { level, id, .. }) = &events[i].0 {
             let level = *level as u8;
             let explicit = id.as_ref().map(|s| s.to_string());
             let mut text = String::new();
+            // GitHub computes ids from the source, before smart punctuation (`--` is two
+            // hyphens there, not an en dash).
+            let mut source_text = String::new();
             let mut j = i + 1;
             while j < events.len() && !matches!(events[j].0, Event::End(TagEnd::Heading(_))) {
-                if let Event::Text(t) | Event::Code(t) = &events[j].0 {
-                    text.push_str(t);
+                match &events[j].0 {
+                    Event::Text(t) => {
+                        text.push_str(t);
+                        let written = body.get(events[j].1.clone()).unwrap_or(t);
+                        source_text.push_str(if is_smartened(t, written) { written } else { t });
+                    }
+                    Event::Code(t) => {
+                        text.push_str(t);
+                        source_text.push_str(t);
+                    }
+                    _ => {}
                 }
                 j += 1;
             }
-            let id = explicit.unwrap_or_else(|| ids.unique(&github_id(&text)));
+            let id = explicit.unwrap_or_else(|| ids.unique(&github_id(&source_text)));
+            // markdown-it-anchor's id (`title-(legacy)`): links written for it still land.
+            let legacy = legacy_anchor_id(&source_text);
+            if !legacy.is_empty() && legacy != id && !out.heading_ids.contains(&legacy) {
+                anchor_aliases.push((id.clone(), legacy.clone()));
+                out.heading_ids.push(legacy);
+            }
             if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[i].0 {
                 *slot = Some(CowStr::from(id.clone()));
             }
@@ -356,8 +375,47 @@ pub fn render(
 
     let mut html = String::with_capacity(body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter().map(|(e, _)| e));
+    for (id, alias) in &anchor_aliases {
+        html = add_anchor_alias(&html, id, alias);
+    }
     out.html = html;
     out
+}
+
+/// True when smart punctuation changed `text` from what is `written` in the source.
+fn is_smartened(text: &str, written: &str) -> bool {
+    text != written
+        && text.contains([
+            '\u{2013}', '\u{2014}', '\u{2018}', '\u{2019}', '\u{201c}', '\u{201d}', '\u{2026}',
+        ])
+}
+
+/// The id markdown-it-anchor gives a heading: lower case, white space runs as `-`, punctuation
+/// kept (`Title (legacy)` → `title-(legacy)`).
+fn legacy_anchor_id(text: &str) -> String {
+    text.trim()
+        .to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Puts an empty anchor with id `alias` at the start of the heading with id `id`, so links to
+/// either land on it.
+fn add_anchor_alias(html: &str, id: &str, alias: &str) -> String {
+    let attr = format!(" id=\"{}\"", crate::util::escape_html(id));
+    let Some(at) = html.find(&attr) else {
+        return html.to_string();
+    };
+    let Some(close) = html[at..].find('>').map(|c| at + c + 1) else {
+        return html.to_string();
+    };
+    format!(
+        "{}<a id=\"{}\" aria-hidden=\"true\"></a>{}",
+        &html[..close],
+        crate::util::escape_html(alias),
+        &html[close..]
+    )
 }
 
 fn resolve(
