@@ -316,3 +316,15 @@ fn heading_ids_match_github_and_markdown_it_anchor_ids_are_aliases() {
     // The old id lands on the same heading.
     assert!(page.contains("id=\"title-(legacy)\""), "{page}");
 }
+
+#[test]
+fn footnotes_render_at_the_end_as_github_does() {
+    let built = build_into_temp(&fixture("footnotes"), false);
+    assert!(built.report.errors.is_empty(), "{:#?}", built.report.errors);
+    let page = built.read("site/en/articles/page/index.html");
+    let last = page.find("Last paragraph.").expect("body");
+    let first_note = page.find("The source of the first claim.").expect("note");
+    let second_note = page.find("Another source.").expect("note");
+    assert!(last < first_note && first_note < second_note, "{page}");
+    assert!(page.contains("class=\"footnotes\""), "{page}");
+}

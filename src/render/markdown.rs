@@ -373,6 +373,7 @@ pub fn render(
         d.file = file.to_string();
     }
 
+    let events = footnotes_last(events);
     let mut html = String::with_capacity(body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter().map(|(e, _)| e));
     for (id, alias) in &anchor_aliases {
@@ -380,6 +381,38 @@ pub fn render(
     }
     out.html = html;
     out
+}
+
+/// Moves footnote definitions, which pulldown-cmark renders where they are written, to the
+/// end of the article in a `<section class="footnotes">`, as GitHub shows them.
+fn footnotes_last(events: Vec<(Event, Range<usize>)>) -> Vec<(Event, Range<usize>)> {
+    let mut body = Vec::with_capacity(events.len());
+    let mut notes = Vec::new();
+    let mut depth = 0usize;
+    for (ev, range) in events {
+        let starts = matches!(ev, Event::Start(Tag::FootnoteDefinition(_)));
+        let ends = matches!(ev, Event::End(TagEnd::FootnoteDefinition));
+        if starts {
+            depth += 1;
+        }
+        if depth > 0 {
+            notes.push((ev, range));
+        } else {
+            body.push((ev, range));
+        }
+        if ends {
+            depth = depth.saturating_sub(1);
+        }
+    }
+    if !notes.is_empty() {
+        body.push((
+            Event::Html(CowStr::from("<section class=\"footnotes\">\n")),
+            0..0,
+        ));
+        body.extend(notes);
+        body.push((Event::Html(CowStr::from("</section>\n")), 0..0));
+    }
+    body
 }
 
 /// True when smart punctuation changed `text` from what is `written` in the source.
