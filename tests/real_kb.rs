@@ -328,3 +328,34 @@ fn footnotes_render_at_the_end_as_github_does() {
     assert!(last < first_note && first_note < second_note, "{page}");
     assert!(page.contains("class=\"footnotes\""), "{page}");
 }
+
+#[test]
+fn attribute_lists_are_applied_or_dropped_never_shown() {
+    let built = build_into_temp(&fixture("attribute-lists"), false);
+    assert!(built.report.errors.is_empty(), "{:#?}", built.report.errors);
+    let page = built.read("site/en/articles/page/index.html");
+    for leak in ["{.", "{width", "width=\u{201d}", "style="] {
+        assert!(!page.contains(leak), "{leak} leaks: {page}");
+    }
+    assert!(page.contains("<ul class=\"multi-col-list\">"), "{page}");
+    assert!(
+        page.contains("<img src=\"/files/wide.png\" alt=\"Wide\" width=\"100%\" />"),
+        "{page}"
+    );
+    assert!(
+        page.contains("class=\"external\">Store</a> next."),
+        "{page}"
+    );
+    let dropped: Vec<_> = built
+        .report
+        .warnings
+        .iter()
+        .map(|d| (d.code, d.line))
+        .collect();
+    assert_eq!(
+        dropped,
+        [("attribute-list", Some(11))],
+        "{:#?}",
+        built.report.warnings
+    );
+}

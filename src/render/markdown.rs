@@ -1,6 +1,7 @@
 //! Markdown to HTML: CommonMark plus the extensions help centers use, heading ids, table of
 //! contents, callouts, and link/asset rewriting through a [`Resolver`].
 
+use super::gfm::{add_anchor_alias, footnotes_last, is_smartened, legacy_anchor_id, merge_text};
 use crate::diag::{Diagnostic, line_col};
 use crate::search::DocSection;
 use crate::util::{HeadingIds, collapse_ws, github_id};
@@ -87,8 +88,6 @@ fn options() -> Options {
         | Options::ENABLE_GFM
 }
 
-static ATTR_LIST: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\{(?:\s*\.[A-Za-z0-9_-]+)+\s*\}").expect("valid regex"));
 static HTML_ID: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?i)\b(?:id|name)\s*=\s*(?:"([^"]*)"|'([^']*)')"#).expect("valid regex")
 });
@@ -114,9 +113,11 @@ pub fn render(
     raw_html: bool,
 ) -> Rendered {
     let mut out = Rendered::default();
-    let mut events: Vec<(Event, Range<usize>)> = Parser::new_ext(body, options())
-        .into_offset_iter()
-        .collect();
+    let mut events: Vec<(Event, Range<usize>)> = merge_text(
+        Parser::new_ext(body, options())
+            .into_offset_iter()
+            .collect(),
+    );
     let place = |offset: usize| {
         let (l, c) = line_col(body, offset);
         (l + line_offset, c)
@@ -225,6 +226,10 @@ pub fn render(
                 in_first_para = true;
             }
             Event::End(TagEnd::Paragraph) => {
+                // A paragraph of nothing but an attribute list is not the first one.
+                if in_first_para && first_para.as_deref().is_some_and(|p| p.trim().is_empty()) {
+                    first_para = None;
+                }
                 in_first_para = false;
                 current.text.push(' ');
             }
@@ -240,7 +245,7 @@ pub fn render(
                     *dest_url = CowStr::from(new);
                 }
             }
-            Event::End(TagEnd::Link) => after_link = true,
+            Event::End(TagEnd::Link | TagEnd::Image) => after_link = true,
             Event::Start(Tag::Image { dest_url, .. }) => {
                 let dest = dest_url.to_string();
                 if let Some(new) = resolve(&dest, true, resolver, range.start, &place, &mut out)
@@ -293,9 +298,13 @@ pub fn render(
             }
             Event::Text(t) => {
                 let mut text = t.to_string();
-                if after_link && let Some(m) = ATTR_LIST.find(&text) {
-                    text = text[m.end()..].to_string();
-                    replace = Some(Event::Text(text.clone().into()));
+                // Attribute lists are applied after this pass (super::attrs); not search text.
+                if after_link && let Some((_, used)) = super::attrs::parse_prefix(&text) {
+                    text = text[used..].to_string();
+                } else if super::attrs::parse_prefix(text.trim())
+                    .is_some_and(|(_, used)| used == text.trim().len())
+                {
+                    text.clear();
                 }
                 if in_heading {
                     current.heading.push_str(&text);
@@ -373,6 +382,13 @@ pub fn render(
         d.file = file.to_string();
     }
 
+    let events = super::attrs::apply(events, &mut |offset, message| {
+        let (line, column) = place(offset);
+        out.diagnostics.push(
+            Diagnostic::warning(file, super::attrs::ATTRIBUTE_LIST, message)
+                .at(Some(line), Some(column)),
+        );
+    });
     let events = footnotes_last(events);
     let mut html = String::with_capacity(body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter().map(|(e, _)| e));
@@ -381,74 +397,6 @@ pub fn render(
     }
     out.html = html;
     out
-}
-
-/// Moves footnote definitions, which pulldown-cmark renders where they are written, to the
-/// end of the article in a `<section class="footnotes">`, as GitHub shows them.
-fn footnotes_last(events: Vec<(Event, Range<usize>)>) -> Vec<(Event, Range<usize>)> {
-    let mut body = Vec::with_capacity(events.len());
-    let mut notes = Vec::new();
-    let mut depth = 0usize;
-    for (ev, range) in events {
-        let starts = matches!(ev, Event::Start(Tag::FootnoteDefinition(_)));
-        let ends = matches!(ev, Event::End(TagEnd::FootnoteDefinition));
-        if starts {
-            depth += 1;
-        }
-        if depth > 0 {
-            notes.push((ev, range));
-        } else {
-            body.push((ev, range));
-        }
-        if ends {
-            depth = depth.saturating_sub(1);
-        }
-    }
-    if !notes.is_empty() {
-        body.push((
-            Event::Html(CowStr::from("<section class=\"footnotes\">\n")),
-            0..0,
-        ));
-        body.extend(notes);
-        body.push((Event::Html(CowStr::from("</section>\n")), 0..0));
-    }
-    body
-}
-
-/// True when smart punctuation changed `text` from what is `written` in the source.
-fn is_smartened(text: &str, written: &str) -> bool {
-    text != written
-        && text.contains([
-            '\u{2013}', '\u{2014}', '\u{2018}', '\u{2019}', '\u{201c}', '\u{201d}', '\u{2026}',
-        ])
-}
-
-/// The id markdown-it-anchor gives a heading: lower case, white space runs as `-`, punctuation
-/// kept (`Title (legacy)` → `title-(legacy)`).
-fn legacy_anchor_id(text: &str) -> String {
-    text.trim()
-        .to_lowercase()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join("-")
-}
-
-/// Puts an empty anchor with id `alias` at the start of the heading with id `id`, so links to
-/// either land on it.
-fn add_anchor_alias(html: &str, id: &str, alias: &str) -> String {
-    let attr = format!(" id=\"{}\"", crate::util::escape_html(id));
-    let Some(at) = html.find(&attr) else {
-        return html.to_string();
-    };
-    let Some(close) = html[at..].find('>').map(|c| at + c + 1) else {
-        return html.to_string();
-    };
-    format!(
-        "{}<a id=\"{}\" aria-hidden=\"true\"></a>{}",
-        &html[..close],
-        crate::util::escape_html(alias),
-        &html[close..]
-    )
 }
 
 fn resolve(
@@ -542,143 +490,4 @@ fn rewrite_html(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    struct Fake;
-    impl Resolver for Fake {
-        fn link(&self, dest: &str) -> Resolution {
-            match dest {
-                "other.md" => Resolution::Internal {
-                    url: "/en/articles/other/".into(),
-                    target: None,
-                    anchor: None,
-                },
-                "other.md#setup" => Resolution::Internal {
-                    url: "/en/articles/other/#setup".into(),
-                    target: Some(3),
-                    anchor: Some("setup".into()),
-                },
-                "missing.md" => Resolution::Broken {
-                    code: "broken-link",
-                    message: "no such article".into(),
-                    error: true,
-                },
-                _ => Resolution::Keep,
-            }
-        }
-        fn asset(&self, src: &str) -> Resolution {
-            Resolution::Asset {
-                url: format!("/files/{src}"),
-            }
-        }
-    }
-
-    const TITLES: CalloutTitles = ["Nota", "Consejo", "Importante", "Advertencia", "Precaución"];
-
-    fn r(md: &str) -> Rendered {
-        render(md, "a.md", 3, &Fake, &TITLES, true)
-    }
-
-    #[test]
-    fn headings_get_deduplicated_github_ids_and_toc() {
-        let out = r("## Setup\n\n## Setup\n\n### Fine tuning {#tune .x}\n");
-        assert!(out.html.contains("<h2 id=\"setup\">"), "{}", out.html);
-        assert!(out.html.contains("<h2 id=\"setup-1\">"));
-        assert!(out.html.contains("id=\"tune\""));
-        assert!(out.html.contains("class=\"x\""));
-        assert_eq!(out.toc.len(), 3);
-        assert_eq!(out.toc[2].text, "Fine tuning");
-    }
-
-    #[test]
-    fn extensions_render() {
-        let out = r(
-            "| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ \"quoted\"\n\n- [x] done\n\nNote[^1].\n\n[^1]: Foot.\n",
-        );
-        assert!(out.html.contains("<table>"));
-        assert!(out.html.contains("<del>old</del>"));
-        assert!(out.html.contains("“quoted”"));
-        assert!(out.html.contains("checkbox"));
-        assert!(out.html.contains("footnote"));
-    }
-
-    #[test]
-    fn github_alerts_become_localized_callouts() {
-        let out = r("> [!WARNING]\n> Careful.\n");
-        assert!(out.html.contains("<div class=\"callout callout-warning\" role=\"note\"><p class=\"callout-title\">Advertencia</p>"), "{}", out.html);
-        assert!(out.html.contains("Careful."));
-    }
-
-    #[test]
-    fn emoji_blockquotes_become_callouts() {
-        let out = r("> ⚠️ Do not do this.\n");
-        assert!(
-            out.html
-                .contains("<blockquote class=\"callout callout-warning\">"),
-            "{}",
-            out.html
-        );
-    }
-
-    #[test]
-    fn links_are_rewritten_and_broken_ones_reported_with_file_lines() {
-        let out = r("Intro\n\nSee [x](other.md) and [y](missing.md).\n");
-        assert!(out.html.contains("href=\"/en/articles/other/\""));
-        assert_eq!(out.diagnostics.len(), 1);
-        let d = &out.diagnostics[0];
-        assert_eq!((d.line, d.column), (Some(6), Some(23)));
-        assert_eq!(d.file, "a.md");
-    }
-
-    #[test]
-    fn anchors_are_checked() {
-        let out = r("## Here\n\n[ok](#here) [bad](#nowhere) [far](other.md#setup)\n");
-        assert_eq!(out.diagnostics.len(), 1, "{:?}", out.diagnostics);
-        assert_eq!(out.diagnostics[0].code, "broken-anchor");
-        assert_eq!(out.anchor_checks.len(), 1);
-        assert_eq!(out.anchor_checks[0].target, Some(3));
-    }
-
-    #[test]
-    fn raw_html_anchors_are_targets() {
-        let out = r("[a](#udev)\n\n<a id=\"udev\"></a>\n\n## Udev\n");
-        assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
-        assert!(out.html.contains("<h2 id=\"udev-1\">"), "{}", out.html);
-    }
-
-    #[test]
-    fn images_and_raw_html_sources_are_resolved() {
-        let out = r("![a](img/a.png)\n\n<img src=\"img/b.png\" width=\"3\">\n");
-        assert!(out.html.contains("src=\"/files/img/a.png\""));
-        assert!(out.html.contains("src=\"/files/img/b.png\""));
-        assert_eq!(out.assets.len(), 2);
-    }
-
-    #[test]
-    fn template_syntax_is_printed_not_evaluated() {
-        let out = r("Use `{{Value1}}` and {{ticket_id}} and {% raw %}.\n");
-        assert!(out.html.contains("{{Value1}}"));
-        assert!(out.html.contains("{{ticket_id}}"));
-        assert!(out.html.contains("{% raw %}"));
-    }
-
-    #[test]
-    fn attribute_lists_after_links_are_dropped() {
-        let out = r("[Store](https://example.org){.link-external} next\n");
-        assert!(!out.html.contains("{.link-external}"), "{}", out.html);
-        assert!(out.html.contains("</a> next"));
-    }
-
-    #[test]
-    fn sections_split_text_at_headings() {
-        let out = r("Intro text.\n\n## Billing\n\nPay here.\n");
-        assert_eq!(out.sections.len(), 2);
-        assert_eq!(out.sections[1].anchor, "billing");
-        assert_eq!(out.sections[1].heading, "Billing");
-        assert_eq!(out.sections[1].text, "Pay here.");
-        assert_eq!(out.summary, "Intro text.");
-        let out = r("See [the form](x), then **save**.\n\n- one\n- two\n");
-        assert_eq!(out.sections[0].text, "See the form, then save. one two");
-    }
-}
+mod tests;

@@ -1,3 +1,5 @@
+pub mod attrs;
+mod gfm;
 pub mod html_policy;
 pub mod markdown;
 pub mod theme;
