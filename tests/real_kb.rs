@@ -338,6 +338,7 @@ fn attribute_lists_are_applied_or_dropped_never_shown() {
         assert!(!page.contains(leak), "{leak} leaks: {page}");
     }
     assert!(page.contains("<ul class=\"multi-col-list\">"), "{page}");
+    assert!(page.contains("<table class=\"table-regular\">"), "{page}");
     assert!(
         page.contains("<img src=\"/files/wide.png\" alt=\"Wide\" width=\"100%\" />"),
         "{page}"

@@ -4,7 +4,7 @@
 //! warning, so none shows as text on the page.
 
 use crate::util::escape_html;
-use pulldown_cmark::{CowStr, Event, Tag, TagEnd};
+use pulldown_cmark::{Alignment, CowStr, Event, Tag, TagEnd};
 use regex::Regex;
 use std::ops::Range;
 use std::sync::LazyLock;
@@ -112,21 +112,39 @@ pub fn apply<'a>(
                 events.next();
                 events.next();
                 report(warn, text_range.start, &attrs);
-                match list_start(&out) {
+                match block_start(&out) {
                     Some(at) if !attrs.html.is_empty() => {
                         let tag = match &out[at].0 {
                             Event::Start(Tag::List(Some(n))) if *n != 1 => {
                                 format!("<ol start=\"{n}\"{}>\n", attrs.html)
                             }
                             Event::Start(Tag::List(Some(_))) => format!("<ol{}>\n", attrs.html),
-                            _ => format!("<ul{}>\n", attrs.html),
+                            Event::Start(Tag::List(None)) => format!("<ul{}>\n", attrs.html),
+                            Event::Start(Tag::Table(aligns))
+                                if aligns.iter().all(|a| *a == Alignment::None) =>
+                            {
+                                format!("<table{}>", attrs.html)
+                            }
+                            // An aligned table keeps its alignments: the attributes go on a
+                            // wrapper.
+                            _ => {
+                                out.insert(
+                                    at,
+                                    (
+                                        Event::Html(CowStr::from(format!("<div{}>\n", attrs.html))),
+                                        range.clone(),
+                                    ),
+                                );
+                                out.push((Event::Html(CowStr::from("</div>\n")), range.clone()));
+                                continue;
+                            }
                         };
                         out[at].0 = Event::Html(CowStr::from(tag));
                     }
                     Some(_) => {}
                     None => warn(
                         text_range.start,
-                        "this attribute list follows no list, image or link; it is not applied"
+                        "this attribute list follows no list, table, image or link; it is not applied"
                             .to_string(),
                     ),
                 }
@@ -172,22 +190,22 @@ fn report(warn: &mut dyn FnMut(usize, String), offset: usize, attrs: &Attrs) {
     }
 }
 
-/// The index of the `Start(List)` whose `End` is the last event of `out`, if it is one.
-fn list_start(out: &[(Event, Range<usize>)]) -> Option<usize> {
-    if !matches!(out.last(), Some((Event::End(TagEnd::List(_)), _))) {
+/// The index of the `Start` of the list or table that ends `out`, if one does.
+fn block_start(out: &[(Event, Range<usize>)]) -> Option<usize> {
+    let is_end = |e: &Event| matches!(e, Event::End(TagEnd::List(_) | TagEnd::Table));
+    let is_start = |e: &Event| matches!(e, Event::Start(Tag::List(_) | Tag::Table(_)));
+    if !out.last().is_some_and(|(e, _)| is_end(e)) {
         return None;
     }
     let mut depth = 0usize;
     for (i, (e, _)) in out.iter().enumerate().rev() {
-        match e {
-            Event::End(TagEnd::List(_)) => depth += 1,
-            Event::Start(Tag::List(_)) => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(i);
-                }
+        if is_end(e) {
+            depth += 1;
+        } else if is_start(e) {
+            depth -= 1;
+            if depth == 0 {
+                return Some(i);
             }
-            _ => {}
         }
     }
     None
