@@ -360,3 +360,35 @@ fn attribute_lists_are_applied_or_dropped_never_shown() {
         built.report.warnings
     );
 }
+
+#[test]
+fn hugo_shortcodes_and_docusaurus_admonitions_never_show_as_text() {
+    let built = build_into_temp(&fixture("shortcodes"), false);
+    assert!(built.report.errors.is_empty(), "{:#?}", built.report.errors);
+    // One warning per file and shortcode name, at its first line.
+    let warned: Vec<_> = built
+        .report
+        .warnings
+        .iter()
+        .map(|d| (d.code, d.line))
+        .collect();
+    assert_eq!(
+        warned,
+        [
+            ("unsupported-shortcode", Some(4)),
+            ("unsupported-shortcode", Some(12)),
+        ],
+        "{:#?}",
+        built.report.warnings
+    );
+    let hugo = built.read("site/en/articles/hugo/index.html");
+    let body = &hugo[hugo.find("<h1").expect("title")..];
+    assert!(!body.contains("{{<") && !body.contains("{{%"), "{body}");
+    assert!(body.contains("<code>{{&lt; note &gt;}}</code>"), "{body}");
+    assert!(body.contains("callout callout-warning"), "{body}");
+    // `relref` is a link to the article, resolved and checked like any other.
+    assert!(body.contains("href=\"/en/articles/docusaurus/\""), "{body}");
+    let docusaurus = built.read("site/en/articles/docusaurus/index.html");
+    assert!(docusaurus.contains("callout callout-tip"), "{docusaurus}");
+    assert!(!docusaurus.contains(":::"), "{docusaurus}");
+}

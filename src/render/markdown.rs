@@ -113,6 +113,18 @@ pub fn render(
     raw_html: bool,
 ) -> Rendered {
     let mut out = Rendered::default();
+    let expanded = super::shortcodes::expand(body);
+    let body = expanded.text.as_str();
+    for (line, message) in &expanded.warnings {
+        out.diagnostics.push(
+            Diagnostic::warning(
+                file,
+                super::shortcodes::UNSUPPORTED_SHORTCODE,
+                message.clone(),
+            )
+            .at(Some(line + line_offset), None),
+        );
+    }
     let mut events: Vec<(Event, Range<usize>)> = merge_text(
         Parser::new_ext(body, options())
             .into_offset_iter()
