@@ -392,3 +392,20 @@ fn hugo_shortcodes_and_docusaurus_admonitions_never_show_as_text() {
     assert!(docusaurus.contains("callout callout-tip"), "{docusaurus}");
     assert!(!docusaurus.contains(":::"), "{docusaurus}");
 }
+
+#[test]
+fn legacy_article_urls_take_slug_locale_and_wildcards() {
+    let built = build_into_temp(&fixture("legacy-wildcards"), false);
+    assert!(built.report.errors.is_empty(), "{:#?}", built.report.errors);
+    assert!(
+        built.report.warnings.is_empty(),
+        "{:#?}",
+        built.report.warnings
+    );
+    let page = built.read("site/en/articles/source/index.html");
+    assert!(
+        page.contains("href=\"/en/articles/target/#setup\""),
+        "{page}"
+    );
+    assert!(page.contains("href=\"/en/articles/target/\""), "{page}");
+}

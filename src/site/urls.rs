@@ -564,17 +564,45 @@ pub fn normalize(path: &Path) -> PathBuf {
 }
 
 /// A regex for a legacy URL template: `{id}` captured, an optional `-slug` after it, and the
-/// fragment captured.
+/// fragment captured. `{slug}`, `{locale}` and `*` match any segment text; a template that
+/// starts with `/` matches links written as site paths.
 pub fn legacy_regex(template: &str) -> Result<Regex, regex::Error> {
     let (before, after) = template.split_once("{id}").unwrap_or((template, ""));
-    let before = regex::escape(
+    let pattern = |part: &str| {
+        let mut out = String::new();
+        let mut rest = part;
+        while !rest.is_empty() {
+            let next = ["{slug}", "{locale}", "*"]
+                .iter()
+                .filter_map(|p| rest.find(p).map(|i| (i, *p)))
+                .min();
+            let Some((i, placeholder)) = next else {
+                out.push_str(&regex::escape(rest));
+                break;
+            };
+            out.push_str(&regex::escape(&rest[..i]));
+            out.push_str(match placeholder {
+                "{locale}" => r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)?",
+                _ => r"[^/?#]*?",
+            });
+            rest = &rest[i + placeholder.len()..];
+        }
+        out
+    };
+    let host_relative = before.starts_with('/') && !before.starts_with("//");
+    let before = pattern(
         before
             .trim_start_matches("https://")
             .trim_start_matches("http://"),
     );
-    let after = regex::escape(after.trim_end_matches('/'));
+    let after = pattern(after.trim_end_matches('/'));
+    let start = if host_relative {
+        "^"
+    } else {
+        "^(?:https?:)?//"
+    };
     Regex::new(&format!(
-        r"^(?:https?:)?//{before}([A-Za-z0-9_]+)(?:-[^/?#]*)?{after}/?(?:\?[^#]*)?(?:#(.*))?$"
+        r"{start}{before}([A-Za-z0-9_]+)(?:-[^/?#]*)?{after}/?(?:\?[^#]*)?(?:#(.*))?$"
     ))
 }
 
@@ -593,6 +621,21 @@ mod tests {
         assert!(re.is_match("https://support.example.com/hc/en-us/articles/42"));
         assert!(re.is_match("http://support.example.com/hc/en-us/articles/42/"));
         assert!(!re.is_match("https://support.example.com/hc/en-us/sections/42"));
+    }
+
+    #[test]
+    fn legacy_templates_take_wildcards_and_site_paths() {
+        let re = legacy_regex("https://help.example.com/{locale}/tutorial/{slug}--{id}").unwrap();
+        let c = re
+            .captures("https://help.example.com/pt-BR/tutorial/como-pagar--4bbXy1#x")
+            .unwrap();
+        assert_eq!((&c[1], &c[2]), ("4bbXy1", "x"));
+        let re = legacy_regex("/{locale}/faq/*--{id}").unwrap();
+        assert_eq!(
+            &re.captures("/en/faq/a-question--4bbXy1").unwrap()[1],
+            "4bbXy1"
+        );
+        assert!(!re.is_match("https://other.example.org/en/faq/a--4bbXy1"));
     }
 
     #[test]
