@@ -409,3 +409,99 @@ fn legacy_article_urls_take_slug_locale_and_wildcards() {
     );
     assert!(page.contains("href=\"/en/articles/target/\""), "{page}");
 }
+
+/// The README's diagnostics table, as (code, severity).
+fn documented_codes() -> std::collections::BTreeMap<String, String> {
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .expect("README.md");
+    let row = regex::Regex::new(r"(?m)^\| `([a-z-]+)` \| (error|warning|error or warning) \|")
+        .expect("regex");
+    row.captures_iter(&readme)
+        .map(|c| (c[1].to_string(), c[2].to_string()))
+        .collect()
+}
+
+/// The diagnostic codes the source writes, with the severities it gives them ("any" when it
+/// decides at run time).
+fn codes_in_source() -> std::collections::BTreeMap<String, std::collections::BTreeSet<&'static str>>
+{
+    let patterns: [(&str, &'static str); 6] = [
+        (
+            r#"Diagnostic::error\(\s*(?:[^;]*?)"([a-z][a-z0-9]*(?:-[a-z0-9]+)*)""#,
+            "error",
+        ),
+        (
+            r#"Diagnostic::warning\(\s*(?:[^;]*?)"([a-z][a-z0-9]*(?:-[a-z0-9]+)*)""#,
+            "warning",
+        ),
+        (
+            r#"code:\s*(?:if [^{]*\{\s*)?"([a-z][a-z0-9]*(?:-[a-z0-9]+)*)""#,
+            "any",
+        ),
+        (
+            r#"pub const [A-Z_]+: &str = "([a-z][a-z0-9]*(?:-[a-z0-9]+)*)""#,
+            "any",
+        ),
+        (
+            r#"warn\(\s*[a-z_.]+,\s*"([a-z][a-z0-9]*(?:-[a-z0-9]+)*)""#,
+            "warning",
+        ),
+        // main.rs names the codes of failures that are not content diagnostics.
+        (r#",\s*"(output|config)",?\s*\)"#, "error"),
+    ];
+    let patterns: Vec<(regex::Regex, &'static str)> = patterns
+        .iter()
+        .map(|(p, s)| (regex::Regex::new(p).expect("regex"), *s))
+        .collect();
+    let mut found: std::collections::BTreeMap<String, std::collections::BTreeSet<&'static str>> =
+        Default::default();
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    for entry in walkdir::WalkDir::new(src) {
+        let entry = entry.expect("walk src");
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "rs") || path.ends_with("tests.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(path).expect("read source");
+        // Unit tests build diagnostics of their own.
+        let text = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for (re, severity) in &patterns {
+            for c in re.captures_iter(text) {
+                found.entry(c[1].to_string()).or_default().insert(severity);
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_readme_diagnostics_table_matches_the_code() {
+    let documented = documented_codes();
+    let found = codes_in_source();
+    let undocumented: Vec<&String> = found
+        .keys()
+        .filter(|c| !documented.contains_key(*c))
+        .collect();
+    assert!(
+        undocumented.is_empty(),
+        "codes missing from the README table: {undocumented:?}"
+    );
+    let unused: Vec<&String> = documented
+        .keys()
+        .filter(|c| !found.contains_key(*c))
+        .collect();
+    assert!(
+        unused.is_empty(),
+        "README lists codes the code never writes: {unused:?}"
+    );
+    for (code, severities) in &found {
+        let doc = &documented[code];
+        for s in severities.iter().filter(|s| **s != "any") {
+            assert!(
+                doc.contains(s),
+                "`{code}` is written as {s} but documented as {doc}"
+            );
+        }
+    }
+}
