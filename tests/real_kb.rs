@@ -505,3 +505,38 @@ fn the_readme_diagnostics_table_matches_the_code() {
         }
     }
 }
+
+#[test]
+fn undated_articles_take_their_file_date_in_feeds_never_1970() {
+    // Outside git, as a fresh folder of Markdown is: the file's modification time dates it.
+    let root = tempfile::tempdir().expect("temp dir");
+    let content = root.path().join("content");
+    std::fs::create_dir_all(&content).expect("content");
+    for (name, secs) in [("older.md", 1_620_000_000u64), ("newer.md", 1_650_000_000)] {
+        let path = content.join(name);
+        std::fs::copy(fixture("undated/content").join(name), &path).expect("copy");
+        let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .and_then(|f| f.set_modified(when))
+            .expect("set mtime");
+    }
+    let built = build_into_temp(root.path(), false);
+    assert!(built.report.errors.is_empty(), "{:#?}", built.report.errors);
+    let feed = built.read("site/en/feed.xml");
+    assert!(!feed.contains("1970"), "{feed}");
+    let (newer, older) = (
+        feed.find("<title>Newer</title>").expect("entry"),
+        feed.find("<title>Older</title>").expect("entry"),
+    );
+    assert!(newer < older, "{feed}");
+    assert!(
+        feed.contains("<updated>2022-04-15T05:20:00Z</updated>"),
+        "{feed}"
+    );
+    assert!(
+        feed.contains("<updated>2021-05-03T00:00:00Z</updated>"),
+        "{feed}"
+    );
+}
