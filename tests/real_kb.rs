@@ -5,14 +5,40 @@ mod common;
 
 use common::*;
 
+/// Builds fixture `name`, which must have no errors.
+fn build_ok(name: &str) -> Built {
+    let built = build_into_temp(&fixture(name), false);
+    assert!(built.report.errors.is_empty(), "{:#?}", built.report.errors);
+    built
+}
+
+/// Builds fixture `name`, which must have no errors and no warnings.
+fn build_clean(name: &str) -> Built {
+    let built = build_ok(name);
+    assert!(
+        built.report.warnings.is_empty(),
+        "{:#?}",
+        built.report.warnings
+    );
+    built
+}
+
+/// The article of a page, without the history panel (it quotes commit subjects, which may say
+/// anything, and the fixtures are in this repository's history).
+fn article_body(html: &str) -> &str {
+    html.split("class=\"prose\"")
+        .nth(1)
+        .and_then(|body| body.split("class=\"history\"").next())
+        .expect("article body")
+}
+
 fn error_codes(built: &Built) -> Vec<&str> {
     built.report.errors.iter().map(|d| d.code).collect()
 }
 
 #[test]
 fn same_file_name_in_two_folders_builds_with_qualified_slugs() {
-    let built = build_into_temp(&fixture("same-file-name"), false);
-    assert!(built.report.errors.is_empty(), "{:#?}", built.report.errors);
+    let built = build_ok("same-file-name");
     assert_eq!(built.report.articles, 4);
     // Every colliding default slug is qualified by its folder path, whatever the file order.
     let guides = built.read("site/en/articles/guides-overview/index.html");
@@ -40,8 +66,7 @@ fn explicit_slug_collisions_stay_errors() {
 
 #[test]
 fn path_placeholder_keeps_every_folder_depth() {
-    let built = build_into_temp(&fixture("path-permalink"), false);
-    assert!(built.report.errors.is_empty(), "{:#?}", built.report.errors);
+    let built = build_ok("path-permalink");
     assert!(built.has("site/en/reference/api/deep/limits/index.html"));
     assert!(built.has("site/en/top/index.html"));
     let guide = built.read("site/en/guides/limits/index.html");
@@ -53,13 +78,7 @@ fn path_placeholder_keeps_every_folder_depth() {
 
 #[test]
 fn root_absolute_links_resolve_against_the_content_root() {
-    let built = build_into_temp(&fixture("root-links"), false);
-    assert!(built.report.errors.is_empty(), "{:#?}", built.report.errors);
-    assert!(
-        built.report.warnings.is_empty(),
-        "{:#?}",
-        built.report.warnings
-    );
+    let built = build_clean("root-links");
     let page = built.read("site/en/articles/a/index.html");
     for (written, url) in [
         ("/sub/b.md", "/en/articles/b/"),
@@ -121,8 +140,7 @@ fn unresolved_root_absolute_links_are_reported_at_their_line() {
 
 #[test]
 fn missing_title_comes_from_the_first_heading_and_drafts_only_warn() {
-    let built = build_into_temp(&fixture("title-from-heading"), false);
-    assert!(built.report.errors.is_empty(), "{:#?}", built.report.errors);
+    let built = build_ok("title-from-heading");
     let page = built.read("site/en/articles/reset/index.html");
     assert!(page.contains("<title>Reset your password"), "{page}");
     // The draft stub is not published and its missing title is a warning only.
@@ -139,8 +157,7 @@ fn missing_title_comes_from_the_first_heading_and_drafts_only_warn() {
 
 #[test]
 fn lenient_numbers_booleans_and_other_tools_key_names_are_read() {
-    let built = build_into_temp(&fixture("lenient-front-matter"), false);
-    assert!(built.report.errors.is_empty(), "{:#?}", built.report.errors);
+    let built = build_ok("lenient-front-matter");
     // `draft: "True"` is a draft; `"false"` and `no` are not.
     assert_eq!(built.report.articles, 2);
     // Zendesk's `updated_at` is the update date.
@@ -182,8 +199,7 @@ fn front_matter_short_titles_and_orders_from_other_tools() {
 #[test]
 fn aliases_without_a_trailing_slash_are_directory_pages() {
     // `/docs` and `/docs/native`: written as files, the second needed the first to be a folder.
-    let built = build_into_temp(&fixture("nested-aliases"), false);
-    assert!(built.report.errors.is_empty(), "{:#?}", built.report.errors);
+    let built = build_ok("nested-aliases");
     let docs = built.read("site/docs/index.html");
     assert!(docs.contains("url=/en/articles/docs/"), "{docs}");
     let native = built.read("site/docs/native/index.html");
@@ -197,13 +213,7 @@ fn aliases_without_a_trailing_slash_are_directory_pages() {
 
 #[test]
 fn section_index_files_are_the_listing_pages_metadata_and_intro() {
-    let built = build_into_temp(&fixture("section-index"), false);
-    assert!(built.report.errors.is_empty(), "{:#?}", built.report.errors);
-    assert!(
-        built.report.warnings.is_empty(),
-        "{:#?}",
-        built.report.warnings
-    );
+    let built = build_clean("section-index");
     assert_eq!(built.report.articles, 2, "_index.md files are not articles");
     let category = built.read("site/en/categories/billing/index.html");
     assert!(
@@ -232,8 +242,7 @@ fn check_lists_the_files_it_skips() {
 
 #[test]
 fn symlinked_folders_are_followed_inside_the_content_folder_once() {
-    let built = build_into_temp(&fixture("symlinked-folders"), false);
-    assert!(built.report.errors.is_empty(), "{:#?}", built.report.errors);
+    let built = build_ok("symlinked-folders");
     // `current` → `.versions/v2` is read; `twice` → `current` is the same file, read once.
     assert_eq!(built.report.articles, 2, "{:#?}", built.report.warnings);
     assert!(built.has("site/en/articles/setup/index.html"));
@@ -260,8 +269,7 @@ fn symlinked_folders_are_followed_inside_the_content_folder_once() {
 
 #[test]
 fn a_body_that_opens_with_the_title_shows_it_once() {
-    let built = build_into_temp(&fixture("title-once"), false);
-    assert!(built.report.errors.is_empty(), "{:#?}", built.report.errors);
+    let built = build_ok("title-once");
     // The removed heading's id stays a link target.
     assert!(
         !built.warning_codes().contains(&"broken-anchor"),
@@ -286,13 +294,7 @@ fn a_body_that_opens_with_the_title_shows_it_once() {
 
 #[test]
 fn links_with_any_uri_scheme_are_not_local_files() {
-    let built = build_into_temp(&fixture("uri-schemes"), false);
-    assert!(built.report.errors.is_empty(), "{:#?}", built.report.errors);
-    assert!(
-        built.report.warnings.is_empty(),
-        "{:#?}",
-        built.report.warnings
-    );
+    let built = build_clean("uri-schemes");
     let page = built.read("site/en/articles/contact/index.html");
     assert!(page.contains("href=\"sms:+15550100\""), "{page}");
     assert!(
@@ -303,13 +305,7 @@ fn links_with_any_uri_scheme_are_not_local_files() {
 
 #[test]
 fn heading_ids_match_github_and_markdown_it_anchor_ids_are_aliases() {
-    let built = build_into_temp(&fixture("heading-ids"), false);
-    assert!(built.report.errors.is_empty(), "{:#?}", built.report.errors);
-    assert!(
-        built.report.warnings.is_empty(),
-        "{:#?}",
-        built.report.warnings
-    );
+    let built = build_clean("heading-ids");
     let page = built.read("site/en/articles/page/index.html");
     assert!(page.contains("id=\"a----b\""), "{page}");
     assert!(page.contains("id=\"its-quoted----really\""), "{page}");
@@ -319,8 +315,7 @@ fn heading_ids_match_github_and_markdown_it_anchor_ids_are_aliases() {
 
 #[test]
 fn footnotes_render_at_the_end_as_github_does() {
-    let built = build_into_temp(&fixture("footnotes"), false);
-    assert!(built.report.errors.is_empty(), "{:#?}", built.report.errors);
+    let built = build_ok("footnotes");
     let page = built.read("site/en/articles/page/index.html");
     let last = page.find("Last paragraph.").expect("body");
     let first_note = page.find("The source of the first claim.").expect("note");
@@ -331,9 +326,10 @@ fn footnotes_render_at_the_end_as_github_does() {
 
 #[test]
 fn attribute_lists_are_applied_or_dropped_never_shown() {
-    let built = build_into_temp(&fixture("attribute-lists"), false);
-    assert!(built.report.errors.is_empty(), "{:#?}", built.report.errors);
-    let page = built.read("site/en/articles/page/index.html");
+    let built = build_ok("attribute-lists");
+    let html = built.read("site/en/articles/page/index.html");
+    assert!(!html.contains("content=\"{."), "description: {html}");
+    let page = article_body(&html);
     for leak in ["{.", "{width", "width=\u{201d}", "style="] {
         assert!(!page.contains(leak), "{leak} leaks: {page}");
     }
@@ -363,8 +359,7 @@ fn attribute_lists_are_applied_or_dropped_never_shown() {
 
 #[test]
 fn hugo_shortcodes_and_docusaurus_admonitions_never_show_as_text() {
-    let built = build_into_temp(&fixture("shortcodes"), false);
-    assert!(built.report.errors.is_empty(), "{:#?}", built.report.errors);
+    let built = build_ok("shortcodes");
     // One warning per file and shortcode name, at its first line.
     let warned: Vec<_> = built
         .report
@@ -382,7 +377,7 @@ fn hugo_shortcodes_and_docusaurus_admonitions_never_show_as_text() {
         built.report.warnings
     );
     let hugo = built.read("site/en/articles/hugo/index.html");
-    let body = &hugo[hugo.find("<h1").expect("title")..];
+    let body = article_body(&hugo);
     assert!(!body.contains("{{<") && !body.contains("{{%"), "{body}");
     assert!(body.contains("<code>{{&lt; note &gt;}}</code>"), "{body}");
     assert!(body.contains("callout callout-warning"), "{body}");
@@ -395,13 +390,7 @@ fn hugo_shortcodes_and_docusaurus_admonitions_never_show_as_text() {
 
 #[test]
 fn legacy_article_urls_take_slug_locale_and_wildcards() {
-    let built = build_into_temp(&fixture("legacy-wildcards"), false);
-    assert!(built.report.errors.is_empty(), "{:#?}", built.report.errors);
-    assert!(
-        built.report.warnings.is_empty(),
-        "{:#?}",
-        built.report.warnings
-    );
+    let built = build_clean("legacy-wildcards");
     let page = built.read("site/en/articles/source/index.html");
     assert!(
         page.contains("href=\"/en/articles/target/#setup\""),

@@ -441,8 +441,11 @@ fn old_urls(
                         let mut old = old.filter(|o| o.status == Status::Published)?;
                         // A slug from the file name may have been qualified by its folder
                         // (content::qualify_colliding_slugs), which needs the whole library:
-                        // the same file without a written slug had the same one.
-                        if c.file == current.file && old.front.slug.is_none() {
+                        // the same file, with no slug written then or now, had the same one.
+                        if c.file == current.file
+                            && old.front.slug.is_none()
+                            && current.front.slug.is_none()
+                        {
                             old.slug = current.slug.clone();
                         }
                         Some((
