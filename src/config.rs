@@ -98,6 +98,15 @@ pub struct Locale {
     pub name: String,
 }
 
+/// How a root-absolute link that matches no article or file is reported (`root_links`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkLevel {
+    Error,
+    Warning,
+    Ignore,
+}
+
 /// The parsed `ayuda.yaml`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -114,6 +123,12 @@ pub struct Config {
     pub permalink: String,
     /// URL templates with `{id}` of a previous help center; links matching one point to that article.
     pub legacy_article_urls: Vec<String>,
+    /// The URL path the content was served under before (`/help/`): root-absolute links that
+    /// start with it resolve against the content folder, like those that start with `/`.
+    pub content_url_prefix: Option<String>,
+    /// How root-absolute links that match nothing are reported, per path prefix (longest
+    /// wins): `error`, `warning` (the default: the host may serve that path) or `ignore`.
+    pub root_links: BTreeMap<String, LinkLevel>,
     /// Theme folder, relative to the root; the built-in default theme when absent.
     pub theme: Option<PathBuf>,
     /// Folder holding the articles, relative to the root.
@@ -143,6 +158,8 @@ impl Default for Config {
             locales: Vec::new(),
             permalink: "/{locale}/articles/{slug}/".into(),
             legacy_article_urls: Vec::new(),
+            content_url_prefix: None,
+            root_links: BTreeMap::new(),
             theme: None,
             content_dir: PathBuf::from("content"),
             output_dir: PathBuf::from("dist"),
@@ -260,6 +277,20 @@ impl Config {
             return Err(bad(
                 "permalink",
                 "the pattern must start and end with `/`, e.g. `/{locale}/articles/{slug}/`".into(),
+            ));
+        }
+        if let Some(prefix) = &self.content_url_prefix
+            && !prefix.starts_with('/')
+        {
+            return Err(bad(
+                "content_url_prefix",
+                format!("`{prefix}` must be a URL path starting with `/`, e.g. `/help/`"),
+            ));
+        }
+        if let Some(prefix) = self.root_links.keys().find(|p| !p.starts_with('/')) {
+            return Err(bad(
+                "root_links",
+                format!("`{prefix}` must be a URL path starting with `/`, e.g. `/docs/`"),
             ));
         }
         for tpl in &self.legacy_article_urls {

@@ -216,6 +216,9 @@ struct CheckArgs {
     /// Print one JSON object with counts and diagnostics on stdout.
     #[arg(long)]
     json: bool,
+    /// Also list the Markdown files left out on purpose (names starting with `_`).
+    #[arg(long, short)]
+    verbose: bool,
 }
 
 #[derive(Args)]
@@ -300,7 +303,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 root: args.root,
                 ..Default::default()
             };
-            Ok(report(site::check(&opts), args.json, "checked"))
+            let verbose = args.verbose;
+            let checked = site::check(&opts).map(|mut r| {
+                if !verbose {
+                    r.skipped.clear();
+                }
+                r
+            });
+            Ok(report(checked, args.json, "checked"))
         }
         Command::New(args) => {
             let path = ayuda::scaffold::new_article(
@@ -537,6 +547,9 @@ fn report(result: Result<BuildReport, site::BuildError>, json: bool, verb: &str)
     if json {
         println!("{}", serde_json::to_string(&report).unwrap_or_default());
     } else {
+        for file in &report.skipped {
+            eprintln!("{file}: skipped: its name starts with `_` (only `_index.md` is read)");
+        }
         for d in report.warnings.iter().chain(&report.errors) {
             eprintln!("{d}");
         }

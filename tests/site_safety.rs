@@ -219,7 +219,7 @@ fn an_alias_that_is_a_file_and_a_folder_is_a_content_error_at_its_line() {
     assert_eq!(conflict.file, "content/native.md");
     assert_eq!(conflict.line, Some(3));
     assert!(
-        conflict.message.contains("/docs/native"),
+        conflict.message.contains("/docs.html/native"),
         "{}",
         conflict.message
     );

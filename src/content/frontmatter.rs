@@ -18,6 +18,8 @@ pub enum Status {
 #[derive(Debug, Clone, Default)]
 pub struct FrontMatter {
     pub title: Option<String>,
+    /// A shorter title for navigation (`linkTitle` in Hugo, `sidebar_label` in Docusaurus).
+    pub short_title: Option<String>,
     pub id: Option<String>,
     pub locale: Option<String>,
     pub slug: Option<String>,
@@ -129,6 +131,9 @@ pub fn parse(
         };
         match key.as_str() {
             "title" => fm.title = scalar(&v),
+            "linkTitle" | "sidebar_label" | "shortTitle" | "short_title" => {
+                fm.short_title = scalar(&v)
+            }
             "id" => fm.id = scalar(&v),
             "locale" | "lang" | "language" => fm.locale = scalar(&v),
             "slug" => fm.slug = scalar(&v),
@@ -146,18 +151,21 @@ pub fn parse(
                     .at(line_of(&key), None),
                 ),
             },
-            "draft" => {
-                if v.as_bool() == Some(true) {
-                    fm.status = Some(Status::Draft);
-                }
-            }
-            "createdAt" | "created" | "date" | "updatedAt" | "updated" | "lastmod"
-            | "publishedAt" | "firstPublishedAt" => match date(&v) {
+            "draft" => match lenient_bool(&v) {
+                Ok(Some(true)) => fm.status = Some(Status::Draft),
+                Ok(_) => {}
+                Err(()) => diags.push(bad("expected true or false".into())),
+            },
+            "createdAt" | "created" | "created_at" | "date" | "updatedAt" | "updated"
+            | "updated_at" | "lastmod" | "last_update" | "publishedAt" | "published_at"
+            | "publishDate" | "firstPublishedAt" => match date(&v) {
                 Ok(ts) => {
                     let slot = match key.as_str() {
-                        "createdAt" | "created" | "date" => &mut fm.created,
-                        "updatedAt" | "updated" | "lastmod" => &mut fm.updated,
-                        "publishedAt" => &mut fm.published,
+                        "createdAt" | "created" | "created_at" | "date" => &mut fm.created,
+                        "updatedAt" | "updated" | "updated_at" | "lastmod" | "last_update" => {
+                            &mut fm.updated
+                        }
+                        "publishedAt" | "published_at" | "publishDate" => &mut fm.published,
                         _ => &mut fm.first_published,
                     };
                     *slot = ts;
@@ -177,11 +185,12 @@ pub fn parse(
             "tags" | "labels" | "keywords" => fm.tags.extend(list(&v)),
             "description" | "summary" => fm.description = scalar(&v),
             "version" => fm.version = scalar(&v),
-            "order" | "weight" | "position" => match &v {
-                Value::Number(n) if n.as_i64().is_some() => fm.order = n.as_i64(),
-                Value::Null => {}
-                _ => diags.push(bad("expected a whole number".into())),
-            },
+            "order" | "weight" | "position" | "sidebar_position" | "nav_order" => {
+                match lenient_int(&v) {
+                    Ok(n) => fm.order = n,
+                    Err(()) => diags.push(bad("expected a whole number".into())),
+                }
+            }
             _ => {
                 fm.extra.insert(key.clone(), yaml::to_json(&v));
             }
@@ -199,6 +208,59 @@ fn scalar(v: &Value) -> Option<String> {
         _ => return None,
     };
     (!s.is_empty()).then_some(s)
+}
+
+/// A whole number written as one (`3`), as a whole float (`2.0`, Docusaurus) or quoted
+/// (`"551"`, Zendesk exports); empty means absent.
+fn lenient_int(v: &Value) -> Result<Option<i64>, ()> {
+    match v {
+        Value::Null => Ok(None),
+        Value::Number(n) => n
+            .as_i64()
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 1e15)
+                    .map(|f| f as i64)
+            })
+            .map(Some)
+            .ok_or(()),
+        Value::String(s) if s.trim().is_empty() => Ok(None),
+        Value::String(s) => {
+            let s = s.trim();
+            s.parse::<i64>()
+                .ok()
+                .or_else(|| {
+                    s.parse::<f64>()
+                        .ok()
+                        .filter(|f| f.fract() == 0.0 && f.abs() < 1e15)
+                        .map(|f| f as i64)
+                })
+                .map(Some)
+                .ok_or(())
+        }
+        _ => Err(()),
+    }
+}
+
+/// A boolean written as one, or as the words YAML 1.1 and other tools accept, in any case and
+/// quoted or not: true/false, yes/no, on/off, 1/0; empty means absent.
+fn lenient_bool(v: &Value) -> Result<Option<bool>, ()> {
+    match v {
+        Value::Null => Ok(None),
+        Value::Bool(b) => Ok(Some(*b)),
+        Value::Number(n) => match n.as_i64() {
+            Some(1) => Ok(Some(true)),
+            Some(0) => Ok(Some(false)),
+            _ => Err(()),
+        },
+        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "" => Ok(None),
+            "true" | "yes" | "y" | "on" | "1" => Ok(Some(true)),
+            "false" | "no" | "n" | "off" | "0" => Ok(Some(false)),
+            _ => Err(()),
+        },
+        _ => Err(()),
+    }
 }
 
 /// A list of scalars, or one scalar, or a comma-separated string.

@@ -28,11 +28,17 @@ pub struct Article {
     pub locale: String,
     pub slug: String,
     pub title: String,
+    /// The `# heading` the body opened with, taken off the body: the page shows it as its
+    /// title (the front matter `title` stays the title of listings, search and `<title>`).
+    pub heading: Option<String>,
     pub status: Status,
     /// Category key (stable across locales), or `general`.
     pub category: String,
     /// Section key within the category, if any.
     pub section: Option<String>,
+    /// The folders between the content root (or its locale folder) and the file, each
+    /// slugified, `/`-separated; empty at the top (the permalink's `{path}`).
+    pub folder: String,
     /// Category and section names as written (folder or front matter), before folder metadata.
     pub category_label: String,
     pub section_label: Option<String>,
@@ -81,10 +87,25 @@ impl Library {
 
     /// Lists the Markdown files and folder metadata files of the content folder, sorted.
     pub fn list_files(root: &Path, config: &Config) -> (Vec<PathBuf>, Vec<PathBuf>, Diagnostics) {
+        let (md, meta, _, diags) = Library::walk(root, config);
+        (md, meta, diags)
+    }
+
+    /// The Markdown files of the content folder that are not read: those whose name starts
+    /// with `_` (partials of other tools), apart from `_index.md` (for `ayuda check --verbose`).
+    pub fn skipped_files(root: &Path, config: &Config) -> Vec<String> {
+        Library::walk(root, config).2
+    }
+
+    fn walk(
+        root: &Path,
+        config: &Config,
+    ) -> (Vec<PathBuf>, Vec<PathBuf>, Vec<String>, Diagnostics) {
         let content_dir = root.join(&config.content_dir);
         let mut diags = Diagnostics::default();
         let mut md_files = Vec::new();
         let mut meta_files = Vec::new();
+        let mut skipped = Vec::new();
         if !content_dir.is_dir() {
             diags.push(Diagnostic::error(
                 rel(root, &content_dir),
@@ -94,18 +115,42 @@ impl Library {
                     config.content_dir.display()
                 ),
             ));
-            return (md_files, meta_files, diags);
+            return (md_files, meta_files, skipped, diags);
         }
+        // Links are followed when they resolve inside the content folder (files and folders);
+        // walkdir reports a folder link that leads back to one of its ancestors as a loop.
+        let mut refused: Vec<Diagnostic> = Vec::new();
+        let mut followed_links = false;
         let walker = walkdir::WalkDir::new(&content_dir)
+            .follow_links(true)
             .sort_by_file_name()
             .into_iter()
             .filter_entry(|e| {
                 let name = e.file_name().to_string_lossy();
-                e.depth() == 0 || !(name.starts_with('.') || name == "node_modules")
+                if e.depth() > 0 && (name.starts_with('.') || name == "node_modules") {
+                    return false;
+                }
+                if e.depth() > 0 && e.path_is_symlink() {
+                    if let Err(d) = paths::check_link(&content_dir, e.path(), &rel(root, e.path()))
+                    {
+                        refused.push(d);
+                        return false;
+                    }
+                    followed_links = true;
+                }
+                true
             });
         for entry in walker {
             let entry = match entry {
                 Ok(e) => e,
+                Err(e) if e.loop_ancestor().is_some() => {
+                    diags.push(Diagnostic::warning(
+                        e.path().map(|p| rel(root, p)).unwrap_or_default(),
+                        "symlink",
+                        "this symbolic link leads back to a folder that contains it (a loop); it is not followed",
+                    ));
+                    continue;
+                }
                 Err(e) => {
                     diags.push(Diagnostic::error(
                         e.path().map(|p| rel(root, p)).unwrap_or_default(),
@@ -115,26 +160,26 @@ impl Library {
                     continue;
                 }
             };
-            if entry.path_is_symlink() {
-                if let Err(d) =
-                    paths::check_link(&content_dir, entry.path(), &rel(root, entry.path()))
-                {
-                    diags.push(d);
-                    continue;
-                }
-            } else if !entry.file_type().is_file() {
+            if !entry.file_type().is_file() {
                 continue;
             }
             let name = entry.file_name().to_string_lossy();
-            if name == taxonomy::META_FILE {
+            if taxonomy::is_meta_name(&name) {
                 meta_files.push(entry.into_path());
-            } else if (name.ends_with(".md") || name.ends_with(".markdown"))
-                && !name.starts_with('_')
-            {
-                md_files.push(entry.into_path());
+            } else if name.ends_with(".md") || name.ends_with(".markdown") {
+                if name.starts_with('_') {
+                    skipped.push(rel(root, entry.path()));
+                } else {
+                    md_files.push(entry.into_path());
+                }
             }
         }
-        (md_files, meta_files, diags)
+        diags.extend(refused);
+        if followed_links {
+            md_files = paths::read_once(&content_dir, md_files);
+            meta_files = paths::read_once(&content_dir, meta_files);
+        }
+        (md_files, meta_files, skipped, diags)
     }
 
     /// Builds the library from already listed files (used by `load` and by incremental rebuilds).
@@ -178,7 +223,9 @@ impl Library {
             let under = path.strip_prefix(&content_dir).unwrap_or(path);
             match std::fs::read_to_string(path) {
                 Ok(text) => {
-                    if let Err(d) = taxonomy.add_meta(&text, &file, under, &known) {
+                    if let Err(d) =
+                        taxonomy.add_meta(&text, &file, under, &known, config.markdown.raw_html)
+                    {
                         diags.push(d);
                     }
                 }
@@ -186,6 +233,7 @@ impl Library {
             }
         }
         taxonomy.resolve_keys(&mut articles);
+        qualify_colliding_slugs(&config.permalink, &mut articles);
 
         if !known.is_empty() {
             for a in articles.iter().filter(|a| !known.contains(&a.locale)) {
@@ -381,36 +429,45 @@ pub fn parse_article(
 
     let mut body = parts.body.to_string();
     let mut body_line_offset = parts.body_line_offset;
+    let opening = take_h1(&body).map(|(t, rest, lines)| {
+        body = rest;
+        body_line_offset += lines;
+        t
+    });
+    let heading = opening.clone();
     let title = match &front.title {
         Some(t) => t.clone(),
-        None if has_front => {
-            diags.push(
-                Diagnostic::error(
-                    file,
-                    "missing-title",
-                    "front matter has no `title`; add `title: ...`",
-                )
-                .at(Some(1), Some(1)),
-            );
-            return (None, diags);
-        }
-        None => match take_h1(&body) {
-            Some((t, rest, lines)) => {
-                body = rest;
-                body_line_offset += lines;
-                t
+        None => match opening {
+            Some(t) => t,
+            // Front matter promises a title; a draft stub that is never published only warns.
+            None if has_front && !matches!(front.status, Some(Status::Draft)) => {
+                diags.push(
+                    Diagnostic::error(
+                        file,
+                        "missing-title",
+                        "front matter has no `title` and the body no `# heading`; add `title: ...`",
+                    )
+                    .at(Some(1), Some(1)),
+                );
+                return (None, diags);
             }
             None => {
                 diags.push(Diagnostic::warning(
                     file,
                     "missing-title",
-                    format!("no front matter and no `# heading`: the title is taken from the file name `{stem}`"),
+                    format!("no `title` and no `# heading`: the title is taken from the file name `{stem}`"),
                 ));
                 stem.replace(['-', '_'], " ")
             }
         },
     };
 
+    let folder = segments
+        .iter()
+        .map(|s| slugify(s))
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("/");
     let mut folders = segments.into_iter();
     let category_label = front
         .category
@@ -432,12 +489,20 @@ pub fn parse_article(
         slugify(&p.join("-"))
     };
     let id = front.id.clone().unwrap_or_else(id_from_path);
+    // A page folder's `index.md` (Hugo's page bundles, `README.md` on GitHub) is named after
+    // its folder.
+    let file_slug = if is_index_stem(&stem) {
+        folder.rsplit('/').next().filter(|s| !s.is_empty())
+    } else {
+        None
+    }
+    .map_or_else(|| slugify(&stem), str::to_string);
     let slug = front
         .slug
         .as_deref()
         .map(slugify)
         .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| slugify(&stem));
+        .unwrap_or(file_slug);
     let status = front.status.unwrap_or(Status::Published);
     (
         Some(Article {
@@ -447,9 +512,11 @@ pub fn parse_article(
             locale,
             slug,
             title,
+            heading,
             status,
             category: slugify(&category_label),
             section: section_label.as_deref().map(slugify),
+            folder,
             category_label,
             section_label,
             front,
@@ -458,6 +525,40 @@ pub fn parse_article(
         }),
         diags,
     )
+}
+
+/// Gives every article whose slug comes from its file name, and whose URL another article also
+/// has, a slug qualified by its folder path (`guides/overview.md` → `guides-overview`), so a
+/// tree that is valid on disk builds whatever its file names. Every article counts, drafts
+/// too, so a URL does not depend on `--drafts` or on file order; slugs written in front matter
+/// are kept, and their collisions stay `url-conflict` errors.
+fn qualify_colliding_slugs(permalink: &str, articles: &mut [Arc<Article>]) {
+    let mut by_url: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, a) in articles.iter().enumerate() {
+        by_url
+            .entry(crate::site::urls::article_url(permalink, a))
+            .or_default()
+            .push(i);
+    }
+    for group in by_url.into_values().filter(|g| g.len() > 1) {
+        for i in group {
+            let a = &mut articles[i];
+            if a.front.slug.is_none() && !a.folder.is_empty() {
+                let stem = Path::new(&a.file).file_stem().unwrap_or_default();
+                let qualified = if is_index_stem(&stem.to_string_lossy()) {
+                    a.folder.replace('/', "-")
+                } else {
+                    format!("{}-{}", a.folder.replace('/', "-"), a.slug)
+                };
+                Arc::make_mut(a).slug = qualified;
+            }
+        }
+    }
+}
+
+/// True for file names that stand for their folder's page: `index`, `README`.
+fn is_index_stem(stem: &str) -> bool {
+    stem.eq_ignore_ascii_case("index") || stem.eq_ignore_ascii_case("readme")
 }
 
 /// Takes a leading `# Title` line (after blank lines) off a body: (title, rest, lines removed).
@@ -561,6 +662,15 @@ mod tests {
         assert!(a.is_none());
         assert_eq!(d[0].code, "missing-title");
         assert!(d[0].is_error());
+    }
+
+    #[test]
+    fn front_matter_without_title_takes_the_first_heading() {
+        let (a, d) = load("---\nid: x\n---\n\n# From the body\n\nText\n", "a.md");
+        assert!(d.is_empty(), "{d:?}");
+        let a = a.unwrap();
+        assert_eq!(a.title, "From the body");
+        assert_eq!(a.body.trim(), "Text");
     }
 
     #[test]

@@ -4,6 +4,8 @@
 use super::FrontMatter;
 use crate::diag::Diagnostic;
 use crate::util::{decode_path, path_problem, segment_problem};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 /// The stable code of a value that would make a path leave its folder.
 pub const UNSAFE_PATH: &str = "unsafe-path";
@@ -84,10 +86,40 @@ pub fn check_link(
     if !resolves_inside(content_dir, link) {
         return Err(skip("leads outside the content folder (or nowhere)"));
     }
-    if link.is_dir() {
-        return Err(skip("is a folder; links to folders are not followed"));
-    }
     Ok(())
+}
+
+/// `files` with each file reached through several paths (symbolic links to folders or files
+/// of the content folder) kept once: under its own path when it is listed there, else under
+/// the first path, in `files`' (sorted) order.
+pub fn read_once(content_dir: &Path, files: Vec<PathBuf>) -> Vec<PathBuf> {
+    let Ok(content_canon) = content_dir.canonicalize() else {
+        return files;
+    };
+    let mut slot: HashMap<PathBuf, usize> = HashMap::new();
+    let mut out: Vec<Option<PathBuf>> = Vec::with_capacity(files.len());
+    for path in files {
+        let Ok(canon) = path.canonicalize() else {
+            out.push(Some(path));
+            continue;
+        };
+        let is_own = path
+            .strip_prefix(content_dir)
+            .is_ok_and(|rel| content_canon.join(rel) == canon);
+        match slot.get(&canon) {
+            Some(&i) if is_own => {
+                out[i] = None;
+                slot.insert(canon, out.len());
+                out.push(Some(path));
+            }
+            Some(_) => {}
+            None => {
+                slot.insert(canon, out.len());
+                out.push(Some(path));
+            }
+        }
+    }
+    out.into_iter().flatten().collect()
 }
 
 /// An error when the article file is larger than `max_kb` KiB (`markdown.max_article_kb`):

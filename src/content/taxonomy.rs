@@ -14,6 +14,16 @@ use super::Article;
 /// The per-folder metadata file name.
 pub const META_FILE: &str = "_meta.yaml";
 
+/// True for the files that describe their folder: `_meta.yaml`, and `_index.md` (the section
+/// page of Hugo and Zola), whose front matter and body become the listing's metadata and intro.
+pub fn is_meta_name(name: &str) -> bool {
+    name == META_FILE || is_index_page(name)
+}
+
+fn is_index_page(name: &str) -> bool {
+    name == "_index.md" || name == "_index.markdown"
+}
+
 /// `_meta.yaml` of a category or section folder.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -26,6 +36,9 @@ pub struct FolderMeta {
     pub order: Option<i64>,
     /// Short description shown on listings, once or per locale.
     pub description: Option<Localized>,
+    /// The intro of the listing page, as HTML (from the body of an `_index.md`).
+    #[serde(skip)]
+    pub intro: Option<String>,
 }
 
 /// Merged metadata of one category or section.
@@ -37,6 +50,8 @@ pub struct Node {
     pub any_description: Option<Localized>,
     pub order: Option<i64>,
     pub slug: Option<String>,
+    /// Intro HTML per locale (`""` for a folder without locale).
+    pub intros: BTreeMap<String, String>,
 }
 
 impl Node {
@@ -55,6 +70,10 @@ impl Node {
             (_, Some(d)) => self.any_description = Some(d),
             _ => {}
         }
+        if let Some(intro) = meta.intro {
+            self.intros
+                .insert(locale.unwrap_or_default().to_string(), intro);
+        }
         self.order = meta.order.or(self.order);
         self.slug = meta.slug.map(|s| slugify(&s)).or(self.slug.take());
     }
@@ -71,6 +90,15 @@ impl Node {
             })
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| fallback.to_string())
+    }
+
+    /// The intro HTML in `locale`, else the one written without a locale, if any.
+    pub fn intro(&self, locale: &str) -> String {
+        self.intros
+            .get(locale)
+            .or_else(|| self.intros.get(""))
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// The description in `locale`, if any.
@@ -102,8 +130,12 @@ impl Taxonomy {
         file: &str,
         under: &Path,
         known_locales: &[String],
+        raw_html: bool,
     ) -> Result<(), Diagnostic> {
-        let meta: FolderMeta = if text.trim().is_empty() {
+        let name = under.file_name().unwrap_or_default().to_string_lossy();
+        let meta = if is_index_page(&name) {
+            index_meta(text, file, raw_html)?
+        } else if text.trim().is_empty() {
             FolderMeta::default()
         } else {
             yaml::from_str(text).map_err(|e| {
@@ -131,6 +163,8 @@ impl Taxonomy {
                 .entry((slugify(cat), slugify(sec)))
                 .or_default()
                 .merge(meta, locale.as_deref()),
+            // The home page of a Hugo or Zola site: ayuda's home is made of the categories.
+            [] if is_index_page(&name) => {}
             [] => {
                 return Err(Diagnostic::warning(
                     file,
@@ -199,4 +233,42 @@ impl Taxonomy {
             .cloned()
             .unwrap_or_default()
     }
+}
+
+/// The folder metadata an `_index.md` gives: `title` is the name, `description`, `order` (or
+/// `weight`…) and `slug` as in articles, and the body, rendered, the listing's intro.
+fn index_meta(text: &str, file: &str, raw_html: bool) -> Result<FolderMeta, Diagnostic> {
+    let parts = super::frontmatter::split(text)
+        .map_err(|msg| Diagnostic::error(file, "yaml-syntax", msg).at(Some(1), Some(1)))?;
+    let front = match parts.yaml {
+        Some(y) => super::frontmatter::parse(y, file, parts.yaml_line)?.0,
+        None => super::FrontMatter::default(),
+    };
+    let intro = (!parts.body.trim().is_empty()).then(|| {
+        struct Keep;
+        impl crate::render::markdown::Resolver for Keep {
+            fn link(&self, _: &str) -> crate::render::markdown::Resolution {
+                crate::render::markdown::Resolution::Keep
+            }
+            fn asset(&self, _: &str) -> crate::render::markdown::Resolution {
+                crate::render::markdown::Resolution::Keep
+            }
+        }
+        crate::render::markdown::render(
+            parts.body,
+            file,
+            parts.body_line_offset,
+            &Keep,
+            &["Note", "Tip", "Important", "Warning", "Caution"],
+            raw_html,
+        )
+        .html
+    });
+    Ok(FolderMeta {
+        name: front.title.map(Localized::One),
+        slug: front.slug,
+        order: front.order,
+        description: front.description.map(Localized::One),
+        intro,
+    })
 }

@@ -438,7 +438,16 @@ fn old_urls(
                             &known,
                             default_locale,
                         );
-                        let old = old.filter(|o| o.status == Status::Published)?;
+                        let mut old = old.filter(|o| o.status == Status::Published)?;
+                        // A slug from the file name may have been qualified by its folder
+                        // (content::qualify_colliding_slugs), which needs the whole library:
+                        // the same file, with no slug written then or now, had the same one.
+                        if c.file == current.file
+                            && old.front.slug.is_none()
+                            && current.front.slug.is_none()
+                        {
+                            old.slug = current.slug.clone();
+                        }
                         Some((
                             urls::article_url(&config.permalink, &old),
                             urls::id_url(&old.locale, &old.id),

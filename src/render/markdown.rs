@@ -1,6 +1,7 @@
 //! Markdown to HTML: CommonMark plus the extensions help centers use, heading ids, table of
 //! contents, callouts, and link/asset rewriting through a [`Resolver`].
 
+use super::gfm::{add_anchor_alias, footnotes_last, is_smartened, legacy_anchor_id, merge_text};
 use crate::diag::{Diagnostic, line_col};
 use crate::search::DocSection;
 use crate::util::{HeadingIds, collapse_ws, github_id};
@@ -87,8 +88,6 @@ fn options() -> Options {
         | Options::ENABLE_GFM
 }
 
-static ATTR_LIST: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\{(?:\s*\.[A-Za-z0-9_-]+)+\s*\}").expect("valid regex"));
 static HTML_ID: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?i)\b(?:id|name)\s*=\s*(?:"([^"]*)"|'([^']*)')"#).expect("valid regex")
 });
@@ -114,9 +113,23 @@ pub fn render(
     raw_html: bool,
 ) -> Rendered {
     let mut out = Rendered::default();
-    let mut events: Vec<(Event, Range<usize>)> = Parser::new_ext(body, options())
-        .into_offset_iter()
-        .collect();
+    let expanded = super::shortcodes::expand(body);
+    let body = expanded.text.as_str();
+    for (line, message) in &expanded.warnings {
+        out.diagnostics.push(
+            Diagnostic::warning(
+                file,
+                super::shortcodes::UNSUPPORTED_SHORTCODE,
+                message.clone(),
+            )
+            .at(Some(line + line_offset), None),
+        );
+    }
+    let mut events: Vec<(Event, Range<usize>)> = merge_text(
+        Parser::new_ext(body, options())
+            .into_offset_iter()
+            .collect(),
+    );
     let place = |offset: usize| {
         let (l, c) = line_col(body, offset);
         (l + line_offset, c)
@@ -139,20 +152,39 @@ pub fn render(
             }
         }
     }
+    let mut anchor_aliases: Vec<(String, String)> = Vec::new();
     let mut i = 0;
     while i < events.len() {
         if let Event::Start(Tag::Heading { level, id, .. }) = &events[i].0 {
             let level = *level as u8;
             let explicit = id.as_ref().map(|s| s.to_string());
             let mut text = String::new();
+            // GitHub computes ids from the source, before smart punctuation (`--` is two
+            // hyphens there, not an en dash).
+            let mut source_text = String::new();
             let mut j = i + 1;
             while j < events.len() && !matches!(events[j].0, Event::End(TagEnd::Heading(_))) {
-                if let Event::Text(t) | Event::Code(t) = &events[j].0 {
-                    text.push_str(t);
+                match &events[j].0 {
+                    Event::Text(t) => {
+                        text.push_str(t);
+                        let written = body.get(events[j].1.clone()).unwrap_or(t);
+                        source_text.push_str(if is_smartened(t, written) { written } else { t });
+                    }
+                    Event::Code(t) => {
+                        text.push_str(t);
+                        source_text.push_str(t);
+                    }
+                    _ => {}
                 }
                 j += 1;
             }
-            let id = explicit.unwrap_or_else(|| ids.unique(&github_id(&text)));
+            let id = explicit.unwrap_or_else(|| ids.unique(&github_id(&source_text)));
+            // markdown-it-anchor's id (`title-(legacy)`): links written for it still land.
+            let legacy = legacy_anchor_id(&source_text);
+            if !legacy.is_empty() && legacy != id && !out.heading_ids.contains(&legacy) {
+                anchor_aliases.push((id.clone(), legacy.clone()));
+                out.heading_ids.push(legacy);
+            }
             if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[i].0 {
                 *slot = Some(CowStr::from(id.clone()));
             }
@@ -206,6 +238,10 @@ pub fn render(
                 in_first_para = true;
             }
             Event::End(TagEnd::Paragraph) => {
+                // A paragraph of nothing but an attribute list is not the first one.
+                if in_first_para && first_para.as_deref().is_some_and(|p| p.trim().is_empty()) {
+                    first_para = None;
+                }
                 in_first_para = false;
                 current.text.push(' ');
             }
@@ -221,7 +257,7 @@ pub fn render(
                     *dest_url = CowStr::from(new);
                 }
             }
-            Event::End(TagEnd::Link) => after_link = true,
+            Event::End(TagEnd::Link | TagEnd::Image) => after_link = true,
             Event::Start(Tag::Image { dest_url, .. }) => {
                 let dest = dest_url.to_string();
                 if let Some(new) = resolve(&dest, true, resolver, range.start, &place, &mut out)
@@ -274,9 +310,13 @@ pub fn render(
             }
             Event::Text(t) => {
                 let mut text = t.to_string();
-                if after_link && let Some(m) = ATTR_LIST.find(&text) {
-                    text = text[m.end()..].to_string();
-                    replace = Some(Event::Text(text.clone().into()));
+                // Attribute lists are applied after this pass (super::attrs); not search text.
+                if after_link && let Some((_, used)) = super::attrs::parse_prefix(&text) {
+                    text = text[used..].to_string();
+                } else if super::attrs::parse_prefix(text.trim())
+                    .is_some_and(|(_, used)| used == text.trim().len())
+                {
+                    text.clear();
                 }
                 if in_heading {
                     current.heading.push_str(&text);
@@ -354,8 +394,19 @@ pub fn render(
         d.file = file.to_string();
     }
 
+    let events = super::attrs::apply(events, &mut |offset, message| {
+        let (line, column) = place(offset);
+        out.diagnostics.push(
+            Diagnostic::warning(file, super::attrs::ATTRIBUTE_LIST, message)
+                .at(Some(line), Some(column)),
+        );
+    });
+    let events = footnotes_last(events);
     let mut html = String::with_capacity(body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter().map(|(e, _)| e));
+    for (id, alias) in &anchor_aliases {
+        html = add_anchor_alias(&html, id, alias);
+    }
     out.html = html;
     out
 }
@@ -451,143 +502,4 @@ fn rewrite_html(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    struct Fake;
-    impl Resolver for Fake {
-        fn link(&self, dest: &str) -> Resolution {
-            match dest {
-                "other.md" => Resolution::Internal {
-                    url: "/en/articles/other/".into(),
-                    target: None,
-                    anchor: None,
-                },
-                "other.md#setup" => Resolution::Internal {
-                    url: "/en/articles/other/#setup".into(),
-                    target: Some(3),
-                    anchor: Some("setup".into()),
-                },
-                "missing.md" => Resolution::Broken {
-                    code: "broken-link",
-                    message: "no such article".into(),
-                    error: true,
-                },
-                _ => Resolution::Keep,
-            }
-        }
-        fn asset(&self, src: &str) -> Resolution {
-            Resolution::Asset {
-                url: format!("/files/{src}"),
-            }
-        }
-    }
-
-    const TITLES: CalloutTitles = ["Nota", "Consejo", "Importante", "Advertencia", "Precaución"];
-
-    fn r(md: &str) -> Rendered {
-        render(md, "a.md", 3, &Fake, &TITLES, true)
-    }
-
-    #[test]
-    fn headings_get_deduplicated_github_ids_and_toc() {
-        let out = r("## Setup\n\n## Setup\n\n### Fine tuning {#tune .x}\n");
-        assert!(out.html.contains("<h2 id=\"setup\">"), "{}", out.html);
-        assert!(out.html.contains("<h2 id=\"setup-1\">"));
-        assert!(out.html.contains("id=\"tune\""));
-        assert!(out.html.contains("class=\"x\""));
-        assert_eq!(out.toc.len(), 3);
-        assert_eq!(out.toc[2].text, "Fine tuning");
-    }
-
-    #[test]
-    fn extensions_render() {
-        let out = r(
-            "| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ \"quoted\"\n\n- [x] done\n\nNote[^1].\n\n[^1]: Foot.\n",
-        );
-        assert!(out.html.contains("<table>"));
-        assert!(out.html.contains("<del>old</del>"));
-        assert!(out.html.contains("“quoted”"));
-        assert!(out.html.contains("checkbox"));
-        assert!(out.html.contains("footnote"));
-    }
-
-    #[test]
-    fn github_alerts_become_localized_callouts() {
-        let out = r("> [!WARNING]\n> Careful.\n");
-        assert!(out.html.contains("<div class=\"callout callout-warning\" role=\"note\"><p class=\"callout-title\">Advertencia</p>"), "{}", out.html);
-        assert!(out.html.contains("Careful."));
-    }
-
-    #[test]
-    fn emoji_blockquotes_become_callouts() {
-        let out = r("> ⚠️ Do not do this.\n");
-        assert!(
-            out.html
-                .contains("<blockquote class=\"callout callout-warning\">"),
-            "{}",
-            out.html
-        );
-    }
-
-    #[test]
-    fn links_are_rewritten_and_broken_ones_reported_with_file_lines() {
-        let out = r("Intro\n\nSee [x](other.md) and [y](missing.md).\n");
-        assert!(out.html.contains("href=\"/en/articles/other/\""));
-        assert_eq!(out.diagnostics.len(), 1);
-        let d = &out.diagnostics[0];
-        assert_eq!((d.line, d.column), (Some(6), Some(23)));
-        assert_eq!(d.file, "a.md");
-    }
-
-    #[test]
-    fn anchors_are_checked() {
-        let out = r("## Here\n\n[ok](#here) [bad](#nowhere) [far](other.md#setup)\n");
-        assert_eq!(out.diagnostics.len(), 1, "{:?}", out.diagnostics);
-        assert_eq!(out.diagnostics[0].code, "broken-anchor");
-        assert_eq!(out.anchor_checks.len(), 1);
-        assert_eq!(out.anchor_checks[0].target, Some(3));
-    }
-
-    #[test]
-    fn raw_html_anchors_are_targets() {
-        let out = r("[a](#udev)\n\n<a id=\"udev\"></a>\n\n## Udev\n");
-        assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
-        assert!(out.html.contains("<h2 id=\"udev-1\">"), "{}", out.html);
-    }
-
-    #[test]
-    fn images_and_raw_html_sources_are_resolved() {
-        let out = r("![a](img/a.png)\n\n<img src=\"img/b.png\" width=\"3\">\n");
-        assert!(out.html.contains("src=\"/files/img/a.png\""));
-        assert!(out.html.contains("src=\"/files/img/b.png\""));
-        assert_eq!(out.assets.len(), 2);
-    }
-
-    #[test]
-    fn template_syntax_is_printed_not_evaluated() {
-        let out = r("Use `{{Value1}}` and {{ticket_id}} and {% raw %}.\n");
-        assert!(out.html.contains("{{Value1}}"));
-        assert!(out.html.contains("{{ticket_id}}"));
-        assert!(out.html.contains("{% raw %}"));
-    }
-
-    #[test]
-    fn attribute_lists_after_links_are_dropped() {
-        let out = r("[Store](https://example.org){.link-external} next\n");
-        assert!(!out.html.contains("{.link-external}"), "{}", out.html);
-        assert!(out.html.contains("</a> next"));
-    }
-
-    #[test]
-    fn sections_split_text_at_headings() {
-        let out = r("Intro text.\n\n## Billing\n\nPay here.\n");
-        assert_eq!(out.sections.len(), 2);
-        assert_eq!(out.sections[1].anchor, "billing");
-        assert_eq!(out.sections[1].heading, "Billing");
-        assert_eq!(out.sections[1].text, "Pay here.");
-        assert_eq!(out.summary, "Intro text.");
-        let out = r("See [the form](x), then **save**.\n\n- one\n- two\n");
-        assert_eq!(out.sections[0].text, "See the form, then save. one two");
-    }
-}
+mod tests;

@@ -129,7 +129,7 @@ fn conflict(library: &Library, claim: &Claim, why: &str) -> Diagnostic {
             a.front
                 .aliases
                 .iter()
-                .any(|x| x.trim_start_matches('/') == claim.url.trim_start_matches('/'))
+                .any(|x| x.trim_matches('/') == claim.url.trim_matches('/'))
         });
         if alias { "aliases" } else { "legacySlug" }
     } else {

@@ -19,13 +19,27 @@ pub(super) fn explicit_old_urls(permalink: &str, a: &Article) -> Vec<String> {
         .iter()
         .map(|legacy| urls::article_url_with_slug(permalink, a, &crate::util::slugify(legacy)));
     let aliases = a.front.aliases.iter().map(|alias| {
-        if alias.starts_with('/') {
+        let mut url = if alias.starts_with('/') {
             alias.clone()
         } else {
             format!("/{alias}")
+        };
+        // An alias without an extension is a folder page, as Hugo writes it (`/docs` →
+        // `docs/index.html`): a file without extension is served with no type, and could not
+        // sit beside `/docs/native`.
+        let last = url.rsplit('/').next().unwrap_or("");
+        if !last.is_empty() && !last.contains('.') {
+            url.push('/');
         }
+        url
     });
     legacy.chain(aliases).collect()
+}
+
+/// The modification time of a file, if the file system keeps one.
+fn modified(path: &std::path::Path) -> Option<jiff::Timestamp> {
+    let t = std::fs::metadata(path).ok()?.modified().ok()?;
+    jiff::Timestamp::try_from(t).ok()
 }
 
 /// Every redirect of the site: old URL → (canonical URL, article index).
@@ -150,34 +164,41 @@ pub fn write_feeds(site: &Site, output: &Output) -> Result<(), BuildError> {
 
     // Atom feed per locale: most recently updated first.
     for l in &site.library.locales {
-        let mut items: Vec<usize> = site
+        let items: Vec<usize> = site
             .urls
             .keys()
             .copied()
             .filter(|&i| site.library.articles[i].locale == *l)
             .collect();
-        items.sort_by(|&x, &y| {
-            let (ax, ay) = (&site.library.articles[x], &site.library.articles[y]);
-            (site.history.updated(ay))
-                .cmp(&site.history.updated(ax))
-                .then_with(|| ax.file.cmp(&ay.file))
+        // Dated by front matter or git, else by the file's modification time; an article with
+        // none of them stays out of this date-ordered feed rather than showing 1970.
+        let dated = |i: usize| {
+            let a = &site.library.articles[i];
+            site.history.updated(a).or_else(|| modified(&a.path))
+        };
+        let mut items: Vec<(jiff::Timestamp, usize)> = items
+            .into_iter()
+            .filter_map(|i| dated(i).map(|t| (t, i)))
+            .collect();
+        items.sort_by(|(tx, x), (ty, y)| {
+            ty.cmp(tx).then_with(|| {
+                site.library.articles[*x]
+                    .file
+                    .cmp(&site.library.articles[*y].file)
+            })
         });
         items.truncate(site.config.feed_entries);
         let newest = items
             .first()
-            .and_then(|&i| site.history.updated(&site.library.articles[i]))
-            .map_or("1970-01-01T00:00:00Z".to_string(), |t| t.to_string());
+            .map(|(t, _)| format!("  <updated>{t}</updated>\n"))
+            .unwrap_or_default();
         let mut feed = format!(
-            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{l}\">\n  <title>{}</title>\n  <id>{base}/{l}/</id>\n  <link href=\"{base}/{l}/\"/>\n  <link rel=\"self\" href=\"{base}/{l}/feed.xml\"/>\n  <updated>{newest}</updated>\n",
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{l}\">\n  <title>{}</title>\n  <id>{base}/{l}/</id>\n  <link href=\"{base}/{l}/\"/>\n  <link rel=\"self\" href=\"{base}/{l}/feed.xml\"/>\n{newest}",
             escape_html(site.config.title(l))
         );
-        for i in items {
+        for (updated, i) in items {
             let a = &site.library.articles[i];
             let url = format!("{base}{}", site.urls[&i]);
-            let updated = site
-                .history
-                .updated(a)
-                .map_or(newest.clone(), |t| t.to_string());
             let summary = a
                 .front
                 .description

@@ -21,14 +21,14 @@ pub(super) struct Layout {
 /// links to it and the redirects to it depend on.
 type Place<'a> = (
     (&'a str, &'a Path, &'a str, &'a str, &'a str),
-    (&'a str, Option<&'a str>, Status),
+    (&'a str, Option<&'a str>, Status, &'a str),
     (&'a [String], &'a [String]),
 );
 
 fn place(a: &Article) -> Place<'_> {
     (
         (&a.file, &a.path, &a.id, &a.locale, &a.slug),
-        (&a.category, a.section.as_deref(), a.status),
+        (&a.category, a.section.as_deref(), a.status, &a.folder),
         (&a.front.legacy_slugs, &a.front.aliases),
     )
 }
@@ -79,7 +79,7 @@ pub(super) fn lay_out(
         owners.insert(url.clone(), i);
         urls.insert(i, url);
     }
-    let links = urls::LinkTables::new(library, &urls, &config.legacy_article_urls);
+    let links = urls::LinkTables::new(library, &urls, config);
     diagnostics.extend(missing_translations(library, &urls));
     let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
     for &i in urls.keys() {

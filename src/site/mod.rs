@@ -63,6 +63,9 @@ pub struct BuildReport {
     pub warnings: Vec<Diagnostic>,
     pub errors: Vec<Diagnostic>,
     pub elapsed_ms: u128,
+    /// Markdown files left out on purpose (names starting with `_`), filled by `check`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<String>,
 }
 
 /// A loaded and rendered site, not yet written.
@@ -201,17 +204,19 @@ impl Site {
                     get("callout_caution"),
                 ];
                 let resolver = index.resolver(i);
-                (
-                    i,
-                    Arc::new(markdown::render(
-                        &a.body,
-                        &a.file,
-                        a.body_line_offset,
-                        &resolver,
-                        &titles,
-                        config.markdown.raw_html,
-                    )),
-                )
+                let mut r = markdown::render(
+                    &a.body,
+                    &a.file,
+                    a.body_line_offset,
+                    &resolver,
+                    &titles,
+                    config.markdown.raw_html,
+                );
+                // The heading the body opened with is the page's title; links to it still land.
+                if let Some(h) = &a.heading {
+                    r.heading_ids.push(crate::util::github_id(h));
+                }
+                (i, Arc::new(r))
             })
             .collect();
         tracing::debug!(ms = t.elapsed().as_millis() as u64, "markdown rendered");
@@ -487,6 +492,7 @@ pub fn check(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         warnings: site.diagnostics.warnings.clone(),
         errors: site.diagnostics.errors.clone(),
         elapsed_ms: start.elapsed().as_millis(),
+        skipped: Library::skipped_files(&site.root, &site.config),
     })
 }
 

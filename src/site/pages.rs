@@ -30,6 +30,8 @@ pub struct SectionView {
     pub key: String,
     pub name: String,
     pub description: String,
+    /// Intro HTML from the folder's `_index.md`.
+    pub intro: String,
     pub url: String,
     pub count: usize,
     pub articles: Vec<ListItem>,
@@ -43,6 +45,8 @@ pub struct CategoryView {
     pub key: String,
     pub name: String,
     pub description: String,
+    /// Intro HTML from the folder's `_index.md`.
+    pub intro: String,
     pub url: String,
     pub count: usize,
     pub sections: Vec<SectionView>,
@@ -127,6 +131,7 @@ pub fn categories(site: &Site, locale: &str) -> Vec<CategoryView> {
                 key: a.category.clone(),
                 name: cat_name.clone(),
                 description: node.description(locale, dl),
+                intro: node.intro(locale),
                 url: urls::category_url(locale, &a.category),
                 count: 0,
                 sections: Vec::new(),
@@ -145,6 +150,7 @@ pub fn categories(site: &Site, locale: &str) -> Vec<CategoryView> {
                             key: sec.clone(),
                             name: name.clone(),
                             description: snode.description(locale, dl),
+                            intro: snode.intro(locale),
                             url: urls::section_url(locale, &a.category, sec),
                             count: 0,
                             articles: Vec::new(),
@@ -486,6 +492,8 @@ fn article_page(site: &Site, lc: &LocaleContext, i: usize, by_group: &Groups) ->
     let article = json!({
         "id": a.id,
         "title": a.title,
+        "short_title": a.front.short_title.as_deref().unwrap_or(&a.title),
+        "heading": a.heading.as_deref().unwrap_or(&a.title),
         "html": r.html,
         "toc": r.toc,
         "description": description,

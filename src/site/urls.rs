@@ -1,6 +1,7 @@
 //! URLs: canonical article URLs from the permalink pattern, and the resolver that turns links
 //! written in articles (relative `.md` paths, legacy help-center URLs, `/a/{id}`) into them.
 
+use crate::config::{Config, LinkLevel};
 use crate::content::paths::resolves_inside;
 use crate::content::{Article, Library};
 use crate::render::markdown::{Resolution, Resolver};
@@ -16,12 +17,20 @@ pub fn article_url(pattern: &str, a: &Article) -> String {
 
 /// The URL article `a` would have under `pattern` with another slug (its old ones).
 pub fn article_url_with_slug(pattern: &str, a: &Article, slug: &str) -> String {
-    pattern
+    let url = pattern
         .replace("{locale}", &a.locale)
         .replace("{slug}", slug)
         .replace("{id}", &crate::util::slugify(&a.id))
         .replace("{category}", &a.category)
         .replace("{section}", a.section.as_deref().unwrap_or("general"))
+        .replace("{path}", &a.folder);
+    // An empty `{path}` (an article at the top) leaves no empty segment.
+    if url.contains("//") {
+        let segs: Vec<&str> = url.split('/').filter(|s| !s.is_empty()).collect();
+        format!("/{}/", segs.join("/"))
+    } else {
+        url
+    }
 }
 
 /// Home of a locale.
@@ -58,33 +67,67 @@ pub fn file_url(rel_under_content: &str) -> String {
 /// where articles are, so `ayuda serve` keeps them between saves that move nothing.
 pub struct LinkTables {
     by_path: HashMap<PathBuf, usize>,
+    /// Every article's file, visible or not (to tell "not published" from "does not exist").
+    all_paths: HashMap<PathBuf, usize>,
     by_id: HashMap<String, Vec<usize>>,
+    /// Visible articles by canonical URL (links written as site URLs).
+    by_url: HashMap<String, usize>,
     legacy: Vec<Regex>,
+    /// `content_url_prefix` without its trailing `/`.
+    prefix: Option<String>,
+    /// `root_links`, longest prefix first.
+    root_links: Vec<(String, LinkLevel)>,
 }
 
 impl LinkTables {
     /// Indexes the visible articles (`urls`) of `library`.
-    pub fn new(
-        library: &Library,
-        urls: &BTreeMap<usize, String>,
-        legacy_templates: &[String],
-    ) -> LinkTables {
+    pub fn new(library: &Library, urls: &BTreeMap<usize, String>, config: &Config) -> LinkTables {
         let mut by_path = HashMap::new();
         let mut by_id: HashMap<String, Vec<usize>> = HashMap::new();
-        for &i in urls.keys() {
+        let mut by_url = HashMap::new();
+        for (&i, url) in urls {
             let a = &library.articles[i];
             by_path.insert(normalize(&a.path), i);
             by_id.entry(a.id.clone()).or_default().push(i);
+            by_url.insert(url.clone(), i);
         }
-        let legacy = legacy_templates
+        let all_paths = library
+            .articles
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (normalize(&a.path), i))
+            .collect();
+        let legacy = config
+            .legacy_article_urls
             .iter()
             .filter_map(|t| legacy_regex(t).ok())
             .collect();
+        let mut root_links: Vec<(String, LinkLevel)> = config
+            .root_links
+            .iter()
+            .map(|(p, l)| (p.clone(), *l))
+            .collect();
+        root_links.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
         LinkTables {
             by_path,
+            all_paths,
             by_id,
+            by_url,
             legacy,
+            prefix: config
+                .content_url_prefix
+                .as_ref()
+                .map(|p| p.trim_end_matches('/').to_string()),
+            root_links,
         }
+    }
+
+    /// How an unresolved root-absolute link to `path` is reported.
+    fn level(&self, path: &str) -> LinkLevel {
+        self.root_links
+            .iter()
+            .find(|(p, _)| path.starts_with(p.as_str()))
+            .map_or(LinkLevel::Warning, |(_, l)| *l)
     }
 }
 
@@ -151,14 +194,23 @@ fn split_fragment(dest: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// True for a reference that is not a path of this site: protocol-relative, or with any URI
+/// scheme (`https:`, `mailto:`, `tel:`, `sms:`, `skype:`, `data:`…). A one-letter scheme is a
+/// Windows drive (`C:\\x.png`), a path.
 fn is_external(dest: &str) -> bool {
-    let lower = dest.to_ascii_lowercase();
-    lower.starts_with("//")
-        || lower.contains("://")
-        || lower.starts_with("mailto:")
-        || lower.starts_with("tel:")
-        || lower.starts_with("data:")
-        || lower.starts_with("javascript:")
+    if dest.starts_with("//") {
+        return true;
+    }
+    let Some((scheme, _)) = dest.split_once(':') else {
+        return false;
+    };
+    // RFC 3986: a letter, then letters, digits, `+`, `-` or `.`; a `/`, `?` or `#` before the
+    // colon makes it a path or a fragment.
+    scheme.len() > 1
+        && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
 
 impl ArticleResolver<'_> {
@@ -232,7 +284,7 @@ impl Resolver for ArticleResolver<'_> {
             if let Some(id) = id {
                 return self.by_id(&decode_path(id), fragment, dest);
             }
-            return Resolution::Keep;
+            return self.root_absolute(dest, path_only, fragment, false);
         }
         if path_only.is_empty() {
             return Resolution::Keep;
@@ -240,34 +292,19 @@ impl Resolver for ArticleResolver<'_> {
         if path_only.ends_with(".md") || path_only.ends_with(".markdown") {
             let from_dir = self.article().path.parent().unwrap_or(Path::new(""));
             let target = normalize(&from_dir.join(decode_path(path_only)));
-            return match self.index.tables.by_path.get(&target) {
-                Some(&t) => self.to_article(t, fragment),
-                None => {
-                    let hidden = self
-                        .index
-                        .library
-                        .articles
-                        .iter()
-                        .any(|a| normalize(&a.path) == target);
-                    Resolution::Broken {
-                        code: if hidden {
-                            "link-to-unpublished"
-                        } else {
-                            "broken-link"
-                        },
-                        message: if hidden {
-                            format!(
-                                "`{dest}` links to an article that is not published (draft or archived)"
-                            )
-                        } else {
-                            format!(
-                                "`{dest}` does not exist; check the path (relative to this file)"
-                            )
-                        },
-                        error: !hidden,
-                    }
-                }
+            return match self.article_at(&target) {
+                Some(f) => self.found(f, fragment, dest),
+                None => Resolution::Broken {
+                    code: "broken-link",
+                    message: format!(
+                        "`{dest}` does not exist; check the path (relative to this file)"
+                    ),
+                    error: true,
+                },
             };
+        }
+        if let Some(r) = self.page_relative(path_only, fragment) {
+            return r;
         }
         match self.asset(dest) {
             // A relative link to something that is not a file may be a page of the host site.
@@ -282,13 +319,180 @@ impl Resolver for ArticleResolver<'_> {
 
     fn asset(&self, src: &str) -> Resolution {
         let src = src.trim();
-        if is_external(src) || src.is_empty() || src.starts_with('/') || src.starts_with('#') {
+        if is_external(src) || src.is_empty() || src.starts_with('#') {
             return Resolution::Keep;
         }
         let (path, _) = split_fragment(src);
         let path = path.split('?').next().unwrap_or(path);
+        if src.starts_with('/') {
+            return self.root_absolute(src, path, None, true);
+        }
         let from_dir = self.article().path.parent().unwrap_or(Path::new(""));
-        let target = normalize(&from_dir.join(decode_path(path)));
+        self.file_at(src, normalize(&from_dir.join(decode_path(path))))
+    }
+}
+
+impl ArticleResolver<'_> {
+    /// The article written in file `target`, if any: `Ok` when visible, `Err` when it is not
+    /// published in this build.
+    fn article_at(&self, target: &Path) -> Option<Result<usize, usize>> {
+        let tables = &self.index.tables;
+        match tables.by_path.get(target) {
+            Some(&i) => Some(Ok(i)),
+            None => tables.all_paths.get(target).map(|&i| Err(i)),
+        }
+    }
+
+    /// The article a path without extension names, as a page folder would: `p.md`,
+    /// `p.markdown`, `p/index.md`, `p/_index.md`, `p/README.md`; or `p` itself with an extension.
+    fn page_at(&self, base: &Path) -> Option<Result<usize, usize>> {
+        let name = base.file_name()?.to_string_lossy().into_owned();
+        if name.ends_with(".md") || name.ends_with(".markdown") {
+            return self.article_at(base);
+        }
+        [
+            base.with_file_name(format!("{name}.md")),
+            base.with_file_name(format!("{name}.markdown")),
+            base.join("index.md"),
+            base.join("_index.md"),
+            base.join("README.md"),
+        ]
+        .iter()
+        .find_map(|p| self.article_at(p))
+    }
+
+    fn found(&self, found: Result<usize, usize>, fragment: Option<&str>, dest: &str) -> Resolution {
+        match found {
+            Ok(t) => self.to_article(t, fragment),
+            Err(_) => Resolution::Broken {
+                code: "link-to-unpublished",
+                message: format!(
+                    "`{dest}` links to an article that is not published (draft or archived)"
+                ),
+                error: false,
+            },
+        }
+    }
+
+    /// A link written relative to the article's page rather than its file, as Hugo sites do
+    /// (`../other-page/` from `guides/install.md` is `guides/other-page.md`), or to a page
+    /// without its extension (`other-page`).
+    fn page_relative(&self, path: &str, fragment: Option<&str>) -> Option<Resolution> {
+        let file_like = Path::new(path.trim_end_matches('/'))
+            .extension()
+            .is_some_and(|e| !e.eq_ignore_ascii_case("html"));
+        if file_like {
+            return None;
+        }
+        let from_dir = self.article().path.parent().unwrap_or(Path::new(""));
+        let decoded = decode_path(path.trim_end_matches('/'));
+        let mut candidates = vec![decoded.as_str()];
+        if let Some(rest) = decoded.strip_prefix("../") {
+            candidates.insert(0, rest);
+        }
+        candidates.into_iter().find_map(|rel| {
+            let base = normalize(&from_dir.join(rel));
+            (base.starts_with(normalize(&self.index.content_dir)))
+                .then(|| self.page_at(&base))
+                .flatten()
+                .map(|f| self.found(f, fragment, path))
+        })
+    }
+
+    /// A link or file reference starting with `/`: a path under the content folder (after
+    /// `content_url_prefix`, if it starts with that), with or without `.md` and trailing `/`;
+    /// else an article's URL or one of the site's own pages; else reported as `root_links`
+    /// says (a `.md` path that matches nothing is always a `broken-link` error).
+    fn root_absolute(
+        &self,
+        dest: &str,
+        path: &str,
+        fragment: Option<&str>,
+        is_asset: bool,
+    ) -> Resolution {
+        let tables = &self.index.tables;
+        let decoded = decode_path(path);
+        let content_dir = normalize(&self.index.content_dir);
+        let mut candidates = Vec::new();
+        if let Some(prefix) = &tables.prefix
+            && let Some(rest) = decoded.strip_prefix(prefix.as_str())
+            && (rest.is_empty() || rest.starts_with('/'))
+        {
+            candidates.push(rest);
+        }
+        candidates.push(decoded.as_str());
+        for rel in candidates {
+            let rel = rel.trim_matches('/');
+            if rel.is_empty() {
+                continue;
+            }
+            let base = normalize(&content_dir.join(rel));
+            if !base.starts_with(&content_dir) {
+                continue;
+            }
+            if !is_asset && let Some(f) = self.page_at(&base) {
+                return self.found(f, fragment, dest);
+            }
+            if base.is_file() {
+                return self.file_at(dest, base);
+            }
+        }
+        let as_page = format!("{}/", path.trim_end_matches('/'));
+        if let Some(&t) = tables.by_url.get(&as_page) {
+            return self.to_article(t, fragment);
+        }
+        if self.is_site_page(path) {
+            return Resolution::Keep;
+        }
+        if !is_asset && (path.ends_with(".md") || path.ends_with(".markdown")) {
+            return Resolution::Broken {
+                code: "broken-link",
+                message: format!(
+                    "`{dest}` matches no article: links starting with `/` are read from the content folder{}",
+                    tables
+                        .prefix
+                        .as_ref()
+                        .map(|p| format!(" (or after `{p}/`, `content_url_prefix`)"))
+                        .unwrap_or_default()
+                ),
+                error: true,
+            };
+        }
+        match tables.level(path) {
+            LinkLevel::Ignore => Resolution::Keep,
+            level => Resolution::Broken {
+                code: "unresolved-link",
+                message: format!(
+                    "`{dest}` matches no article or file of the content folder and is kept as written; if the host serves it, set `root_links` in ayuda.yaml to `ignore` for its prefix"
+                ),
+                error: level == LinkLevel::Error,
+            },
+        }
+    }
+
+    /// True for the site's own pages: a locale's home, categories, ticket form, what's new,
+    /// feeds and short links, and the search page.
+    fn is_site_page(&self, path: &str) -> bool {
+        let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let locales = &self.index.library.locales;
+        match segs.as_slice() {
+            [""] | ["search"] | ["sitemap.xml"] | ["feed.xml"] => true,
+            [l, rest @ ..] if locales.iter().any(|x| x == l) => matches!(
+                rest,
+                [] | ["categories", ..]
+                    | ["tickets", ..]
+                    | ["whats-new", ..]
+                    | ["whats-new.xml"]
+                    | ["feed.xml"]
+                    | ["search"]
+            ),
+            _ => false,
+        }
+    }
+
+    /// The site's copy of file `target` (written as `src`), checked to be inside the content
+    /// folder.
+    fn file_at(&self, src: &str, target: PathBuf) -> Resolution {
         let under = target
             .strip_prefix(normalize(&self.index.content_dir))
             .map(|p| p.to_string_lossy().into_owned())
@@ -360,17 +564,45 @@ pub fn normalize(path: &Path) -> PathBuf {
 }
 
 /// A regex for a legacy URL template: `{id}` captured, an optional `-slug` after it, and the
-/// fragment captured.
+/// fragment captured. `{slug}`, `{locale}` and `*` match any segment text; a template that
+/// starts with `/` matches links written as site paths.
 pub fn legacy_regex(template: &str) -> Result<Regex, regex::Error> {
     let (before, after) = template.split_once("{id}").unwrap_or((template, ""));
-    let before = regex::escape(
+    let pattern = |part: &str| {
+        let mut out = String::new();
+        let mut rest = part;
+        while !rest.is_empty() {
+            let next = ["{slug}", "{locale}", "*"]
+                .iter()
+                .filter_map(|p| rest.find(p).map(|i| (i, *p)))
+                .min();
+            let Some((i, placeholder)) = next else {
+                out.push_str(&regex::escape(rest));
+                break;
+            };
+            out.push_str(&regex::escape(&rest[..i]));
+            out.push_str(match placeholder {
+                "{locale}" => r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)?",
+                _ => r"[^/?#]*?",
+            });
+            rest = &rest[i + placeholder.len()..];
+        }
+        out
+    };
+    let host_relative = before.starts_with('/') && !before.starts_with("//");
+    let before = pattern(
         before
             .trim_start_matches("https://")
             .trim_start_matches("http://"),
     );
-    let after = regex::escape(after.trim_end_matches('/'));
+    let after = pattern(after.trim_end_matches('/'));
+    let start = if host_relative {
+        "^"
+    } else {
+        "^(?:https?:)?//"
+    };
     Regex::new(&format!(
-        r"^(?:https?:)?//{before}([A-Za-z0-9_]+)(?:-[^/?#]*)?{after}/?(?:\?[^#]*)?(?:#(.*))?$"
+        r"{start}{before}([A-Za-z0-9_]+)(?:-[^/?#]*)?{after}/?(?:\?[^#]*)?(?:#(.*))?$"
     ))
 }
 
@@ -389,6 +621,45 @@ mod tests {
         assert!(re.is_match("https://support.example.com/hc/en-us/articles/42"));
         assert!(re.is_match("http://support.example.com/hc/en-us/articles/42/"));
         assert!(!re.is_match("https://support.example.com/hc/en-us/sections/42"));
+    }
+
+    #[test]
+    fn legacy_templates_take_wildcards_and_site_paths() {
+        let re = legacy_regex("https://help.example.com/{locale}/tutorial/{slug}--{id}").unwrap();
+        let c = re
+            .captures("https://help.example.com/pt-BR/tutorial/como-pagar--4bbXy1#x")
+            .unwrap();
+        assert_eq!((&c[1], &c[2]), ("4bbXy1", "x"));
+        let re = legacy_regex("/{locale}/faq/*--{id}").unwrap();
+        assert_eq!(
+            &re.captures("/en/faq/a-question--4bbXy1").unwrap()[1],
+            "4bbXy1"
+        );
+        assert!(!re.is_match("https://other.example.org/en/faq/a--4bbXy1"));
+    }
+
+    #[test]
+    fn any_uri_scheme_is_external() {
+        for dest in [
+            "sms:+1555",
+            "tel:+1",
+            "skype:x?call",
+            "whatsapp://send",
+            "MAILTO:a@b",
+            "//cdn",
+        ] {
+            assert!(is_external(dest), "{dest}");
+        }
+        for dest in [
+            "img/a.png",
+            "C:/x.png",
+            "a.md#x:y",
+            "../b",
+            "?q=a:b",
+            "/x:y",
+        ] {
+            assert!(!is_external(dest), "{dest}");
+        }
     }
 
     #[test]

@@ -752,7 +752,7 @@ fn is_article_file(p: &Path, content_dir: &Path) -> bool {
 /// True for a folder metadata file.
 fn is_meta_file(p: &Path) -> bool {
     p.file_name()
-        .is_some_and(|n| n == crate::content::taxonomy::META_FILE)
+        .is_some_and(|n| crate::content::taxonomy::is_meta_name(&n.to_string_lossy()))
 }
 
 /// How long a batch of changes waits for quiet. Editors save in one burst of events (write a
