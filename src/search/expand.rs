@@ -7,6 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use tantivy::termdict::TermDictionary;
 use tantivy::{Searcher, Term};
 
+/// Dictionary words (stemmed) standing in for one query word, with their weight.
+pub(crate) type Expansions = Vec<(String, f32)>;
+
 /// Most dictionary words scanned when completing a prefix.
 const MAX_PREFIX_SCAN: usize = 400;
 /// Typo corrections kept per word.
@@ -27,7 +30,7 @@ pub(crate) fn expansions(
     li: &LocaleIndex,
     parsed: &ParsedQuery,
     builder: &mut QueryBuilder<'_>,
-) -> tantivy::Result<(ParsedQuery, Vec<Vec<(String, f32)>>)> {
+) -> tantivy::Result<(ParsedQuery, Vec<Expansions>)> {
     let config = builder.config;
     let f = li.fields;
     let mut corrected = parsed.clone();
