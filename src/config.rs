@@ -378,7 +378,8 @@ fn check_search(s: &crate::search::SearchConfig) -> Result<(), (String, String)>
         s.max_limit as f64,
     )?;
     range("snippet_chars", s.snippet_chars as f64, 20.0, 10_000.0)?;
-    range("writer_memory_mb", s.writer_memory_mb as f64, 15.0, 4096.0)
+    range("writer_memory_mb", s.writer_memory_mb as f64, 15.0, 4096.0)?;
+    crate::search::synonyms::check(&s.synonyms)
 }
 
 impl LocaleEntry {
@@ -519,6 +520,11 @@ mod tests {
                 "search:\n  max_token_length: 0\n",
                 "search.max_token_length",
                 2,
+            ),
+            (
+                "search:\n  synonyms:\n    es:\n      - [factura, boleta]\n      - [solo]\n",
+                "search.synonyms.es[1]",
+                5,
             ),
             (
                 "support:\n  limits:\n    subject_min: 10\n    subject_max: 5\n",

@@ -320,3 +320,116 @@ async fn zero_result_queries_are_counted_and_recorded() {
         "the same client asking twice counts once: {es:?}"
     );
 }
+
+/// A small site with `search.synonyms` and front matter `keywords:`, built into a temp folder.
+fn vocabulary_site() -> (tempfile::TempDir, ayuda::site::BuildReport) {
+    let root = tempfile::tempdir().expect("temp dir");
+    let write = |path: &str, text: &str| {
+        let p = root.path().join(path);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    };
+    write(
+        "ayuda.yaml",
+        "title: Ayuda\nbase_url: https://help.example.org\nlocales: [es]\nsearch:\n  synonyms:\n    es:\n      - [factura, boleta, recibo]\n      - {from: nf, to: [nota fiscal]}\n      - [zzqxw, qqzxw]\n",
+    );
+    write(
+        "content/es/facturas.md",
+        "---\ntitle: Descargar tus facturas\nid: facturas\n---\n\nEn el panel, abre Facturación y descarga la factura del mes.\n",
+    );
+    write(
+        "content/es/fiscal.md",
+        "---\ntitle: Documentos para la contabilidad\nid: fiscal\n---\n\nCada venta emite una nota fiscal electrónica que llega por correo.\n",
+    );
+    write(
+        "content/es/notas.md",
+        "---\ntitle: Notas del equipo\nid: notas\n---\n\nUna nota interna sobre el régimen fiscal del equipo.\n",
+    );
+    write(
+        "content/es/portabilidad.md",
+        "---\ntitle: Traer tus líneas de otro operador\nid: portabilidad\nkeywords: migrar numeros, portar\n---\n\nEl cambio de operador conserva tus líneas.\n",
+    );
+    let out = root.path().join("dist");
+    let report = ayuda::site::build(&ayuda::site::BuildOptions {
+        root: root.path().to_path_buf(),
+        out: Some(out),
+        ..Default::default()
+    })
+    .expect("build");
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    (root, report)
+}
+
+fn first_id(engine: &Engine, q: &str) -> Option<String> {
+    let r = engine
+        .search(&SearchRequest {
+            query: q.into(),
+            locale: Some("es".into()),
+            ..Default::default()
+        })
+        .expect("search");
+    r.hits.first().map(|h| h.id.clone())
+}
+
+#[test]
+fn synonyms_find_articles_that_hold_only_the_other_word() {
+    let (root, _) = vocabulary_site();
+    let engine = Engine::open(&root.path().join("dist")).expect("open");
+    // Two-way: "boleta" is in no article; it stands for "factura".
+    assert_eq!(first_id(&engine, "boleta ").as_deref(), Some("facturas"));
+    assert_eq!(
+        first_id(&engine, "recibos del mes ").as_deref(),
+        Some("facturas")
+    );
+    // One-way rewrite to a phrase: "nf" finds "nota fiscal" in order, not "nota … fiscal".
+    assert_eq!(first_id(&engine, "nf ").as_deref(), Some("fiscal"));
+    let r = engine
+        .search(&SearchRequest {
+            query: "nf ".into(),
+            locale: Some("es".into()),
+            ..Default::default()
+        })
+        .expect("search");
+    assert!(!ids(&r).contains(&"notas"), "{:?}", ids(&r));
+    // The word itself still ranks first where it is written.
+    assert_eq!(first_id(&engine, "factura ").as_deref(), Some("facturas"));
+}
+
+#[test]
+fn front_matter_keywords_are_searched_but_not_shown() {
+    let (root, report) = vocabulary_site();
+    let engine = Engine::open(&root.path().join("dist")).expect("open");
+    assert_eq!(
+        first_id(&engine, "migrar ").as_deref(),
+        Some("portabilidad")
+    );
+    assert_eq!(
+        first_id(&engine, "portar ").as_deref(),
+        Some("portabilidad")
+    );
+    let page = std::fs::read_to_string(
+        root.path()
+            .join("dist/site/es/articles/portabilidad/index.html"),
+    )
+    .expect("article page");
+    assert!(page.contains("Traer tus líneas"), "the page is the article");
+    assert!(
+        !page.contains("migrar"),
+        "keywords are not shown on the page"
+    );
+    assert!(report.articles >= 4);
+}
+
+#[test]
+fn a_synonym_entry_no_article_matches_is_a_warning_with_its_line() {
+    let (_root, report) = vocabulary_site();
+    let unused: Vec<_> = report
+        .warnings
+        .iter()
+        .filter(|d| d.code == "unused-synonym")
+        .collect();
+    assert_eq!(unused.len(), 1, "{:?}", report.warnings);
+    assert_eq!(unused[0].file, "ayuda.yaml");
+    assert_eq!(unused[0].line, Some(9), "{:?}", unused[0]);
+    assert!(unused[0].message.contains("search.synonyms.es[2]"));
+}

@@ -36,6 +36,8 @@ pub struct FrontMatter {
     pub legacy_slugs: Vec<String>,
     pub aliases: Vec<String>,
     pub tags: Vec<String>,
+    /// `keywords:` (list or comma-separated text): searched with a boost, never shown.
+    pub keywords: Vec<String>,
     pub description: Option<String>,
     pub version: Option<String>,
     pub order: Option<i64>,
@@ -182,7 +184,8 @@ pub fn parse(
             "slugEN" => fm.slug_en = scalar(&v),
             "legacySlug" | "legacySlugs" => fm.legacy_slugs.extend(list(&v)),
             "aliases" => fm.aliases.extend(list(&v)),
-            "tags" | "labels" | "keywords" => fm.tags.extend(list(&v)),
+            "tags" | "labels" => fm.tags.extend(list(&v)),
+            "keywords" => fm.keywords.extend(list(&v)),
             "description" | "summary" => fm.description = scalar(&v),
             "version" => fm.version = scalar(&v),
             "order" | "weight" | "position" | "sidebar_position" | "nav_order" => {

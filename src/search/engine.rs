@@ -98,6 +98,8 @@ pub(crate) struct LocaleIndex {
     pub(crate) folded: TextAnalyzer,
     /// Every word of the locale, folded, with its count: typo corrections and completions.
     pub(crate) words: TermDictionary,
+    /// The locale's `search.synonyms`, stemmed.
+    pub(crate) synonyms: super::synonyms::SynonymTable,
 }
 
 /// The opened indexes of one build.
@@ -142,11 +144,21 @@ impl Engine {
                 .reload_policy(ReloadPolicy::Manual)
                 .try_into()
                 .map_err(err)?;
+            let mut stemmer = analyzers::stemmed(language, settings.config.max_token_length);
+            let synonyms = super::synonyms::SynonymTable::new(
+                settings
+                    .config
+                    .synonyms
+                    .get(locale)
+                    .map_or(&[][..], Vec::as_slice),
+                &mut stemmer,
+            );
             let l = LocaleIndex {
                 reader,
                 fields,
                 language: language.clone(),
-                stemmer: analyzers::stemmed(language, settings.config.max_token_length),
+                synonyms,
+                stemmer,
                 folded: analyzers::folded(settings.config.max_token_length),
                 words,
             };

@@ -3,11 +3,13 @@
 
 use super::engine::LocaleIndex;
 use super::query::{self, EXPANSION_WEIGHT, ParsedQuery, QueryBuilder};
+use super::synonyms::SYNONYM_WEIGHT;
 use std::collections::{BTreeMap, BTreeSet};
 use tantivy::termdict::TermDictionary;
 use tantivy::{Searcher, Term};
 
-/// Dictionary words (stemmed) standing in for one query word, with their weight.
+/// Words (stemmed) standing in for one query word, with their weight; a synonym phrase is its
+/// stems joined by a space.
 pub(crate) type Expansions = Vec<(String, f32)>;
 
 /// Most dictionary words scanned when completing a prefix.
@@ -43,15 +45,18 @@ pub(crate) fn expansions(
         }
         let own = builder.stem(&w.text);
         let len = w.text.chars().count();
-        let known = match &own {
-            Some(s) => {
-                searcher.doc_freq(&Term::from_field_text(f.body, s))?
-                    + searcher.doc_freq(&Term::from_field_text(f.title, s))?
-                    + searcher.doc_freq(&Term::from_field_text(f.keywords, s))?
-                    > 0
-            }
-            None => false,
-        };
+        let own_synonyms = own.as_deref().map_or(&[][..], |s| li.synonyms.of(s));
+        // A word with a synonym is the writers' word: it is not corrected to another one.
+        let known = !own_synonyms.is_empty()
+            || match &own {
+                Some(s) => {
+                    searcher.doc_freq(&Term::from_field_text(f.body, s))?
+                        + searcher.doc_freq(&Term::from_field_text(f.title, s))?
+                        + searcher.doc_freq(&Term::from_field_text(f.keywords, s))?
+                        > 0
+                }
+                None => false,
+            };
         // (word, distance, doc_freq)
         let mut candidates: BTreeMap<String, (u8, u64)> = BTreeMap::new();
         let d = query::typo_distance(len);
@@ -108,6 +113,12 @@ pub(crate) fn expansions(
                 }
             }
         }
+        // Synonyms of the word as read (typed or corrected) stand in just below it.
+        let synonyms = match &reading {
+            Some(r) if Some(r) != own.as_ref() => li.synonyms.of(r),
+            _ => own_synonyms,
+        };
+        found.splice(0..0, synonyms.iter().map(|s| (s.clone(), SYNONYM_WEIGHT)));
         found.retain(|(s, _)| Some(s) != own.as_ref() && Some(s) != reading.as_ref());
         let mut seen = BTreeSet::new();
         found.retain(|(s, _)| seen.insert(s.clone()));

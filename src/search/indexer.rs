@@ -175,6 +175,7 @@ fn document(f: &Fields, d: &SearchDoc) -> TantivyDocument {
     }
     let mut keywords = vec![d.description.as_str(), &d.section_name, &d.category_name];
     keywords.extend(d.tags.iter().map(String::as_str));
+    keywords.extend(d.keywords.iter().map(String::as_str));
     for k in keywords.into_iter().filter(|k| !k.is_empty()) {
         doc.add_text(f.keywords, k);
     }

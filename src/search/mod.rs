@@ -15,6 +15,7 @@ pub mod query;
 pub mod rank;
 pub mod schema;
 pub mod snippet;
+pub mod synonyms;
 
 pub use engine::{Engine, Hit, SearchError, SearchRequest, SearchResults};
 pub use indexer::{update_locale, write_indexes};
@@ -43,6 +44,8 @@ pub struct SearchConfig {
     pub writer_memory_mb: usize,
     /// Tokens longer than this (bytes) are not indexed.
     pub max_token_length: usize,
+    /// Per locale: two-way groups and one-way rewrites the query expands (see [`synonyms`]).
+    pub synonyms: std::collections::BTreeMap<String, Vec<synonyms::SynonymEntry>>,
 }
 
 /// How the query engine treats function words.
@@ -65,6 +68,7 @@ impl Default for SearchConfig {
             snippet_chars: 160,
             writer_memory_mb: 50,
             max_token_length: analyzers::DEFAULT_MAX_TOKEN_LEN,
+            synonyms: Default::default(),
         }
     }
 }
@@ -95,6 +99,8 @@ pub struct SearchDoc {
     pub section_name: String,
     pub description: String,
     pub tags: Vec<String>,
+    /// Front matter `keywords:`: the words partners use, indexed (boosted), never shown.
+    pub keywords: Vec<String>,
     /// The article body split at its headings, in order; shared with the rendered article, so
     /// making the documents of a build copies no text.
     pub sections: std::sync::Arc<[DocSection]>,

@@ -276,6 +276,8 @@ impl QueryBuilder<'_> {
         (!should.is_empty()).then(|| Box::new(BooleanQuery::new(should)) as Box<dyn Query>)
     }
 
+    /// A stem in every text field, at `weight`; stems joined by a space (a synonym phrase) match
+    /// as a phrase.
     fn stemmed_terms(&self, stem: &str, weight: f32, out: &mut Vec<(Occur, Box<dyn Query>)>) {
         let f = self.fields;
         for (field, boost) in [
@@ -284,14 +286,19 @@ impl QueryBuilder<'_> {
             (f.keywords, KEYWORDS_BOOST),
             (f.body, 1.0),
         ] {
-            let q = TermQuery::new(
-                Term::from_field_text(field, stem),
-                IndexRecordOption::WithFreqs,
-            );
-            out.push((
-                Occur::Should,
-                Box::new(BoostQuery::new(Box::new(q), boost * weight)),
-            ));
+            let q: Box<dyn Query> = if stem.contains(' ') {
+                let terms = stem
+                    .split(' ')
+                    .map(|s| Term::from_field_text(field, s))
+                    .collect();
+                Box::new(PhraseQuery::new(terms))
+            } else {
+                Box::new(TermQuery::new(
+                    Term::from_field_text(field, stem),
+                    IndexRecordOption::WithFreqs,
+                ))
+            };
+            out.push((Occur::Should, Box::new(BoostQuery::new(q, boost * weight))));
         }
     }
 

@@ -46,7 +46,13 @@ pub(crate) fn word_weights(
         let mut df = 0u64;
         for stem in stems {
             for field in [f.title, f.headings, f.keywords, f.body] {
-                df = df.max(searcher.doc_freq(&Term::from_field_text(field, &stem))?);
+                // A synonym phrase: its rarest word bounds how many articles hold it.
+                let mut phrase_df = u64::MAX;
+                for part in stem.split(' ') {
+                    phrase_df =
+                        phrase_df.min(searcher.doc_freq(&Term::from_field_text(field, part))?);
+                }
+                df = df.max(phrase_df);
             }
         }
         out.push(if df == 0 {

@@ -53,7 +53,10 @@ pub(crate) fn snippet_terms(
         }
     }
     for (s, weight) in expansions.iter().flatten() {
-        terms.entry(s.clone()).or_insert(*weight);
+        // A synonym phrase highlights each of its words.
+        for part in s.split(' ') {
+            terms.entry(part.to_string()).or_insert(*weight);
+        }
     }
     terms
 }

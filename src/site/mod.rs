@@ -251,6 +251,31 @@ impl Site {
             )),
         };
         diagnostics.extend(history.diagnostics.iter().cloned());
+        if !config.search.synonyms.is_empty() {
+            let text = std::fs::read_to_string(root.join(crate::config::CONFIG_FILE)).ok();
+            diagnostics.extend(crate::search::synonyms::diagnostics(
+                &config.search,
+                text.as_deref(),
+                |locale| {
+                    let locale = locale.to_string();
+                    urls.keys()
+                        .map(|&i| (&library.articles[i], &rendered[&i]))
+                        .filter(move |(a, _)| a.locale == locale)
+                        .flat_map(|(a, r)| {
+                            [a.title.as_str()]
+                                .into_iter()
+                                .chain(a.front.tags.iter().map(String::as_str))
+                                .chain(a.front.keywords.iter().map(String::as_str))
+                                .chain(a.front.description.as_deref())
+                                .chain(
+                                    r.sections
+                                        .iter()
+                                        .flat_map(|s| [s.heading.as_str(), s.text.as_str()]),
+                                )
+                        })
+                },
+            ));
+        }
         diagnostics.sort();
         Site {
             root,
@@ -316,6 +341,7 @@ impl Site {
             section_name: sec_name.unwrap_or_default(),
             description: a.front.description.clone().unwrap_or_default(),
             tags: a.front.tags.clone(),
+            keywords: a.front.keywords.clone(),
             sections: if r.sections.is_empty() {
                 Arc::from([DocSection {
                     anchor: String::new(),
