@@ -6,6 +6,7 @@
 pub mod conflicts;
 pub mod feeds;
 mod layout;
+mod nav;
 pub mod output;
 pub mod pages;
 pub mod urls;
