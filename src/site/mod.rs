@@ -252,6 +252,10 @@ impl Site {
             )),
         };
         diagnostics.extend(history.diagnostics.iter().cloned());
+        // Front-matter `changes:` lists readers see as history (docs/history.md).
+        for &i in urls.keys() {
+            diagnostics.extend(crate::history::notes::written_changes(&library.articles[i]).1);
+        }
         diagnostics.sort();
         Site {
             root,

@@ -514,7 +514,7 @@ fn article_page(
         "section": section,
         "related": related(site, i, by_group),
         "section_nav": sections.for_article(i),
-        "history": record.items(&a.locale, crate::history::PANEL_LIMIT),
+        "history": record.items(&a.locale, crate::history::PANEL_LIMIT, crate::history::show_commits(site)),
         "revisions": record.revisions,
         "status": a.status,
         "extra": a.front.extra,
