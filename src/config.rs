@@ -147,6 +147,8 @@ pub struct Config {
     pub server: crate::server::listen::ServerConfig,
     /// Markdown settings: raw HTML, article size limit.
     pub markdown: crate::render::html_policy::MarkdownConfig,
+    /// What pages show of history: commit subjects and authors only when `show_commits`.
+    pub history: crate::history::HistoryConfig,
 }
 
 impl Default for Config {
@@ -169,6 +171,7 @@ impl Default for Config {
             support: Default::default(),
             server: Default::default(),
             markdown: Default::default(),
+            history: Default::default(),
         }
     }
 }

@@ -120,6 +120,15 @@ fn article(title: &str, extra: &str, body: &str) -> String {
     format!("---\ntitle: {title}\n{extra}---\n\n{body}\n")
 }
 
+/// The first warning with `code`, panicking with all warnings when there is none.
+fn warning<'a>(report: &'a BuildReport, code: &str) -> &'a ayuda::diag::Diagnostic {
+    report
+        .warnings
+        .iter()
+        .find(|d| d.code == code)
+        .unwrap_or_else(|| panic!("no {code} in {:#?}", report.warnings))
+}
+
 fn codes(report: &BuildReport) -> Vec<&'static str> {
     report.warnings.iter().map(|d| d.code).collect()
 }
@@ -128,6 +137,11 @@ fn codes(report: &BuildReport) -> Vec<&'static str> {
 /// a deletion, and an article with explicit front-matter dates.
 fn story() -> Repo {
     let r = Repo::new();
+    // These tests look at the commits themselves, which pages show only when asked.
+    r.write(
+        "ayuda.yaml",
+        "title: Help\nbase_url: https://help.example.org\ndefault_locale: en\nhistory:\n  show_commits: true\n",
+    );
     r.write(
         "content/getting-started/install.md",
         &article("Install", "", "Download it."),
@@ -316,11 +330,7 @@ fn two_articles_fighting_over_an_old_url_are_diagnosed() {
     );
     r.commit("Bruno", "2022-04-01T00:00:00Z", "Rename FAQ two");
     let (report, site) = r.build();
-    let conflict = report
-        .warnings
-        .iter()
-        .find(|d| d.code == "history-redirect-conflict")
-        .unwrap_or_else(|| panic!("no conflict in {:#?}", report.warnings));
+    let conflict = warning(&report, "history-redirect-conflict");
     assert_eq!(conflict.file, "content/one/first.md");
     assert!(
         conflict.message.contains("/en/articles/faq/"),
@@ -452,4 +462,119 @@ fn old_versions_with_climbing_values_leave_no_redirect_outside_the_output() {
     let outside = r.root.parent().expect("parent").join("escaped");
     assert!(!outside.exists(), "{} was written", outside.display());
     assert!(!read(site.join("_redirects")).contains(".."));
+}
+
+#[test]
+fn readers_see_the_summaries_writers_wrote_in_their_language_not_commits() {
+    let r = Repo::new();
+    r.write(
+        "ayuda.yaml",
+        "title: Ayuda\nbase_url: https://help.example.org\ndefault_locale: es\nlocales: [es, en]\n",
+    );
+    r.write("content/es/planes.md", &article("Planes", "", "Texto."));
+    r.commit(
+        "Ana Pérez",
+        "2023-01-10T10:00:00Z",
+        "Add plans page\n\nChangelog: Nueva página de planes.",
+    );
+    r.write(
+        "content/es/planes.md",
+        &article("Planes", "", "Texto nuevo."),
+    );
+    r.commit("Bruno Silva", "2023-03-05T10:00:00Z", "Fix typo in plans");
+    r.write(
+        "content/es/planes.md",
+        &article("Planes", "", "Con precios."),
+    );
+    // A front-matter list of changes is what readers see of that article's history.
+    r.write(
+        "content/es/cuentas.md",
+        &article(
+            "Cuentas",
+            "changes:\n  - date: 2024-02-01\n    summary: {es: Nuevo paso de verificación, en: New verification step}\n  - {date: 2023-12-01, summary: Primera versión}\n",
+            "Texto.",
+        ),
+    );
+    r.commit(
+        "Bruno Silva",
+        "2023-04-05T10:00:00Z",
+        "Refactor pricing table\n\nChangelog: Prices table updated.\nChangelog-es: Tabla de precios actualizada.",
+    );
+    let (_, site) = r.build();
+    let planes = read(site.join("es/articles/planes/index.html"));
+    let cuentas = read(site.join("es/articles/cuentas/index.html"));
+    let whats_new = read(site.join("es/whats-new/index.html"));
+    for (page, line) in [
+        (
+            &planes,
+            "<li>5 de abril de 2023 |  | Tabla de precios actualizada.</li>",
+        ),
+        (&planes, "<li>5 de marzo de 2023 |  | </li>"),
+        (
+            &planes,
+            "<li>10 de enero de 2023 |  | Nueva página de planes.</li>",
+        ),
+        // A front-matter list of changes is what readers see of that article's history.
+        (
+            &cuentas,
+            "<li>1 de febrero de 2024 |  | Nuevo paso de verificación</li>",
+        ),
+        (
+            &cuentas,
+            "<li>1 de diciembre de 2023 |  | Primera versión</li>",
+        ),
+        (
+            &whats_new,
+            "| /es/articles/planes/ | 5 de abril de 2023 | Tabla de precios actualizada.</li>",
+        ),
+        (
+            &whats_new,
+            "| /es/articles/cuentas/ | 5 de abril de 2023 | Nuevo paso de verificación</li>",
+        ),
+    ] {
+        assert!(page.contains(line), "missing `{line}` in {page}");
+    }
+    let feed = read(site.join("es/whats-new.xml"));
+    for page in [&planes, &cuentas, &whats_new, &feed] {
+        for commit_text in [
+            "Ana",
+            "Bruno",
+            "Refactor",
+            "Fix typo",
+            "Add plans",
+            "Prices table",
+        ] {
+            assert!(!page.contains(commit_text), "{commit_text} shown: {page}");
+        }
+    }
+
+    // Writers who want the commits on pages ask for them.
+    r.write(
+        "ayuda.yaml",
+        "title: Ayuda\nbase_url: https://help.example.org\ndefault_locale: es\nlocales: [es, en]\nhistory:\n  show_commits: true\n",
+    );
+    let (_, site) = r.build();
+    let planes = read(site.join("es/articles/planes/index.html"));
+    assert!(
+        planes.contains("<li>5 de marzo de 2023 | Bruno Silva | Fix typo in plans</li>"),
+        "{planes}"
+    );
+}
+
+#[test]
+fn a_malformed_changes_list_is_a_warning_naming_the_file() {
+    let r = Repo::new();
+    r.write(
+        "content/a.md",
+        &article(
+            "A",
+            "changes:\n  - {summary: no date}\n  - {date: 2024-01-01, summary: Fine}\n",
+            "Text.",
+        ),
+    );
+    r.commit("Ana", "2024-01-02T00:00:00Z", "Add a");
+    let (report, site) = r.build();
+    assert_eq!(warning(&report, "bad-changes").file, "content/a.md");
+    let page = read(site.join("en/articles/a/index.html"));
+    assert!(page.contains("January 1, 2024 |  | Fine"), "{page}");
 }

@@ -276,3 +276,60 @@ fn building_twice_into_the_same_folder_replaces_the_output() {
     assert!(!out.path().join("site/es/stale.html").exists());
     assert!(out.path().join("search/es/meta.json").is_file());
 }
+
+#[test]
+fn articles_list_their_section_with_previous_and_next() {
+    let built = build_into_temp(&fixture("section-nav"), false);
+    assert!(built.report.errors.is_empty(), "{:?}", built.report.errors);
+    // Section order: `order` first, then title (Actualizar before Borrar); other sections stay out.
+    let page = built.read("site/es/articles/configurar/index.html");
+    let nav_start = page.find("class=\"section-nav\"").expect("section list");
+    let nav = &page[nav_start..];
+    let nav = &nav[..nav.find("</nav>").expect("section list closes")];
+    let order: Vec<usize> = ["descargar", "configurar", "actualizar", "borrar"]
+        .iter()
+        .map(|s| {
+            nav.find(&format!("/es/articles/{s}/"))
+                .unwrap_or_else(|| panic!("{s} listed: {nav}"))
+        })
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{nav}");
+    assert!(!nav.contains("/es/articles/buscar/"), "{nav}");
+    assert!(nav.contains("Artículos en esta sección"), "{nav}");
+    assert!(
+        nav.contains("<a href=\"/es/articles/configurar/\" aria-current=\"page\">"),
+        "{nav}"
+    );
+    // Previous and next within the section, in Spanish.
+    assert!(
+        page.contains("rel=\"prev\" href=\"/es/articles/descargar/\""),
+        "{page}"
+    );
+    assert!(
+        page.contains("rel=\"next\" href=\"/es/articles/actualizar/\""),
+        "{page}"
+    );
+    assert!(
+        page.contains("Anterior") && page.contains("Siguiente"),
+        "{page}"
+    );
+    // The first has no previous, the last no next.
+    let first = built.read("site/es/articles/descargar/index.html");
+    assert!(!first.contains("rel=\"prev\""), "{first}");
+    let last = built.read("site/es/articles/borrar/index.html");
+    assert!(!last.contains("rel=\"next\""), "{last}");
+    // The sitemap lists category, section and what's-new pages besides articles.
+    let sitemap = built.read("site/sitemap.xml");
+    for url in [
+        "https://help.example.org/es/categories/guias/",
+        "https://help.example.org/es/categories/guias/instalacion/",
+        "https://help.example.org/es/categories/guias/uso/",
+        "https://help.example.org/es/whats-new/",
+        "https://help.example.org/es/articles/buscar/",
+    ] {
+        assert!(
+            sitemap.contains(&format!("<loc>{url}</loc>")),
+            "{url} missing: {sitemap}"
+        );
+    }
+}

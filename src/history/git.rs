@@ -53,6 +53,8 @@ pub struct Commit {
     pub time: Timestamp,
     pub author: String,
     pub subject: String,
+    /// Summaries for readers from `Changelog:` trailers (see [`super::notes`]).
+    pub notes: super::notes::Notes,
     pub entries: Vec<Entry>,
 }
 
@@ -109,7 +111,7 @@ pub fn log(root: &Path, pathspec: &str) -> Result<Vec<u8>, GitError> {
             "--no-color",
             "--no-ext-diff",
             "--no-textconv",
-            "--format=%x1e%H%x1f%at%x1f%an%x1f%s",
+            "--format=%x1e%H%x1f%at%x1f%an%x1f%(trailers:only,unfold,separator=%x1d)%x1f%s",
             "--",
             pathspec,
         ])
@@ -185,16 +187,19 @@ fn lossy(b: &[u8]) -> String {
 
 fn parse_header(header: &[u8]) -> Option<Commit> {
     let text = String::from_utf8_lossy(header);
-    let mut parts = text.splitn(4, '\x1f');
+    // The subject comes last: it may hold the separator itself.
+    let mut parts = text.splitn(5, '\x1f');
     let hash = parts.next()?.to_string();
     let secs: i64 = parts.next()?.trim().parse().ok()?;
     let author = parts.next()?.to_string();
+    let notes = super::notes::from_trailers(parts.next().unwrap_or(""), '\x1d');
     let subject = parts.next().unwrap_or("").trim().to_string();
     Some(Commit {
         hash,
         time: Timestamp::from_second(secs).ok()?,
         author,
         subject,
+        notes,
         entries: Vec::new(),
     })
 }
@@ -262,10 +267,14 @@ mod tests {
 
     #[test]
     fn parses_raw_log_with_renames() {
-        let log = b"\x1eabc\x1f1700000000\x1fB\x1fMove it\0\n:100644 100644 1111111111111111111111111111111111111111 2222222222222222222222222222222222222222 R090\0content/a.md\0content/b/a.md\0:000000 100644 0000000000000000000000000000000000000000 3333333333333333333333333333333333333333 A\0content/new.md\0\x1edef\x1f1600000000\x1fA \xc3\xa9\x1fFirst: a \x1f b\0\n:000000 100644 0000000000000000000000000000000000000000 1111111111111111111111111111111111111111 A\0content/a.md\0";
+        let log = b"\x1eabc\x1f1700000000\x1fB\x1fChangelog: Moved.\x1fMove it\0\n:100644 100644 1111111111111111111111111111111111111111 2222222222222222222222222222222222222222 R090\0content/a.md\0content/b/a.md\0:000000 100644 0000000000000000000000000000000000000000 3333333333333333333333333333333333333333 A\0content/new.md\0\x1edef\x1f1600000000\x1fA \xc3\xa9\x1f\x1fFirst: a \x1f b\0\n:000000 100644 0000000000000000000000000000000000000000 1111111111111111111111111111111111111111 A\0content/a.md\0";
         let commits = parse_log(log);
         assert_eq!(commits.len(), 2);
         assert_eq!(commits[0].subject, "Move it");
+        assert_eq!(
+            commits[0].notes,
+            vec![(String::new(), "Moved.".to_string())]
+        );
         assert_eq!(commits[0].entries.len(), 2);
         assert_eq!(commits[0].entries[0].status, 'R');
         assert_eq!(commits[0].entries[0].from.as_deref(), Some("content/a.md"));
@@ -278,7 +287,7 @@ mod tests {
 
     #[test]
     fn deletions_have_no_blob() {
-        let log = b"\x1eabc\x1f1700000000\x1fB\x1fDrop\0\n:100644 000000 1111111111111111111111111111111111111111 0000000000000000000000000000000000000000 D\0content/a.md\0";
+        let log = b"\x1eabc\x1f1700000000\x1fB\x1f\x1fDrop\0\n:100644 000000 1111111111111111111111111111111111111111 0000000000000000000000000000000000000000 D\0content/a.md\0";
         let commits = parse_log(log);
         assert_eq!(commits[0].entries[0].status, 'D');
         assert_eq!(commits[0].entries[0].blob, None);

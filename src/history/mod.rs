@@ -6,12 +6,14 @@
 //! explicit front-matter dates and `version` win over git; without git, front matter alone.
 
 pub mod git;
+pub mod notes;
 pub mod whats_new;
+
+pub use notes::HistoryConfig;
 
 use crate::config::Config;
 use crate::content::{Article, Library, Status, parse_article};
 use crate::diag::Diagnostic;
-use crate::i18n::format_date;
 use crate::site::urls;
 use jiff::Timestamp;
 use rayon::prelude::*;
@@ -41,6 +43,8 @@ pub struct Change {
     pub summary: String,
     /// Commit hash; empty for front-matter changes.
     pub commit: String,
+    /// The summaries written for readers (`Changelog:` trailers).
+    pub notes: notes::Notes,
     /// The article's file at that change, relative to the site root.
     pub file: String,
     pub kind: ChangeKind,
@@ -80,6 +84,11 @@ pub struct History {
     pub phases: Vec<(&'static str, Duration)>,
 }
 
+/// Whether pages show commit subjects and authors: in writer mode, or when `history.show_commits`.
+pub fn show_commits(site: &crate::site::Site) -> bool {
+    site.options.writer_mode || site.config.history.show_commits
+}
+
 /// One line of an article's history panel.
 #[derive(Debug, Clone, Serialize)]
 pub struct HistoryItem {
@@ -102,6 +111,8 @@ pub struct Record {
     pub version: String,
     /// Newest first.
     pub changes: Vec<Change>,
+    /// The front-matter `changes:` list, newest first: when given, readers see it instead.
+    pub written: Vec<notes::WrittenChange>,
 }
 
 impl Record {
@@ -111,21 +122,6 @@ impl Record {
             .iter()
             .find(|c| c.kind != ChangeKind::Renamed)
             .or(self.changes.first())
-    }
-
-    /// The history panel, newest first, at most `limit` lines, dates in `locale`.
-    pub fn items(&self, locale: &str, limit: usize) -> Vec<HistoryItem> {
-        self.changes
-            .iter()
-            .take(limit)
-            .map(|c| HistoryItem {
-                date: format_date(c.time, locale),
-                date_iso: c.time.to_string(),
-                author: c.author.clone(),
-                summary: c.summary.clone(),
-                kind: c.kind,
-            })
-            .collect()
     }
 }
 
@@ -208,7 +204,7 @@ impl History {
     pub fn record(&self, a: &Article) -> Record {
         let changes = match self.by_file.get(&a.file) {
             Some(h) if !h.changes.is_empty() => h.changes.clone(),
-            _ => front_matter_changes(a),
+            _ => notes::front_matter_changes(a),
         };
         let from_git = self
             .by_file
@@ -220,6 +216,7 @@ impl History {
             revisions: changes.len(),
             version: String::new(),
             changes,
+            written: notes::written_changes(a).0,
         };
         let git_updated = if from_git {
             record.latest().map(|c| c.time)
@@ -361,6 +358,7 @@ fn attribute(
                 author: c.author.clone(),
                 summary: c.subject.clone(),
                 commit: c.hash.clone(),
+                notes: c.notes.clone(),
                 file: strip(&e.path),
                 kind,
                 blob: e.blob.clone(),
@@ -466,56 +464,6 @@ fn old_urls(
         .collect()
 }
 
-/// History from front matter alone: its creation and update dates.
-fn front_matter_changes(a: &Article) -> Vec<Change> {
-    let author = a.front.author.clone().unwrap_or_default();
-    let created = a
-        .front
-        .created
-        .or(a.front.first_published)
-        .or(a.front.published);
-    let mut out = Vec::new();
-    let label = |kind| labels(&a.locale, kind).to_string();
-    if let Some(u) = a.front.updated
-        && Some(u) != created
-    {
-        out.push(Change {
-            time: u,
-            author: author.clone(),
-            summary: label(ChangeKind::Updated),
-            commit: String::new(),
-            file: a.file.clone(),
-            kind: ChangeKind::Updated,
-            blob: None,
-        });
-    }
-    if let Some(c) = created {
-        out.push(Change {
-            time: c,
-            author,
-            summary: label(ChangeKind::Added),
-            commit: String::new(),
-            file: a.file.clone(),
-            kind: ChangeKind::Added,
-            blob: None,
-        });
-    }
-    out
-}
-
-/// Summary of a front-matter change in the reader's language.
-fn labels(locale: &str, kind: ChangeKind) -> &'static str {
-    let lang = locale.split(['-', '_']).next().unwrap_or(locale);
-    match (lang, kind) {
-        ("es", ChangeKind::Added) => "Publicado",
-        ("es", _) => "Actualizado",
-        ("pt", ChangeKind::Added) => "Publicado",
-        ("pt", _) => "Atualizado",
-        (_, ChangeKind::Added) => "Published",
-        (_, _) => "Updated",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::git::{Commit, Entry};
@@ -527,6 +475,7 @@ mod tests {
             time: Timestamp::from_second(secs).unwrap(),
             author: format!("author-{hash}"),
             subject: format!("subject {hash}"),
+            notes: Vec::new(),
             entries,
         }
     }

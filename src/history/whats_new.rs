@@ -66,10 +66,18 @@ pub fn changes(site: &Site, locale: &str) -> Vec<Item> {
             } else {
                 ChangeKind::Updated
             };
-            let summary = if latest.summary.is_empty() {
-                a.front.description.clone().unwrap_or_default()
+            // Readers get the summary a writer wrote for them, else the article's description;
+            // the commit subject and author only when pages show commits.
+            let show_commits = super::show_commits(site);
+            let summary = match record.reader_summary(locale) {
+                Some(s) if !show_commits || latest.summary.is_empty() => s.to_string(),
+                _ if show_commits && !latest.summary.is_empty() => latest.summary.clone(),
+                _ => a.front.description.clone().unwrap_or_default(),
+            };
+            let author = if show_commits || latest.commit.is_empty() {
+                latest.author.clone()
             } else {
-                latest.summary.clone()
+                String::new()
             };
             Some((
                 Item {
@@ -79,7 +87,7 @@ pub fn changes(site: &Site, locale: &str) -> Vec<Item> {
                     date_iso: time.to_string(),
                     summary,
                     kind,
-                    author: latest.author.clone(),
+                    author,
                     time,
                 },
                 a.file.as_str(),

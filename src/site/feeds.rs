@@ -7,7 +7,7 @@ use super::{BuildError, Site, urls};
 use crate::content::{Article, Library};
 use crate::diag::Diagnostic;
 use crate::util::escape_html;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 /// The old URLs an article's front matter names: its `legacySlug`s under the permalink pattern,
@@ -120,6 +120,33 @@ pub fn write_feeds(site: &Site, output: &Output) -> Result<(), BuildError> {
     );
     for l in &site.library.locales {
         let _ = writeln!(xml, "  <url><loc>{base}{}</loc></url>", urls::home_url(l));
+        if site.theme.has("whats_new.html") {
+            let _ = writeln!(
+                xml,
+                "  <url><loc>{base}{}</loc></url>",
+                crate::history::whats_new::url(l)
+            );
+        }
+    }
+    // Category and section pages: one per (locale, category, section) that has articles.
+    let listings: BTreeSet<String> = site
+        .urls
+        .keys()
+        .flat_map(|&i| {
+            let a = &site.library.articles[i];
+            let section = a
+                .section
+                .as_ref()
+                .map(|s| urls::section_url(&a.locale, &a.category, s));
+            std::iter::once(urls::category_url(&a.locale, &a.category)).chain(section)
+        })
+        .collect();
+    for url in &listings {
+        let _ = writeln!(
+            xml,
+            "  <url><loc>{}</loc></url>",
+            escape_html(&format!("{base}{url}"))
+        );
     }
     for (&i, url) in site.urls.iter() {
         let a = &site.library.articles[i];

@@ -6,6 +6,7 @@
 pub mod conflicts;
 pub mod feeds;
 mod layout;
+mod nav;
 pub mod output;
 pub mod pages;
 pub mod urls;
@@ -275,6 +276,10 @@ impl Site {
                         })
                 },
             ));
+        }
+        // Front-matter `changes:` lists readers see as history (docs/history.md).
+        for &i in urls.keys() {
+            diagnostics.extend(crate::history::notes::written_changes(&library.articles[i]).1);
         }
         diagnostics.sort();
         Site {

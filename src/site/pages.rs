@@ -1,5 +1,6 @@
 //! Page contexts (see docs/templates.md) and the rendering of every HTML page.
 
+use super::nav::SectionIndex;
 use super::output::{Output, url_to_file};
 use super::urls;
 use super::{BuildError, Site};
@@ -431,7 +432,13 @@ fn related(site: &Site, i: usize, by_group: &Groups) -> Vec<Value> {
         .collect()
 }
 
-fn article_page(site: &Site, lc: &LocaleContext, i: usize, by_group: &Groups) -> Page {
+fn article_page(
+    site: &Site,
+    lc: &LocaleContext,
+    i: usize,
+    by_group: &Groups,
+    sections: &SectionIndex,
+) -> Page {
     let a = &site.library.articles[i];
     let r = &site.rendered[&i];
     let url = site.urls[&i].clone();
@@ -506,7 +513,8 @@ fn article_page(site: &Site, lc: &LocaleContext, i: usize, by_group: &Groups) ->
         "category": {"key": a.category, "name": cat_name, "url": cat_url},
         "section": section,
         "related": related(site, i, by_group),
-        "history": record.items(&a.locale, crate::history::PANEL_LIMIT),
+        "section_nav": sections.for_article(i),
+        "history": record.items(&a.locale, crate::history::PANEL_LIMIT, crate::history::show_commits(site)),
         "revisions": record.revisions,
         "status": a.status,
         "extra": a.front.extra,
@@ -596,6 +604,7 @@ pub fn write_selected_with(
     for members in by_group.values_mut() {
         members.sort_by_cached_key(|&i| article_order(site, i));
     }
+    let sections = SectionIndex::new(site, &by_group);
     let progress = if site.options.progress {
         indicatif::ProgressBar::new(sel.articles.len() as u64)
     } else {
@@ -614,7 +623,7 @@ pub fn write_selected_with(
         .try_for_each(|&i| -> Result<(), BuildError> {
             let a = &site.library.articles[i];
             let lc = &contexts[&a.locale];
-            let page = article_page(site, lc, i, &by_group);
+            let page = article_page(site, lc, i, &by_group, &sections);
             let url = page.url.clone();
             let html = render_page(site, lc, &a.locale, page)?;
             output.write(&format!("site/{}", url_to_file(&url)), html.as_bytes())?;
