@@ -193,24 +193,18 @@ pub async fn post(State(state): State<AppState>, req: Request) -> Response {
             Msg::TooLarge(feedback::MAX_BODY),
         )
     };
-    if header_str(&headers, "content-length")
-        .and_then(|v| v.parse::<usize>().ok())
-        .is_some_and(|n| n > feedback::MAX_BODY)
-    {
-        return too_large(&answer);
-    }
-    let body =
-        match guard::read_body(req.into_body(), feedback::MAX_BODY, service.body_timeout).await {
-            Ok(b) => b,
-            Err(guard::BodyError::TooLarge) => return too_large(&answer),
-            Err(guard::BodyError::Timeout) => return guard::body_timeout(),
-        };
-    answer.input = match mode {
-        Mode::Form => FeedbackInput::from_form(&body),
-        Mode::Json => match serde_json::from_slice(&body) {
-            Ok(v) => v,
-            Err(e) => return guard::bad_json(&e),
-        },
+    let form = mode == Mode::Form;
+    let read = guard::read_input(
+        req,
+        form,
+        feedback::MAX_BODY,
+        service.body_timeout,
+        FeedbackInput::from_form,
+    );
+    answer.input = match read.await {
+        Ok(input) => input,
+        Err(guard::InputError::TooLarge) => return too_large(&answer),
+        Err(guard::InputError::Answer(r)) => return r,
     };
     let locales = site_locales(&state);
     let requested = answer.input.locale.trim();

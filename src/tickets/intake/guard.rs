@@ -144,6 +144,44 @@ pub async fn read_body(
     }
 }
 
+/// Why a posted input could not be read.
+pub enum InputError {
+    /// Longer than the limit, by `Content-Length` or by what arrived: the caller answers 413
+    /// in its own shape.
+    TooLarge,
+    /// Answered already: 408 for a body that stopped arriving, 400 for JSON that does not parse.
+    Answer(axum::response::Response),
+}
+
+/// Reads a posted input of at most `limit` bytes within `timeout`: form-urlencoded through
+/// `from_form` when `form`, else JSON. A `Content-Length` over the limit is refused before
+/// anything is read.
+pub async fn read_input<T: serde::de::DeserializeOwned>(
+    req: axum::extract::Request,
+    form: bool,
+    limit: usize,
+    timeout: Duration,
+    from_form: fn(&[u8]) -> T,
+) -> Result<T, InputError> {
+    let declared = req
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(InputError::TooLarge);
+    }
+    let body = match read_body(req.into_body(), limit, timeout).await {
+        Ok(b) => b,
+        Err(BodyError::TooLarge) => return Err(InputError::TooLarge),
+        Err(BodyError::Timeout) => return Err(InputError::Answer(body_timeout())),
+    };
+    if form {
+        return Ok(from_form(&body));
+    }
+    serde_json::from_slice(&body).map_err(|e| InputError::Answer(bad_json(&e)))
+}
+
 /// True when reading the body failed because a piece did not arrive in time (tower-http's
 /// `RequestBodyTimeoutLayer`).
 fn is_timeout(e: &axum::Error) -> bool {

@@ -14,7 +14,6 @@ use crate::tickets::store::Ticket;
 use crate::tickets::validate::{self, FieldErrors, TicketInput};
 use answer::{Ctx, Mode, header_str, page};
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -69,23 +68,12 @@ async fn post_ticket(State(s): State<TicketsState>, req: Request) -> Response {
     }
     let limit = inner.config.limits.max_body_bytes;
     let too_large = |ctx: &Ctx| ctx.refuse(StatusCode::PAYLOAD_TOO_LARGE, Msg::TooLarge(limit));
-    if header_str(&headers, "content-length")
-        .and_then(|v| v.parse::<usize>().ok())
-        .is_some_and(|n| n > limit)
-    {
-        return too_large(&ctx);
-    }
-    let body: Bytes = match guard::read_body(req.into_body(), limit, inner.body_timeout).await {
-        Ok(b) => b,
-        Err(guard::BodyError::TooLarge) => return too_large(&ctx),
-        Err(guard::BodyError::Timeout) => return guard::body_timeout(),
-    };
-    ctx.input = match mode {
-        Mode::Form => TicketInput::from_form(&body),
-        Mode::Json => match serde_json::from_slice(&body) {
-            Ok(v) => v,
-            Err(e) => return guard::bad_json(&e),
-        },
+    let form = mode == Mode::Form;
+    let read = guard::read_input(req, form, limit, inner.body_timeout, TicketInput::from_form);
+    ctx.input = match read.await {
+        Ok(input) => input,
+        Err(guard::InputError::TooLarge) => return too_large(&ctx),
+        Err(guard::InputError::Answer(r)) => return r,
     };
     let requested = ctx.input.locale.trim().to_string();
     if inner.locales.contains(&requested) {
