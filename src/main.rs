@@ -32,6 +32,8 @@ enum Command {
     Sla(SlaArgs),
     /// Issue, list and revoke partner keys.
     Partners(PartnersArgs),
+    /// Issue, list and revoke agent keys (tools reporting to POST /api/tickets/{id}/events).
+    Agents(AgentsArgs),
     /// Read the ticket queue.
     Tickets(TicketsArgs),
     /// Search a built help center (DIST/search) from the command line.
@@ -113,6 +115,14 @@ enum PartnersCommand {
     },
     /// Revoke the active key of partner NAME.
     Revoke { name: String },
+}
+
+#[derive(Args)]
+struct AgentsArgs {
+    #[command(subcommand)]
+    command: ayuda::tickets::cli::AgentsCommand,
+    #[command(flatten)]
+    dirs: DataArgs,
 }
 
 #[derive(Args)]
@@ -342,6 +352,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Partners(args) => partners(args),
+        Command::Agents(args) => {
+            let data = ayuda::tickets::cli::data_dir(&args.dirs.root, args.dirs.data);
+            ayuda::tickets::cli::run_agents(args.command, &data)
+        }
         Command::Tickets(args) => tickets(args),
         Command::Search(args) => search(args),
         Command::SearchReport(args) => search_report(args),

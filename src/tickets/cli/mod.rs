@@ -1,9 +1,11 @@
-//! The ticket commands behind `ayuda sla`, `ayuda partners` and `ayuda tickets`; `main.rs` only
+//! The ticket commands behind `ayuda sla`, `ayuda partners`, `ayuda agents` and `ayuda tickets`; `main.rs` only
 //! parses arguments and maps these results to exit codes ([`command`] holds the `tickets`
 //! subcommands themselves).
 
+mod agents;
 mod command;
 
+pub use agents::{AgentsCommand, run_agents};
 pub use command::{TicketsCommand, run};
 
 use crate::tickets::calendar::{self, Calendar};

@@ -9,6 +9,7 @@ impl SupportConfig {
     pub fn validate(&self) -> Result<(), Invalid> {
         let bad = |key: String, msg: String| Err((key, msg));
         crate::tickets::calendar::Calendar::from_config(self)?;
+        actions::validate(&self.links, &self.events_api)?;
         if self.types.is_empty() {
             return bad(
                 "support.types".into(),

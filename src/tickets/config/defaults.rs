@@ -148,6 +148,8 @@ impl Default for SupportConfig {
             form: FormGuard::default(),
             deliveries: DeliveryPolicy::default(),
             secret_env: "AYUDA_TICKETS_SECRET".into(),
+            links: Default::default(),
+            events_api: Default::default(),
         }
     }
 }

@@ -9,10 +9,12 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
 use std::fmt;
 
+mod actions;
 mod check;
 mod defaults;
 mod keypath;
 
+pub use actions::{EventsApiConfig, LinksConfig};
 pub use keypath::key_path_line;
 
 /// `support:` in ayuda.yaml.
@@ -44,6 +46,10 @@ pub struct SupportConfig {
     /// Environment variable holding the service secret (time-trap tokens, thank-you links);
     /// when unset the service keeps a generated one in the data folder.
     pub secret_env: String,
+    /// Signed one-click action links in notifications.
+    pub links: LinksConfig,
+    /// `POST /api/tickets/{id}/events` for the team's tools.
+    pub events_api: EventsApiConfig,
 }
 
 /// Business hours per weekday.

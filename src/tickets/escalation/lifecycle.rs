@@ -262,7 +262,7 @@ pub fn apply(state: &State, change: &Change, now: Timestamp) -> Result<State, Re
 }
 
 /// A trimmed actor or assignee name: not empty, at most 100 characters, no control characters.
-fn checked_name(flag: &str, name: &str) -> Result<String, Refused> {
+pub fn checked_name(flag: &str, name: &str) -> Result<String, Refused> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
         return Err(Refused(format!(

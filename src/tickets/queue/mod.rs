@@ -1,5 +1,6 @@
 //! The durable escalation queue ([`store`]) and the worker that drains it ([`worker`]).
 
+pub mod agents;
 mod events;
 mod model;
 pub use model::*;

@@ -8,10 +8,12 @@
 
 mod email;
 mod jsonl;
+mod links;
 mod slack;
 mod webhook;
 
 pub use crate::tickets::queue::worker::{next_attempt, run_worker};
+pub use links::{allowed_actions, link_actor};
 pub use slack::slack_blocks;
 
 use crate::tickets::config::{SupportConfig, TargetConfig, TargetKind};
@@ -56,6 +58,8 @@ pub struct Deliverer {
     pub(crate) status: crate::tickets::queue::worker::Status,
     /// Delivery latency and attempt outcomes per target (for `/metrics`).
     pub metrics: crate::server::Metrics,
+    /// Signs the one-click action links of notifications (none: no links).
+    links: Option<crate::tickets::escalation::links::LinkSigner>,
 }
 
 impl Deliverer {
@@ -75,6 +79,7 @@ impl Deliverer {
             file_lock: tokio::sync::Mutex::new(()),
             status: crate::tickets::queue::worker::Status::default(),
             metrics: crate::tickets::queue::worker::metrics(),
+            links: None,
         })
     }
 
@@ -115,12 +120,16 @@ impl Deliverer {
         }
     }
 
-    /// The JSON body of webhook and JSONL deliveries: `{"event", "ticket"}`, plus the
-    /// lifecycle `change` (from, to, level, note, …) for events after the reception.
+    /// The JSON body of webhook and JSONL deliveries: `{"event", "ticket", "links"}`, plus the
+    /// lifecycle `change` (from, to, level, note, …) for events after the reception. `links`
+    /// holds the signed one-click actions that fit the ticket's state.
     pub fn event(&self, ticket: &Ticket, event: Option<&TicketEvent>) -> serde_json::Value {
+        let links = self.links_json(ticket, Timestamp::now());
         match event {
-            None => serde_json::json!({"event": CREATED, "ticket": ticket}),
-            Some(e) => serde_json::json!({"event": e.event, "ticket": ticket, "change": e}),
+            None => serde_json::json!({"event": CREATED, "ticket": ticket, "links": links}),
+            Some(e) => {
+                serde_json::json!({"event": e.event, "ticket": ticket, "change": e, "links": links})
+            }
         }
     }
 }

@@ -1,12 +1,19 @@
 //! The ticket endpoints, as a self-contained router the service merges:
-//! `POST /api/tickets`, `GET /api/tickets/token`, and the thank-you page `GET /tickets/thanks`.
+//! `POST /api/tickets`, `GET /api/tickets/token`, the thank-you page `GET /tickets/thanks`,
+//! the action links' confirmation page `GET|POST /tickets/act` and the tools' report
+//! `POST /api/tickets/{id}/events`.
 
+mod act;
+mod act_text;
 mod answer;
+mod events;
 mod state;
 
+pub use events::{TIMESTAMP_HEADER, signed_bytes as events_signed_bytes};
 pub use state::{Inner, OpenError, TicketsState, default_data_dir, load_secret};
 
 use crate::tickets::calendar::{self};
+use crate::tickets::escalation::links::ACT_PATH;
 use crate::tickets::guard::{self, TokenCheck};
 use crate::tickets::keys::KeyCheck;
 use crate::tickets::messages::{self, Msg};
@@ -27,6 +34,8 @@ pub fn router(state: TicketsState) -> Router {
         .route("/api/tickets", post(post_ticket))
         .route("/api/tickets/token", get(token))
         .route("/tickets/thanks", get(thanks))
+        .route(ACT_PATH, get(act::show).post(act::apply))
+        .route("/api/tickets/{id}/events", post(events::post_event))
         .with_state(state)
 }
 

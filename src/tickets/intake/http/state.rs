@@ -5,9 +5,11 @@ use crate::server::client::ProxyTrust;
 use crate::tickets::calendar::Calendar;
 use crate::tickets::config::SupportConfig;
 use crate::tickets::deliver::Deliverer;
+use crate::tickets::escalation::links::LinkSigner;
 use crate::tickets::guard::RateLimiter;
 use crate::tickets::keys::PartnerKeys;
 use crate::tickets::messages::{self};
+use crate::tickets::queue::agents::AgentKeys;
 use crate::tickets::store::{SqliteStore, TicketStore};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -37,6 +39,10 @@ pub struct Inner {
     /// Renders the form with errors and the thank-you page with the site's theme.
     pub renderer: Option<Arc<PageRenderer>>,
     pub deliverer: Arc<Deliverer>,
+    /// Signs and checks the one-click action links (a key derived from `secret`).
+    pub links: LinkSigner,
+    /// Agent keys of `POST /api/tickets/{id}/events`.
+    pub agents: AgentKeys,
 }
 
 /// Errors opening the ticket service.
@@ -123,8 +129,11 @@ impl TicketsState {
         if locales.is_empty() {
             locales = messages::LANGUAGES.iter().map(|s| s.to_string()).collect();
         }
+        let secret = load_secret(&support, data)?;
+        let links = LinkSigner::new(&secret);
         let deliverer = Deliverer::new(&support, data.to_path_buf(), config.base())
-            .map_err(OpenError::Other)?;
+            .map_err(OpenError::Other)?
+            .with_links(links.clone());
         Ok(TicketsState::new(Inner {
             limiter: RateLimiter::from_env(support.limits.rate_limit_per_minute),
             proxy: ProxyTrust::new(
@@ -132,7 +141,9 @@ impl TicketsState {
                 config.server.proxy_networks().map_err(OpenError::Other)?,
             ),
             body_timeout: Duration::from_secs(config.server.body_timeout_seconds),
-            secret: load_secret(&support, data)?,
+            secret,
+            links,
+            agents: AgentKeys::open(data).await?,
             keys: PartnerKeys::open(data)?,
             calendar,
             locales,
