@@ -14,7 +14,7 @@ mod webhook;
 
 pub use crate::tickets::queue::worker::{next_attempt, run_worker};
 pub use links::{allowed_actions, link_actor};
-pub use slack::slack_blocks;
+pub use slack::{slack_blocks, slack_event_message};
 
 use crate::tickets::config::{SupportConfig, TargetConfig, TargetKind};
 use crate::tickets::store::{Ticket, TicketEvent};

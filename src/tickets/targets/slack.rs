@@ -14,16 +14,23 @@ impl Deliverer {
         event: Option<&TicketEvent>,
     ) -> Result<(), Failure> {
         let url = env_var(t.url_env.as_deref())?;
+        let links = self.action_links(ticket, jiff::Timestamp::now());
         let body = match event {
-            None => slack_blocks(&self.config, ticket, &self.base_url),
-            Some(e) => serde_json::json!({"text": slack_event_text(ticket, e)}),
+            None => slack_blocks(&self.config, ticket, &self.base_url, &links),
+            Some(e) => slack_event_message(ticket, e, &links),
         };
         send(self.client.post(&url).json(&body)).await
     }
 }
 
-/// The Slack incoming-webhook message (Block Kit): type, deadline, partner, link.
-pub fn slack_blocks(config: &SupportConfig, ticket: &Ticket, base_url: &str) -> serde_json::Value {
+/// The Slack incoming-webhook message (Block Kit): type, deadline, partner, link, and the
+/// one-click action buttons (`links`, from [`Deliverer::action_links`]).
+pub fn slack_blocks(
+    config: &SupportConfig,
+    ticket: &Ticket,
+    base_url: &str,
+    links: &[(Action, String)],
+) -> serde_json::Value {
     let d = &ticket.deadlines;
     let link = site_link(&ticket.page, base_url);
     let breach_unix = d.first_response_breach.as_second();
@@ -49,10 +56,51 @@ pub fn slack_blocks(config: &SupportConfig, ticket: &Ticket, base_url: &str) -> 
     if let Some(link) = link {
         blocks.push(serde_json::json!({"type": "context", "elements": [{"type": "mrkdwn", "text": format!("From <{link}|the help center page>")}]}));
     }
+    blocks.extend(action_buttons(links));
     serde_json::json!({
         "text": format!("New ticket {}: {}", ticket.id, esc(&ticket.subject)),
         "blocks": blocks,
     })
+}
+
+/// The Slack message of a lifecycle event: its text, and the buttons that fit the ticket now.
+pub fn slack_event_message(
+    ticket: &Ticket,
+    e: &TicketEvent,
+    links: &[(Action, String)],
+) -> serde_json::Value {
+    let text = slack_event_text(ticket, e);
+    let mut blocks =
+        vec![serde_json::json!({"type": "section", "text": {"type": "mrkdwn", "text": text}})];
+    blocks.extend(action_buttons(links));
+    serde_json::json!({"text": text, "blocks": blocks})
+}
+
+/// An `actions` block of link buttons (Block Kit buttons with `url` open the signed link in
+/// the browser, where the agent confirms); none when there is no link.
+fn action_buttons(links: &[(Action, String)]) -> Option<serde_json::Value> {
+    let buttons: Vec<serde_json::Value> = links
+        .iter()
+        .map(|(action, url)| {
+            let label = match action {
+                Action::Ack => "Acknowledge",
+                Action::Escalate => "Escalate",
+                Action::Resolve => "Resolve",
+                other => other.as_str(),
+            };
+            let mut b = serde_json::json!({
+                "type": "button",
+                "text": {"type": "plain_text", "text": label},
+                "url": url,
+                "action_id": format!("ayuda_{}", action.as_str()),
+            });
+            if *action == Action::Ack {
+                b["style"] = "primary".into();
+            }
+            b
+        })
+        .collect();
+    (!buttons.is_empty()).then(|| serde_json::json!({"type": "actions", "elements": buttons}))
 }
 
 /// The short Slack text of a lifecycle event: reference, subject, what changed, who, and
@@ -166,6 +214,7 @@ mod tests {
             &SupportConfig::default(),
             &hostile(),
             "https://help.example.org",
+            &[],
         );
         // What Slack parses: the notification text and every mrkdwn text (plain_text, such as
         // the header, is shown as written).
