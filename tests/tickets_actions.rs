@@ -66,8 +66,12 @@ fn confirm(link: &ActionLink, fetch_site: &str) -> Request<Body> {
         .unwrap()
 }
 
+async fn view(s: &Site, id: &str) -> ayuda::tickets::store::TicketView {
+    s.state.inner().store.get(id.into()).await.unwrap().unwrap()
+}
+
 async fn status_and_events(s: &Site, id: &str) -> (String, Vec<(String, String)>) {
-    let view = s.state.inner().store.get(id.into()).await.unwrap().unwrap();
+    let view = view(s, id).await;
     let events = view
         .events
         .iter()
@@ -116,14 +120,7 @@ async fn the_confirmation_page_changes_nothing_until_confirmed() {
             vec![("ticket.acknowledged".into(), "operations-manager".into())]
         )
     );
-    let view = s
-        .state
-        .inner()
-        .store
-        .get(id.clone())
-        .await
-        .unwrap()
-        .unwrap();
+    let view = view(&s, &id).await;
     assert!(view.first_response_at.is_some());
     assert_eq!(
         view.deliveries.len(),
@@ -242,14 +239,7 @@ async fn escalate_and_resolve_links_act_as_their_contact() {
         send(&s, confirm(&resolve, "same-origin")).await.0,
         StatusCode::OK
     );
-    let view = s
-        .state
-        .inner()
-        .store
-        .get(id.clone())
-        .await
-        .unwrap()
-        .unwrap();
+    let view = view(&s, &id).await;
     assert_eq!((view.status.as_str(), view.level), ("resolved", 2));
 }
 
