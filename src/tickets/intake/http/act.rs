@@ -87,9 +87,8 @@ pub(super) async fn apply(State(s): State<TicketsState>, req: Request) -> Respon
     let (lang, locale) = lang_of(&s, &headers);
     let ip = inner.proxy.client_of(req.headers(), req.extensions());
     if let Err(wait) = inner.limiter.take(ip, 1.0) {
-        let msg = Msg::RateLimited(wait).text(lang);
-        let page = message_page(msg.clone(), msg);
-        let r = render(&s, lang, &locale, StatusCode::TOO_MANY_REQUESTS, page);
+        let status = StatusCode::TOO_MANY_REQUESTS;
+        let r = message(&s, lang, &locale, status, Msg::RateLimited(wait));
         return guard::with_retry_after(r, wait);
     }
     if !guard::origin_allowed(
@@ -99,21 +98,16 @@ pub(super) async fn apply(State(s): State<TicketsState>, req: Request) -> Respon
         &inner.base_url,
         &inner.config.form.allowed_origins,
     ) {
-        let msg = Msg::Origin.text(lang);
-        let page = message_page(msg.clone(), msg);
-        return render(&s, lang, &locale, StatusCode::FORBIDDEN, page);
+        return message(&s, lang, &locale, StatusCode::FORBIDDEN, Msg::Origin);
     }
     let limit = inner.config.limits.max_body_bytes;
-    let read = guard::read_input(req, true, limit, inner.body_timeout, |body| {
-        link_from_form(body)
-    });
+    let read = guard::read_input(req, true, limit, inner.body_timeout, link_from_form);
     let link = match read.await {
         Ok(Some(l)) => l,
         Ok(None) => return refused(&s, lang, &locale, LinkError::Tampered),
         Err(guard::InputError::TooLarge) => {
-            let msg = Msg::TooLarge(limit).text(lang);
-            let page = message_page(msg.clone(), msg);
-            return render(&s, lang, &locale, StatusCode::PAYLOAD_TOO_LARGE, page);
+            let status = StatusCode::PAYLOAD_TOO_LARGE;
+            return message(&s, lang, &locale, status, Msg::TooLarge(limit));
         }
         Err(guard::InputError::Answer(r)) => return r,
     };
@@ -139,22 +133,21 @@ pub(super) async fn apply(State(s): State<TicketsState>, req: Request) -> Respon
         .store
         .change(link.ticket.clone(), change, targets, now)
         .await;
-    let (status, result, error) = match outcome {
+    let (status, result, refused_now) = match outcome {
         Ok(c) => {
             tracing::info!(ticket = %c.id, action = action.as_str(), actor = %link.actor, "changed from an action link");
             (
                 StatusCode::OK,
                 Some(text::done(lang, action, c.level)),
-                None,
+                false,
             )
         }
-        Err(StoreError::Refused(_)) => (StatusCode::CONFLICT, None, Some(String::new())),
+        Err(StoreError::Refused(_)) => (StatusCode::CONFLICT, None, true),
         Err(StoreError::NotFound(_)) => return not_found(&s, lang, &locale),
         Err(e) => {
             tracing::error!("action link: {e}");
-            let msg = Msg::Unavailable.text(lang);
-            let page = message_page(msg.clone(), msg);
-            return render(&s, lang, &locale, StatusCode::SERVICE_UNAVAILABLE, page);
+            let status = StatusCode::SERVICE_UNAVAILABLE;
+            return message(&s, lang, &locale, status, Msg::Unavailable);
         }
     };
     let view = match load(&s, lang, &locale, &link.ticket).await {
@@ -162,7 +155,7 @@ pub(super) async fn apply(State(s): State<TicketsState>, req: Request) -> Respon
         Err(r) => return r,
     };
     // A refusal names the status the ticket has now (someone else acted first).
-    let error = error.map(|_| text::refused(lang, &text::status(lang, &view.status)));
+    let error = refused_now.then(|| text::refused(lang, &text::status(lang, &view.status)));
     let page = ActPage {
         title: text::title(lang, action).to_string(),
         view: Some(view),
@@ -210,15 +203,8 @@ async fn load(
         Ok(None) => Err(not_found(s, lang, locale)),
         Err(e) => {
             tracing::error!("action link: {e}");
-            let msg = Msg::Unavailable.text(lang);
-            let page = message_page(msg.clone(), msg);
-            Err(render(
-                s,
-                lang,
-                locale,
-                StatusCode::SERVICE_UNAVAILABLE,
-                page,
-            ))
+            let status = StatusCode::SERVICE_UNAVAILABLE;
+            Err(message(s, lang, locale, status, Msg::Unavailable))
         }
     }
 }
@@ -229,6 +215,12 @@ fn message_page(title: String, error: String) -> ActPage {
         error: Some(error),
         ..Default::default()
     }
+}
+
+/// A page that only says why the request was refused (`msg` as title and alert).
+fn message(s: &TicketsState, lang: &str, locale: &str, status: StatusCode, msg: Msg) -> Response {
+    let text = msg.text(lang);
+    render(s, lang, locale, status, message_page(text.clone(), text))
 }
 
 fn not_found(s: &TicketsState, lang: &'static str, locale: &str) -> Response {
