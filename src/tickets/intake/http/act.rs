@@ -313,10 +313,7 @@ fn render(
     let html = html.unwrap_or_else(|| fallback(lang, &page.title, &ctx));
     (
         status,
-        [
-            (header::CACHE_CONTROL, "private, no-store"),
-            (header::REFERRER_POLICY, "no-referrer"),
-        ],
+        [(header::CACHE_CONTROL, "private, no-store")],
         axum::response::Html(html),
     )
         .into_response()
