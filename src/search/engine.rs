@@ -43,6 +43,8 @@ pub struct SearchRequest {
     pub page: Option<usize>,
     /// Skip snippet and anchor computation (suggestions that only need titles).
     pub no_snippets: bool,
+    /// Search the words as typed: no typo correction ("search instead for…").
+    pub exact: bool,
 }
 
 /// One result.
@@ -61,6 +63,9 @@ pub struct Hit {
     /// Heading the link points to, when it points to one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub heading: Option<String>,
+    /// Meaningful query words this article does not hold (as typed, or as corrected).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
 }
 
 /// Results per category for the whole query (before the category filter).
@@ -84,6 +89,15 @@ pub struct SearchResults {
     pub limit: usize,
     /// `all` when every word matched, `any` after the fallback, `none` for an empty query.
     pub matched: &'static str,
+    /// No result holds every meaningful word of the query (function words aside).
+    pub partial: bool,
+    /// Meaningful words some result holds, in query order (as typed, or as corrected).
+    pub matched_words: Vec<String>,
+    /// Meaningful words no result holds.
+    pub missing_words: Vec<String>,
+    /// The query as searched when typo correction replaced a word, else absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub corrected: Option<String>,
     pub hits: Vec<Hit>,
     pub categories: Vec<CategoryCount>,
 }
@@ -203,7 +217,16 @@ impl Engine {
     /// Runs a search: one ranked retrieval in which articles holding more of the meaningful
     /// words rank higher (see [`rank`]); suggestions and the results page share it.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
-        let config = &self.settings.config;
+        let exact;
+        let config = if req.exact {
+            exact = super::SearchConfig {
+                typo_tolerance: false,
+                ..self.settings.config.clone()
+            };
+            &exact
+        } else {
+            &self.settings.config
+        };
         let limit = req
             .limit
             .unwrap_or(config.default_limit)
@@ -238,8 +261,12 @@ impl Engine {
             config,
             stemmer: li.stemmer.clone(),
         };
-        let (parsed, expansions) =
-            expand::expansions(&searcher, li, &parsed, &mut builder).map_err(err)?;
+        let expand::Expanded {
+            query: parsed,
+            expansions,
+            corrections,
+        } = expand::expansions(&searcher, li, &parsed, &mut builder).map_err(err)?;
+        results.corrected = corrected_query(&req.query, &parsed, &corrections);
         let weights =
             rank::word_weights(&searcher, li, &parsed, &expansions, &mut builder).map_err(err)?;
         let live: Vec<bool> = weights.iter().map(|w| *w > 0.0).collect();
@@ -321,12 +348,38 @@ impl Engine {
             Some(c) if c.all_words => "all",
             Some(_) => "any",
         };
+        // What the page tells the partner about the words: shown as typed, or as corrected.
+        let shown = |i: usize| -> String {
+            corrections[i]
+                .clone()
+                .unwrap_or_else(|| parsed.words[i].typed(&req.query).to_string())
+        };
+        let meaningful: Vec<usize> = (0..parsed.words.len())
+            .filter(|i| !parsed.words[*i].optional)
+            .collect();
+        results.partial = !ranked.is_empty() && !ranked.iter().any(|c| c.all_words);
+        for &i in &meaningful {
+            let held = ranked.iter().any(|c| c.matched.contains(&i));
+            let list = if held {
+                &mut results.matched_words
+            } else {
+                &mut results.missing_words
+            };
+            list.push(shown(i));
+        }
         let terms = snippet::snippet_terms(&parsed, &expansions, &mut builder, &searcher, li);
         for c in ranked.into_iter().skip(offset).take(limit) {
-            results.hits.push(
-                self.hit(&searcher, li, c.address, c.score, &terms, req.no_snippets)
-                    .map_err(err)?,
-            );
+            let mut hit = self
+                .hit(&searcher, li, c.address, c.score, &terms, req.no_snippets)
+                .map_err(err)?;
+            if !c.all_words {
+                hit.missing = meaningful
+                    .iter()
+                    .filter(|i| !c.matched.contains(i))
+                    .map(|&i| shown(i))
+                    .collect();
+            }
+            results.hits.push(hit);
         }
         Ok(results)
     }
@@ -358,6 +411,7 @@ impl Engine {
             snippet: String::new(),
             score,
             heading: None,
+            missing: Vec::new(),
         };
         let description = text(f.description);
         if no_snippets {
@@ -408,6 +462,32 @@ impl Engine {
         }
         Ok(hit)
     }
+}
+
+/// The query text with each corrected word in place of what was typed, when typo correction
+/// changed a word.
+fn corrected_query(
+    text: &str,
+    parsed: &query::ParsedQuery,
+    corrections: &[Option<String>],
+) -> Option<String> {
+    let mut out = String::new();
+    let mut at = 0;
+    for (w, c) in parsed.words.iter().zip(corrections) {
+        if let Some(c) = c
+            && w.span.start >= at
+            && let Some(before) = text.get(at..w.span.start)
+        {
+            out.push_str(before);
+            out.push_str(c);
+            at = w.span.end;
+        }
+    }
+    (at > 0).then(|| {
+        format!("{out}{}", text.get(at..).unwrap_or(""))
+            .trim()
+            .to_string()
+    })
 }
 
 /// Category key → name of a locale, read once from the stored documents.
