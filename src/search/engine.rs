@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::schema::{Facet, Value};
-use tantivy::snippet::SnippetGenerator;
 use tantivy::termdict::TermDictionary;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
@@ -422,22 +421,19 @@ impl Engine {
             return Ok(hit);
         }
         let sections = snippet::stored_sections(&doc, f);
+        let max_chars = self.settings.config.snippet_chars;
         let mut folded = li.folded.clone();
-        let best = snippet::best_section(&sections, terms, &mut folded);
-        let mut generator = SnippetGenerator::new(
-            terms.clone(),
-            li.stemmer.clone(),
-            f.body,
-            self.settings.config.snippet_chars,
-        );
-        generator.set_max_num_chars(self.settings.config.snippet_chars);
-        if let Some((i, _)) = best {
+        let mut stemmer = li.stemmer.clone();
+        if let Some((i, nav)) = snippet::best_content_section(&sections, terms, &mut folded) {
             let s = &sections[i];
-            let mut snippet = generator.snippet(&s.text);
-            if !snippet.is_empty() {
-                snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
-                hit.snippet = snippet.to_html();
-            }
+            // The heading matched, not the text: the text the link leads to, past any table of
+            // contents.
+            let after_nav = nav.iter().map(|r| r.end).max().unwrap_or(0);
+            hit.snippet = snippet::passage(&s.text, terms, &mut stemmer, max_chars, &nav)
+                .unwrap_or_else(|| {
+                    let rest = s.text.get(after_nav..).unwrap_or("");
+                    escape(&snippet::truncate(rest.trim(), max_chars))
+                });
             if !s.anchor.is_empty() && i > 0 {
                 hit.url = format!("{}#{}", hit.url, s.anchor);
                 hit.heading = Some(s.heading.clone());
@@ -449,16 +445,8 @@ impl Engine {
             } else {
                 description.as_str()
             };
-            let mut snippet = generator.snippet(fallback);
-            if snippet.is_empty() {
-                hit.snippet = escape(&snippet::truncate(
-                    fallback,
-                    self.settings.config.snippet_chars,
-                ));
-            } else {
-                snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
-                hit.snippet = snippet.to_html();
-            }
+            hit.snippet = snippet::passage(fallback, terms, &mut stemmer, max_chars, &[])
+                .unwrap_or_else(|| escape(&snippet::truncate(fallback, max_chars)));
         }
         Ok(hit)
     }
