@@ -210,3 +210,55 @@ async fn the_language_switcher_keeps_the_query() {
     // Other pages still lead to each locale's home.
     assert!(Path::new(&built().out.path().join("site/es/index.html")).is_file());
 }
+
+/// The search box's placeholder in a built page.
+fn placeholder(html: &str) -> Option<&str> {
+    let at = html.find("placeholder=\"")? + "placeholder=\"".len();
+    Some(&html[at..at + html[at..].find('"')?])
+}
+
+#[test]
+fn the_search_box_example_finds_something_in_each_locale() {
+    // The theme's examples ("abrir un ticket"…) are in no title of this fixture: each locale
+    // shows its shortest title instead, which finds its article.
+    for (locale, expected) in [
+        ("es", "Busca artículos, por ejemplo: Envíos y entregas"),
+        ("en", "Search articles, e.g. Pay by credit card"),
+        ("pt", "Pesquise artigos, por exemplo: Envios e entregas"),
+    ] {
+        let html = built().read(&format!("site/{locale}/index.html"));
+        assert_eq!(placeholder(&html), Some(expected), "{locale}");
+    }
+    assert!(
+        !built()
+            .warning_codes()
+            .contains(&"placeholder-finds-nothing")
+    );
+}
+
+#[test]
+fn a_configured_example_that_finds_nothing_is_a_warning_at_its_line() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let content = common::fixture("search_page").join("content");
+    let config = format!(
+        "base_url: https://help.example.org\ncontent_dir: {}\nlocales: [es, en, pt]\nsearch:\n  placeholder:\n    es: pago rechazado\n    en: printer toner\n",
+        content.display()
+    );
+    std::fs::write(root.path().join("ayuda.yaml"), config).expect("write config");
+    let built = common::build_into_temp(root.path(), false);
+    let found: Vec<_> = built
+        .report
+        .warnings
+        .iter()
+        .filter(|d| d.code == "placeholder-finds-nothing")
+        .collect();
+    assert_eq!(found.len(), 1, "{:?}", built.report.warnings);
+    assert_eq!(found[0].file, "ayuda.yaml");
+    assert_eq!(found[0].line, Some(7), "{:?}", found[0]);
+    assert!(found[0].message.contains("search.placeholder.en"));
+    // Configured examples are shown as written.
+    assert_eq!(
+        placeholder(&built.read("site/es/index.html")),
+        Some("Busca artículos, por ejemplo: pago rechazado")
+    );
+}
