@@ -58,6 +58,11 @@ fn text_of(html: &str, class: &str) -> Option<String> {
     Some(out.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
+/// Asserts the text of the first element of `class` on the page of `uri`.
+fn assert_says(html: &str, class: &str, expected: &str, uri: &str) {
+    assert_eq!(text_of(html, class).as_deref(), Some(expected), "{uri}");
+}
+
 #[tokio::test]
 async fn some_words_matched_names_the_words_found_and_missing_in_each_language() {
     for (uri, message) in [
@@ -75,11 +80,7 @@ async fn some_words_matched_names_the_words_found_and_missing_in_each_language()
         ),
     ] {
         let html = page(uri).await;
-        assert_eq!(
-            text_of(&html, "search-partial").as_deref(),
-            Some(message),
-            "{uri}"
-        );
+        assert_says(&html, "search-partial", message, uri);
         assert!(html.contains("<s class=\"word-missing\">"), "{uri}");
         assert!(!html.contains("class=\"search-corrected\""), "{uri}");
     }
@@ -142,16 +143,8 @@ async fn a_corrected_query_is_shown_with_a_link_to_the_exact_words() {
         ),
     ] {
         let html = page(uri).await;
-        assert_eq!(
-            text_of(&html, "search-corrected").as_deref(),
-            Some(shown),
-            "{uri}"
-        );
-        assert_eq!(
-            text_of(&html, "search-instead").as_deref(),
-            Some(instead),
-            "{uri}"
-        );
+        assert_says(&html, "search-corrected", shown, uri);
+        assert_says(&html, "search-instead", instead, uri);
         assert!(html.contains(&format!("<a href=\"{exact}\">")), "{uri}");
         let first = html.find("class=\"hit-title\"").map(|i| &html[i..i + 120]);
         assert!(

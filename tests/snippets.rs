@@ -34,6 +34,11 @@ fn hit(q: &str, id: &str) -> Hit {
         .unwrap_or_else(|| panic!("{id} not found for {q:?}"))
 }
 
+/// Asserts that `snippet` holds `needle` (or, with `holds` false, does not).
+fn assert_snippet(snippet: &str, needle: &str, holds: bool) {
+    assert_eq!(snippet.contains(needle), holds, "{needle:?} in {snippet}");
+}
+
 /// The snippet's words, tags removed.
 fn words(snippet: &str) -> usize {
     snippet
@@ -46,11 +51,7 @@ fn words(snippet: &str) -> usize {
 #[test]
 fn a_match_at_the_end_of_a_section_comes_with_the_text_before_it() {
     let h = hit("reembolsos", "devoluciones");
-    assert!(
-        h.snippet.contains("<mark>Reembolsos</mark>"),
-        "{}",
-        h.snippet
-    );
+    assert_snippet(&h.snippet, "<mark>Reembolsos</mark>", true);
     assert!(words(&h.snippet) >= 12, "a lone word: {}", h.snippet);
 }
 
@@ -69,34 +70,28 @@ fn a_heading_only_match_shows_the_text_under_the_heading() {
 #[test]
 fn an_in_page_table_of_contents_is_never_the_snippet() {
     let h = hit("plazos costos seguimiento", "envios");
-    assert!(
-        !h.snippet.contains("En esta página"),
-        "navigation labels: {}",
-        h.snippet
-    );
+    assert_snippet(&h.snippet, "En esta página", false);
     assert!(words(&h.snippet) >= 8, "{}", h.snippet);
 }
 
 #[test]
 fn the_passage_with_the_most_distinct_words_wins_over_repetition() {
     let h = hit("tarjeta rechazada", "pagos");
-    assert!(
-        h.snippet
-            .contains("<mark>tarjeta</mark> fue <mark>rechazada</mark>"),
-        "{}",
-        h.snippet
+    assert_snippet(
+        &h.snippet,
+        "<mark>tarjeta</mark> fue <mark>rechazada</mark>",
+        true,
     );
 }
 
 #[test]
 fn snippets_escape_the_text_and_mark_the_matches() {
     let h = hit("cargo", "pagos");
-    assert!(
-        h.snippet
-            .contains("&lt;b&gt;tarjeta&lt;/b&gt; &amp; <mark>cargo</mark>"),
-        "{}",
-        h.snippet
+    assert_snippet(
+        &h.snippet,
+        "&lt;b&gt;tarjeta&lt;/b&gt; &amp; <mark>cargo</mark>",
+        true,
     );
     let without_marks = h.snippet.replace("<mark>", "").replace("</mark>", "");
-    assert!(!without_marks.contains('<'), "{}", h.snippet);
+    assert_snippet(&without_marks, "<", false);
 }
