@@ -382,7 +382,8 @@ fn check_search(s: &crate::search::SearchConfig) -> Result<(), (String, String)>
     )?;
     range("snippet_chars", s.snippet_chars as f64, 20.0, 10_000.0)?;
     range("writer_memory_mb", s.writer_memory_mb as f64, 15.0, 4096.0)?;
-    crate::search::synonyms::check(&s.synonyms)
+    crate::search::synonyms::check(&s.synonyms)?;
+    crate::search::placeholder::check(&s.placeholder)
 }
 
 impl LocaleEntry {

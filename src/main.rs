@@ -416,7 +416,7 @@ fn search(args: SearchArgs) -> anyhow::Result<ExitCode> {
         category: args.category,
         limit: Some(args.limit),
         page: Some(1),
-        no_snippets: false,
+        ..Default::default()
     })?;
     if args.json {
         let hits: Vec<serde_json::Value> = results

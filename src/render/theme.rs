@@ -276,12 +276,26 @@ impl PageRenderer {
         self.theme.strings_for(locale)
     }
 
-    /// Renders `template` for `locale` with `page` and extra variables.
+    /// Renders `template` for `locale` with `page` and extra variables; the language switcher
+    /// leads to each locale's home.
     pub fn render(
         &self,
         template: &str,
         locale: &str,
         page: &PageMeta,
+        extra: &[(&str, serde_json::Value)],
+    ) -> Result<String, ThemeError> {
+        self.render_localized(template, locale, page, &|l| format!("/{l}/"), extra)
+    }
+
+    /// Renders like [`Self::render`], with `locale_url(l)` as the language switcher's link to
+    /// locale `l` (a results page leads to the same search in the other locale).
+    pub fn render_localized(
+        &self,
+        template: &str,
+        locale: &str,
+        page: &PageMeta,
+        locale_url: &dyn Fn(&str) -> String,
         extra: &[(&str, serde_json::Value)],
     ) -> Result<String, ThemeError> {
         let locale = self.locale(Some(locale)).to_string();
@@ -304,7 +318,7 @@ impl PageRenderer {
                 "translations": self.contexts.keys().map(|l| serde_json::json!({
                     "locale": l,
                     "name": crate::config::locale_name(l),
-                    "url": format!("/{l}/"),
+                    "url": locale_url(l),
                     "current": *l == locale,
                 })).collect::<Vec<_>>(),
                 "breadcrumbs": [],

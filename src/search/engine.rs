@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::schema::{Facet, Value};
-use tantivy::snippet::SnippetGenerator;
 use tantivy::termdict::TermDictionary;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
@@ -43,6 +42,8 @@ pub struct SearchRequest {
     pub page: Option<usize>,
     /// Skip snippet and anchor computation (suggestions that only need titles).
     pub no_snippets: bool,
+    /// Search the words as typed: no typo correction ("search instead for…").
+    pub exact: bool,
 }
 
 /// One result.
@@ -61,6 +62,9 @@ pub struct Hit {
     /// Heading the link points to, when it points to one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub heading: Option<String>,
+    /// Meaningful query words this article does not hold (as typed, or as corrected).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
 }
 
 /// Results per category for the whole query (before the category filter).
@@ -84,6 +88,15 @@ pub struct SearchResults {
     pub limit: usize,
     /// `all` when every word matched, `any` after the fallback, `none` for an empty query.
     pub matched: &'static str,
+    /// No result holds every meaningful word of the query (function words aside).
+    pub partial: bool,
+    /// Meaningful words some result holds, in query order (as typed, or as corrected).
+    pub matched_words: Vec<String>,
+    /// Meaningful words no result holds.
+    pub missing_words: Vec<String>,
+    /// The query as searched when typo correction replaced a word, else absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub corrected: Option<String>,
     pub hits: Vec<Hit>,
     pub categories: Vec<CategoryCount>,
 }
@@ -203,7 +216,16 @@ impl Engine {
     /// Runs a search: one ranked retrieval in which articles holding more of the meaningful
     /// words rank higher (see [`rank`]); suggestions and the results page share it.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
-        let config = &self.settings.config;
+        let exact;
+        let config = if req.exact {
+            exact = super::SearchConfig {
+                typo_tolerance: false,
+                ..self.settings.config.clone()
+            };
+            &exact
+        } else {
+            &self.settings.config
+        };
         let limit = req
             .limit
             .unwrap_or(config.default_limit)
@@ -238,8 +260,12 @@ impl Engine {
             config,
             stemmer: li.stemmer.clone(),
         };
-        let (parsed, expansions) =
-            expand::expansions(&searcher, li, &parsed, &mut builder).map_err(err)?;
+        let expand::Expanded {
+            query: parsed,
+            expansions,
+            corrections,
+        } = expand::expansions(&searcher, li, &parsed, &mut builder).map_err(err)?;
+        results.corrected = corrected_query(&req.query, &parsed, &corrections);
         let weights =
             rank::word_weights(&searcher, li, &parsed, &expansions, &mut builder).map_err(err)?;
         let live: Vec<bool> = weights.iter().map(|w| *w > 0.0).collect();
@@ -321,12 +347,38 @@ impl Engine {
             Some(c) if c.all_words => "all",
             Some(_) => "any",
         };
+        // What the page tells the partner about the words: shown as typed, or as corrected.
+        let shown = |i: usize| -> String {
+            corrections[i]
+                .clone()
+                .unwrap_or_else(|| parsed.words[i].typed(&req.query).to_string())
+        };
+        let meaningful: Vec<usize> = (0..parsed.words.len())
+            .filter(|i| !parsed.words[*i].optional)
+            .collect();
+        results.partial = !ranked.is_empty() && !ranked.iter().any(|c| c.all_words);
+        for &i in &meaningful {
+            let held = ranked.iter().any(|c| c.matched.contains(&i));
+            let list = if held {
+                &mut results.matched_words
+            } else {
+                &mut results.missing_words
+            };
+            list.push(shown(i));
+        }
         let terms = snippet::snippet_terms(&parsed, &expansions, &mut builder, &searcher, li);
         for c in ranked.into_iter().skip(offset).take(limit) {
-            results.hits.push(
-                self.hit(&searcher, li, c.address, c.score, &terms, req.no_snippets)
-                    .map_err(err)?,
-            );
+            let mut hit = self
+                .hit(&searcher, li, c.address, c.score, &terms, req.no_snippets)
+                .map_err(err)?;
+            if !c.all_words {
+                hit.missing = meaningful
+                    .iter()
+                    .filter(|i| !c.matched.contains(i))
+                    .map(|&i| shown(i))
+                    .collect();
+            }
+            results.hits.push(hit);
         }
         Ok(results)
     }
@@ -358,6 +410,7 @@ impl Engine {
             snippet: String::new(),
             score,
             heading: None,
+            missing: Vec::new(),
         };
         let description = text(f.description);
         if no_snippets {
@@ -368,22 +421,19 @@ impl Engine {
             return Ok(hit);
         }
         let sections = snippet::stored_sections(&doc, f);
+        let max_chars = self.settings.config.snippet_chars;
         let mut folded = li.folded.clone();
-        let best = snippet::best_section(&sections, terms, &mut folded);
-        let mut generator = SnippetGenerator::new(
-            terms.clone(),
-            li.stemmer.clone(),
-            f.body,
-            self.settings.config.snippet_chars,
-        );
-        generator.set_max_num_chars(self.settings.config.snippet_chars);
-        if let Some((i, _)) = best {
+        let mut stemmer = li.stemmer.clone();
+        if let Some((i, nav)) = snippet::best_content_section(&sections, terms, &mut folded) {
             let s = &sections[i];
-            let mut snippet = generator.snippet(&s.text);
-            if !snippet.is_empty() {
-                snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
-                hit.snippet = snippet.to_html();
-            }
+            // The heading matched, not the text: the text the link leads to, past any table of
+            // contents.
+            let after_nav = nav.iter().map(|r| r.end).max().unwrap_or(0);
+            hit.snippet = snippet::passage(&s.text, terms, &mut stemmer, max_chars, &nav)
+                .unwrap_or_else(|| {
+                    let rest = s.text.get(after_nav..).unwrap_or("");
+                    escape(&snippet::truncate(rest.trim(), max_chars))
+                });
             if !s.anchor.is_empty() && i > 0 {
                 hit.url = format!("{}#{}", hit.url, s.anchor);
                 hit.heading = Some(s.heading.clone());
@@ -395,19 +445,37 @@ impl Engine {
             } else {
                 description.as_str()
             };
-            let mut snippet = generator.snippet(fallback);
-            if snippet.is_empty() {
-                hit.snippet = escape(&snippet::truncate(
-                    fallback,
-                    self.settings.config.snippet_chars,
-                ));
-            } else {
-                snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
-                hit.snippet = snippet.to_html();
-            }
+            hit.snippet = snippet::passage(fallback, terms, &mut stemmer, max_chars, &[])
+                .unwrap_or_else(|| escape(&snippet::truncate(fallback, max_chars)));
         }
         Ok(hit)
     }
+}
+
+/// The query text with each corrected word in place of what was typed, when typo correction
+/// changed a word.
+fn corrected_query(
+    text: &str,
+    parsed: &query::ParsedQuery,
+    corrections: &[Option<String>],
+) -> Option<String> {
+    let mut out = String::new();
+    let mut at = 0;
+    for (w, c) in parsed.words.iter().zip(corrections) {
+        if let Some(c) = c
+            && w.span.start >= at
+            && let Some(before) = text.get(at..w.span.start)
+        {
+            out.push_str(before);
+            out.push_str(c);
+            at = w.span.end;
+        }
+    }
+    (at > 0).then(|| {
+        format!("{out}{}", text.get(at..).unwrap_or(""))
+            .trim()
+            .to_string()
+    })
 }
 
 /// Category key → name of a locale, read once from the stored documents.

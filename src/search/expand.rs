@@ -12,6 +12,18 @@ use tantivy::{Searcher, Term};
 /// stems joined by a space.
 pub(crate) type Expansions = Vec<(String, f32)>;
 
+/// A query as the engine reads it.
+pub(crate) struct Expanded {
+    /// The query with each word the index does not hold replaced by its best correction.
+    pub query: ParsedQuery,
+    /// Per word, the dictionary words standing in for it.
+    pub expansions: Vec<Expansions>,
+    /// Per word, the correction the results stand for, to tell the partner: the word that took
+    /// its place, or, for the word being typed that the index does not hold and that no
+    /// dictionary word completes, its best correction (the only stand-in that can match).
+    pub corrections: Vec<Option<String>>,
+}
+
 /// Most dictionary words scanned when completing a prefix.
 const MAX_PREFIX_SCAN: usize = 400;
 /// Typo corrections kept per word.
@@ -32,11 +44,12 @@ pub(crate) fn expansions(
     li: &LocaleIndex,
     parsed: &ParsedQuery,
     builder: &mut QueryBuilder<'_>,
-) -> tantivy::Result<(ParsedQuery, Vec<Expansions>)> {
+) -> tantivy::Result<Expanded> {
     let config = builder.config;
     let f = li.fields;
     let mut corrected = parsed.clone();
     let mut out = Vec::with_capacity(parsed.words.len());
+    let mut corrections = vec![None; parsed.words.len()];
     for (i, w) in parsed.words.iter().enumerate() {
         let mut found: Vec<(String, f32)> = Vec::new();
         if w.exact {
@@ -88,9 +101,11 @@ pub(crate) fn expansions(
             ranked.retain(|r| r.1 == best);
         }
         let mut reading = own.clone();
+        let best_correction = ranked.first().map(|r| r.0.clone());
         for (k, (term, dist, _)) in ranked.into_iter().take(MAX_EXPANSIONS).enumerate() {
             if k == 0 && !w.prefix {
                 reading = builder.stem(&term);
+                corrections[i] = Some(term.clone());
                 corrected.words[i].text = term;
                 continue;
             }
@@ -107,6 +122,9 @@ pub(crate) fn expansions(
                 .collect::<tantivy::Result<Vec<_>>>()?;
             let title_words = completions(titles.iter().map(|inv| inv.terms()), &w.text, 3)?;
             let all_words = completions([&li.words], &w.text, MAX_COMPLETIONS)?;
+            if !known && title_words.is_empty() && all_words.is_empty() {
+                corrections[i] = best_correction;
+            }
             for term in title_words.into_iter().chain(all_words) {
                 if let Some(s) = builder.stem(&term) {
                     found.push((s, EXPANSION_WEIGHT * 0.8));
@@ -124,7 +142,11 @@ pub(crate) fn expansions(
         found.retain(|(s, _)| seen.insert(s.clone()));
         out.push(found);
     }
-    Ok((corrected, out))
+    Ok(Expanded {
+        query: corrected,
+        expansions: out,
+        corrections,
+    })
 }
 
 /// The `keep` most frequent words of some term dictionaries that start with `prefix` (not

@@ -11,6 +11,7 @@ pub mod engine;
 pub mod expand;
 pub mod gaps;
 pub mod indexer;
+pub mod placeholder;
 pub mod query;
 pub mod rank;
 pub mod schema;
@@ -46,6 +47,8 @@ pub struct SearchConfig {
     pub max_token_length: usize,
     /// Per locale: two-way groups and one-way rewrites the query expands (see [`synonyms`]).
     pub synonyms: std::collections::BTreeMap<String, Vec<synonyms::SynonymEntry>>,
+    /// Per locale: the example query the search box shows (see [`placeholder`]).
+    pub placeholder: std::collections::BTreeMap<String, String>,
 }
 
 /// How the query engine treats function words.
@@ -69,6 +72,7 @@ impl Default for SearchConfig {
             writer_memory_mb: 50,
             max_token_length: analyzers::DEFAULT_MAX_TOKEN_LEN,
             synonyms: Default::default(),
+            placeholder: Default::default(),
         }
     }
 }

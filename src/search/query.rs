@@ -8,7 +8,7 @@ use super::{SearchConfig, StopWords};
 use tantivy::Term;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
-use tantivy::tokenizer::TextAnalyzer;
+use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 
 /// Longest query text considered, in characters; the rest is ignored.
 pub const MAX_QUERY_CHARS: usize = 256;
@@ -25,6 +25,17 @@ pub struct Word {
     pub prefix: bool,
     /// Quoted alone: no typo tolerance, no completion.
     pub exact: bool,
+    /// Where the word stands in the query text (bytes): the word as the partner wrote it, for
+    /// the results page's messages.
+    pub span: std::ops::Range<usize>,
+}
+
+impl Word {
+    /// The word as the partner wrote it (accents and case kept), from the query text it was
+    /// parsed from.
+    pub fn typed<'q>(&'q self, query: &'q str) -> &'q str {
+        query.get(self.span.clone()).unwrap_or(&self.text)
+    }
 }
 
 /// A parsed query: free words and quoted phrases.
@@ -57,26 +68,32 @@ pub fn parse(text: &str, language: &str, config: &SearchConfig) -> ParsedQuery {
     let segments: Vec<&str> = text.split('"').collect();
     let last_segment = segments.len() - 1;
     let mut last_free_word: Option<usize> = None;
+    let mut start = 0;
     for (i, segment) in segments.iter().enumerate() {
-        let tokens = analyzers::tokens(&mut folded, segment);
+        let tokens = spanned_tokens(&mut folded, segment, start);
+        start += segment.len() + 1;
         if i % 2 == 1 {
             match tokens.len() {
                 0 => {}
-                1 => out.words.extend(tokens.into_iter().map(|t| Word {
+                1 => out.words.extend(tokens.into_iter().map(|(t, span)| Word {
                     text: t,
                     optional: false,
                     prefix: false,
                     exact: true,
+                    span,
                 })),
-                _ => out.phrases.push(tokens),
+                _ => out
+                    .phrases
+                    .push(tokens.into_iter().map(|(t, _)| t).collect()),
             }
         } else {
-            for t in tokens {
+            for (t, span) in tokens {
                 out.words.push(Word {
                     text: t,
                     optional: false,
                     prefix: false,
                     exact: false,
+                    span,
                 });
                 last_free_word = (i == last_segment).then(|| out.words.len() - 1);
             }
@@ -103,6 +120,22 @@ pub fn parse(text: &str, language: &str, config: &SearchConfig) -> ParsedQuery {
                 w.optional = m && !w.exact;
             }
         }
+    }
+    out
+}
+
+/// The folded words of a segment of the query text that starts at byte `start`, each with its
+/// byte range in the whole text.
+fn spanned_tokens(
+    folded: &mut TextAnalyzer,
+    segment: &str,
+    start: usize,
+) -> Vec<(String, std::ops::Range<usize>)> {
+    let mut out = Vec::new();
+    let mut stream = folded.token_stream(segment);
+    while stream.advance() {
+        let t = stream.token();
+        out.push((t.text.clone(), start + t.offset_from..start + t.offset_to));
     }
     out
 }
@@ -311,6 +344,7 @@ impl QueryBuilder<'_> {
                 optional: false,
                 prefix: false,
                 exact: true,
+                span: 0..0,
             };
             return self.word(&w, &[]);
         }
@@ -368,6 +402,15 @@ mod tests {
         assert!(q.words[2].prefix && !q.words[0].prefix);
         assert!(q.words[1].optional, "function word is optional");
         assert!(!p("pago ").words[0].prefix, "a space ends the word");
+    }
+
+    #[test]
+    fn words_keep_where_they_were_typed() {
+        let text = "¿Envío \"Cancelación\" gratis?";
+        let q = p(text);
+        let typed: Vec<&str> = q.words.iter().map(|w| w.typed(text)).collect();
+        assert_eq!(typed, ["Envío", "Cancelación", "gratis"]);
+        assert_eq!(q.words[1].text, "cancelacion");
     }
 
     #[test]

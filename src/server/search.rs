@@ -23,6 +23,8 @@ pub struct Params {
     pub category: Option<String>,
     pub limit: Option<String>,
     pub page: Option<String>,
+    /// `exact=1`: the words as typed, without typo correction.
+    pub exact: Option<String>,
 }
 
 impl Params {
@@ -34,6 +36,7 @@ impl Params {
             limit: self.limit.as_deref().and_then(|l| l.trim().parse().ok()),
             page: self.page.as_deref().and_then(|p| p.trim().parse().ok()),
             no_snippets: false,
+            exact: matches!(self.exact.as_deref().map(str::trim), Some("1" | "true")),
         }
     }
 }
@@ -154,15 +157,22 @@ pub async fn page(
         .map(|r| r.locale(req.locale.as_deref()).to_string())
         .or_else(|| (!results.locale.is_empty()).then(|| results.locale.clone()))
         .unwrap_or_else(|| "en".into());
+    let category = req.category.as_deref();
     let context = serde_json::json!({
         "query": req.query,
         "locale": locale,
         "category": req.category,
+        "exact": req.exact,
         "total": results.total,
+        "partial": results.partial,
+        "matched_words": results.matched_words,
+        "missing_words": results.missing_words,
+        "corrected": results.corrected,
+        "exact_url": results_url(&req.query, &locale, category, true),
         "hits": results.hits.iter().map(|h| serde_json::json!({
             "title": h.title, "url": h.url, "snippet": h.snippet,
             "category": h.category, "category_name": h.category_name,
-            "heading": h.heading,
+            "heading": h.heading, "missing": h.missing,
         })).collect::<Vec<_>>(),
         "categories": results.categories,
         "page": results.page.max(1),
@@ -186,10 +196,13 @@ pub async fn page(
             url: "/search".into(),
             description: String::new(),
         };
-        r.render(
+        // The language switcher leads to the same search in the other locale.
+        let same_search = |l: &str| results_url(&req.query, l, category, req.exact);
+        r.render_localized(
             "search.html",
             &locale,
             &meta,
+            &same_search,
             &[("search", context.clone())],
         )
         .inspect_err(|e| tracing::error!("search.html: {e}"))
@@ -197,6 +210,19 @@ pub async fn page(
     });
     let html = html.unwrap_or_else(|| fallback_page(&context));
     ([(header::CACHE_CONTROL, "no-cache")], Html(html)).into_response()
+}
+
+/// `/search?q=…&locale=…`, with `category` and `exact=1` when given: links of the results page.
+fn results_url(query: &str, locale: &str, category: Option<&str>, exact: bool) -> String {
+    let mut params = form_urlencoded::Serializer::new(String::new());
+    params.append_pair("q", query).append_pair("locale", locale);
+    if let Some(c) = category {
+        params.append_pair("category", c);
+    }
+    if exact {
+        params.append_pair("exact", "1");
+    }
+    format!("/search?{}", params.finish())
 }
 
 /// A plain results page for sites whose theme cannot render `search.html`.

@@ -93,6 +93,8 @@ pub struct Site {
     layout: Arc<Layout>,
     /// UI strings per locale.
     pub strings: BTreeMap<String, crate::render::theme::Strings>,
+    /// The example each locale's search box shows (see `search::placeholder`).
+    pub search_examples: BTreeMap<String, String>,
 }
 
 impl Site {
@@ -277,6 +279,39 @@ impl Site {
                 },
             ));
         }
+        let (search_examples, placeholder_warnings) = crate::search::placeholder::examples(
+            &config.search,
+            std::fs::read_to_string(root.join(crate::config::CONFIG_FILE))
+                .ok()
+                .as_deref(),
+            library
+                .locales
+                .iter()
+                .map(|l| {
+                    let articles = || {
+                        urls.keys()
+                            .map(|&i| (&library.articles[i], &rendered[&i]))
+                            .filter(move |(a, _)| a.locale == *l)
+                    };
+                    crate::search::placeholder::Locale {
+                        code: l.as_str(),
+                        default: strings
+                            .get(l)
+                            .and_then(|s| s.get("search_example"))
+                            .map(String::as_str),
+                        titles: articles().map(|(a, _)| a.title.as_str()).collect(),
+                        texts: articles().flat_map(|(a, r)| {
+                            a.front.keywords.iter().map(String::as_str).chain(
+                                r.sections
+                                    .iter()
+                                    .flat_map(|s| [s.heading.as_str(), s.text.as_str()]),
+                            )
+                        }),
+                    }
+                })
+                .collect(),
+        );
+        diagnostics.extend(placeholder_warnings);
         // Front-matter `changes:` lists readers see as history (docs/history.md).
         for &i in urls.keys() {
             diagnostics.extend(crate::history::notes::written_changes(&library.articles[i]).1);
@@ -294,6 +329,7 @@ impl Site {
             diagnostics,
             groups,
             strings,
+            search_examples,
             layout,
         }
     }

@@ -248,6 +248,7 @@ fn locale_context(site: &Site, locale: &str) -> LocaleContext {
             "writer_mode": site.options.writer_mode,
             "tickets_enabled": site.config.support.tickets_enabled(),
             "search_url": "/search",
+            "search_example": site.search_examples.get(locale),
             "ticket_url": urls::ticket_url(locale),
     });
     let strings = serde_json::to_value(site.strings.get(locale)).unwrap_or(Value::Null);

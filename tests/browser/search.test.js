@@ -120,3 +120,48 @@ test('results page: nothing found suggests opening a ticket; axe finds no violat
   assert.deepEqual(violations, [], JSON.stringify(violations, null, 2));
   await page.context().close();
 });
+
+test('results page: a corrected query and words no article holds are said; axe finds no violations', async () => {
+  const page = await newPage(browser, server.base);
+  await page.goto('/search?q=horaro+de+atencion+impresora&locale=es');
+  const notices = page.locator('.search-notices');
+  assert.equal(
+    (await notices.locator('.search-corrected').textContent()).trim(),
+    'Mostrando resultados para horario de atencion impresora',
+  );
+  assert.match(
+    await notices.locator('.search-partial').textContent(),
+    /Resultados para algunas de tus palabras:\s+horario,\s+atencion\.\s+Ningún artículo contiene:\s+impresora/,
+  );
+  assert.equal(await page.locator('.search-results .hit-title a').first().textContent(), 'Horario de atención');
+  assert.match(await page.locator('.search-results .hit-missing').first().textContent(), /No incluye:\s+impresora/);
+  const violations = await axe(page);
+  assert.deepEqual(violations, [], JSON.stringify(violations, null, 2));
+
+  // "Buscar en su lugar …" searches the words as typed: no correction, the typo is not found.
+  await Promise.all([
+    page.waitForURL((u) => u.searchParams.get('exact') === '1'),
+    page.getByRole('link', { name: 'Buscar en su lugar horaro de atencion impresora' }).click(),
+  ]);
+  assert.equal(await page.locator('.search-corrected').count(), 0);
+  assert.match(await page.locator('.search-partial').textContent(), /Ningún artículo contiene:\s+horaro,\s+impresora/);
+  await page.context().close();
+});
+
+test('results page: switching language keeps the query', async () => {
+  const page = await newPage(browser, server.base);
+  await page.goto('/search?q=ticket&locale=es');
+  await page.locator('.locale-switcher summary').click();
+  await Promise.all([
+    page.waitForURL((u) => u.pathname === '/search' && u.searchParams.get('locale') === 'en'),
+    page.locator('.locale-switcher a[hreflang="en"]').click(),
+  ]);
+  const url = new URL(page.url());
+  assert.equal(url.searchParams.get('q'), 'ticket');
+  assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+  assert.equal(await page.getByRole('combobox', { name: 'Search the help center' }).inputValue(), 'ticket');
+  assert.ok((await page.locator('.search-results .hit').count()) > 0, 'English results for the same query');
+  assert.match(await page.locator('h1').textContent(), /ticket/);
+  assert.deepEqual(page.jsErrors, []);
+  await page.context().close();
+});
