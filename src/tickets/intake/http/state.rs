@@ -61,10 +61,10 @@ pub enum OpenError {
 /// Reads the service secret from the configured environment variable, else from (or into)
 /// `DATA/secret.key`.
 pub fn load_secret(config: &SupportConfig, data: &Path) -> Result<Vec<u8>, OpenError> {
-    if let Ok(v) = std::env::var(&config.secret_env)
-        && v.len() >= 16
+    if let Some(secret) =
+        secret_from_env(&config.secret_env, std::env::var(&config.secret_env).ok())?
     {
-        return Ok(v.into_bytes());
+        return Ok(secret);
     }
     let path = data.join("secret.key");
     match std::fs::read(&path) {
@@ -82,6 +82,22 @@ pub fn load_secret(config: &SupportConfig, data: &Path) -> Result<Vec<u8>, OpenE
     crate::private::write(&path, text.as_bytes())
         .map_err(|e| OpenError::Other(format!("{}: {e}", path.display())))?;
     Ok(text.into_bytes())
+}
+
+/// The secret given in environment variable `name`, if set. A value shorter than 16 bytes is
+/// refused rather than replaced by `DATA/secret.key`: instances sharing a queue would then each
+/// sign with their own file and reject one another's links.
+fn secret_from_env(name: &str, value: Option<String>) -> Result<Option<Vec<u8>>, OpenError> {
+    match value {
+        None => Ok(None),
+        Some(v) if v.is_empty() => Ok(None),
+        Some(v) if v.len() < 16 => Err(OpenError::Other(format!(
+            "{name} is set but holds {} bytes; the service secret needs at least 16 \
+             (for example: openssl rand -hex 32), or unset it to use DATA/secret.key",
+            v.len()
+        ))),
+        Some(v) => Ok(Some(v.into_bytes())),
+    }
 }
 
 impl TicketsState {
@@ -173,4 +189,36 @@ impl TicketsState {
 /// Where the ticket data of a site lives by default: `ROOT/data`.
 pub fn default_data_dir(root: &Path) -> PathBuf {
     root.join("data")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::secret_from_env;
+
+    #[test]
+    fn a_short_secret_in_the_environment_is_an_error_not_ignored() {
+        let err = secret_from_env("AYUDA_TICKETS_SECRET", Some("short".into()))
+            .expect_err("a 5-byte secret must be refused");
+        let text = err.to_string();
+        assert!(
+            text.contains("AYUDA_TICKETS_SECRET") && text.contains("5 bytes"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn an_unset_or_empty_secret_falls_back_and_a_long_one_is_used() {
+        assert!(secret_from_env("S", None).ok().flatten().is_none());
+        assert!(
+            secret_from_env("S", Some(String::new()))
+                .ok()
+                .flatten()
+                .is_none()
+        );
+        let long = "0123456789abcdef0123".to_string();
+        assert_eq!(
+            secret_from_env("S", Some(long.clone())).ok().flatten(),
+            Some(long.into_bytes())
+        );
+    }
 }
