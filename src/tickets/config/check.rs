@@ -165,6 +165,7 @@ impl SupportConfig {
                         );
                     }
                 }
+                TargetKind::Monday | TargetKind::Zendesk => super::vendors::check(t, &key)?,
                 _ => {}
             }
         }

@@ -198,8 +198,9 @@ async fn lane(
         }
         for (job, slot) in jobs.into_iter().zip(free) {
             let (d, recorder, finished) = (d.clone(), recorder.clone(), finished.clone());
+            let store = store.clone();
             running.spawn(async move {
-                let (id, outcome) = attempt(&d, job).await;
+                let (id, outcome) = attempt(&d, &*store, job).await;
                 let (done, committed) = oneshot::channel();
                 if recorder.send((id, outcome, done)).await.is_ok() {
                     let _ = committed.await;
@@ -211,14 +212,9 @@ async fn lane(
     }
 }
 
-async fn attempt(d: &Deliverer, job: Job) -> (i64, Outcome) {
+async fn attempt(d: &Deliverer, store: &dyn TicketStore, job: Job) -> (i64, Outcome) {
     let limit = d.config.deliveries.timeout.0.unsigned_abs();
-    let result = match tokio::time::timeout(
-        limit,
-        d.deliver(&job.target, &job.ticket, job.event.as_ref()),
-    )
-    .await
-    {
+    let result = match tokio::time::timeout(limit, d.deliver(&job, store)).await {
         Ok(r) => r,
         Err(_) => Err(Failure::new(format!(
             "no answer within {:#}",

@@ -6,16 +6,21 @@
 //! Delivery is at least once: a job leased by a process that dies is retried when the lease
 //! ends, so webhooks carry `Idempotency-Key: <ticket id>` for receivers to drop repeats.
 
+mod api;
 mod email;
 mod jsonl;
+pub mod monday;
 mod slack;
 mod webhook;
+pub mod zendesk;
 
 pub use crate::tickets::queue::worker::{next_attempt, run_worker};
+pub use api::event_line;
 pub use slack::slack_blocks;
 
 use crate::tickets::config::{SupportConfig, TargetConfig, TargetKind};
-use crate::tickets::store::{Ticket, TicketEvent};
+use crate::tickets::queue::external::ExternalIds;
+use crate::tickets::store::{Job, Ticket, TicketEvent};
 use hmac::{KeyInit, Mac};
 use jiff::Timestamp;
 use std::collections::BTreeMap;
@@ -89,13 +94,10 @@ impl Deliverer {
         self.targets.keys().cloned().collect()
     }
 
-    /// One delivery attempt of `ticket` to `target`: its reception, or a lifecycle `event`.
-    pub async fn deliver(
-        &self,
-        target: &str,
-        ticket: &Ticket,
-        event: Option<&TicketEvent>,
-    ) -> Result<(), Failure> {
+    /// One delivery attempt of a job: its ticket's reception or a lifecycle event, to its
+    /// target; `ids` keeps the records ticketing tools (Monday, Zendesk) create.
+    pub async fn deliver(&self, job: &Job, ids: &dyn ExternalIds) -> Result<(), Failure> {
+        let (target, ticket, event) = (&job.target, &job.ticket, job.event.as_ref());
         let Some(t) = self.targets.get(target) else {
             return Err(Failure::new(format!(
                 "target `{target}` is no longer configured"
@@ -112,6 +114,8 @@ impl Deliverer {
                 ))),
             },
             TargetKind::Jsonl => self.jsonl(t, ticket, event).await,
+            TargetKind::Monday => self.monday(t, job, ids).await,
+            TargetKind::Zendesk => self.zendesk(t, job, ids).await,
         }
     }
 

@@ -1,0 +1,164 @@
+//! The ids ticketing tools give a ticket (a Monday item id, a Zendesk ticket id), one per
+//! ticket and target, so lifecycle deliveries update the record the reception created; and the
+//! ordering check that keeps a target's deliveries of one ticket in order.
+
+use super::store::{SqliteStore, StoreError, StoreFuture};
+use jiff::Timestamp;
+
+/// External ids per ticket and target, and the order of a ticket's deliveries.
+pub trait ExternalIds: Send + Sync {
+    /// The id `target` gave ticket `ticket` (its reference), once its reception was delivered.
+    fn external_id(&self, ticket: String, target: String) -> StoreFuture<'_, Option<String>>;
+    /// Records the id `target` gave ticket `ticket`; a second call keeps the first id.
+    fn set_external_id(
+        &self,
+        ticket: String,
+        target: String,
+        external: String,
+    ) -> StoreFuture<'_, ()>;
+    /// Whether a delivery of `ticket` to `target` for an earlier event (the reception is event
+    /// 0) is still pending: a later event waits for it, so the tool sees them in order.
+    fn earlier_pending(
+        &self,
+        ticket: String,
+        target: String,
+        event_id: i64,
+    ) -> StoreFuture<'_, bool>;
+}
+
+impl ExternalIds for SqliteStore {
+    fn external_id(&self, ticket: String, target: String) -> StoreFuture<'_, Option<String>> {
+        Box::pin(async move {
+            Ok(sqlx::query_scalar(
+                "SELECT e.external_id FROM ticket_external_ids e
+                 JOIN tickets t ON t.seq = e.ticket_seq WHERE t.id = ? AND e.target = ?",
+            )
+            .bind(ticket)
+            .bind(target)
+            .fetch_optional(self.pool())
+            .await?)
+        })
+    }
+
+    fn set_external_id(
+        &self,
+        ticket: String,
+        target: String,
+        external: String,
+    ) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            let r = sqlx::query(
+                "INSERT INTO ticket_external_ids (ticket_seq, target, external_id, created_ms)
+                 SELECT seq, ?, ?, ? FROM tickets WHERE id = ?
+                 ON CONFLICT (ticket_seq, target) DO NOTHING",
+            )
+            .bind(&target)
+            .bind(external)
+            .bind(Timestamp::now().as_millisecond())
+            .bind(&ticket)
+            .execute(self.pool())
+            .await?;
+            if r.rows_affected() == 0 && self.external_id(ticket.clone(), target).await?.is_none() {
+                return Err(StoreError::NotFound(ticket));
+            }
+            Ok(())
+        })
+    }
+
+    fn earlier_pending(
+        &self,
+        ticket: String,
+        target: String,
+        event_id: i64,
+    ) -> StoreFuture<'_, bool> {
+        Box::pin(async move {
+            Ok(sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM jobs j JOIN tickets t ON t.seq = j.ticket_seq
+                 WHERE t.id = ? AND j.target = ? AND j.event_id < ? AND j.state = 'pending')",
+            )
+            .bind(ticket)
+            .bind(target)
+            .bind(event_id)
+            .fetch_one(self.pool())
+            .await?)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tickets::escalation::lifecycle::{Action, Change};
+    use crate::tickets::store::TicketStore;
+
+    #[tokio::test]
+    async fn external_ids_are_kept_per_ticket_and_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).await.unwrap();
+        let t = store
+            .insert(crate::tickets::store::tests::ticket(1), vec!["zd".into()])
+            .await
+            .unwrap();
+        let get = |target: &str| store.external_id(t.id.clone(), target.into());
+        assert_eq!(get("zd").await.unwrap(), None);
+        store
+            .set_external_id(t.id.clone(), "zd".into(), "35436".into())
+            .await
+            .unwrap();
+        // A repeated delivery (a lease that ran out) keeps the first id.
+        store
+            .set_external_id(t.id.clone(), "zd".into(), "99999".into())
+            .await
+            .unwrap();
+        assert_eq!(get("zd").await.unwrap().as_deref(), Some("35436"));
+        assert_eq!(get("monday").await.unwrap(), None);
+        let missing = store
+            .set_external_id("T-NONE-00".into(), "zd".into(), "1".into())
+            .await;
+        assert!(
+            matches!(missing, Err(StoreError::NotFound(_))),
+            "{missing:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_later_event_sees_the_pending_reception() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).await.unwrap();
+        let t = store
+            .insert(crate::tickets::store::tests::ticket(1), vec!["zd".into()])
+            .await
+            .unwrap();
+        let ack = Change {
+            action: Action::Ack,
+            actor: "ops".into(),
+            to: None,
+            level: None,
+            note: None,
+            public: false,
+        };
+        let changed = store
+            .change(t.id.clone(), ack, vec!["zd".into()], Timestamp::now())
+            .await
+            .unwrap();
+        let e = changed.event.id;
+        assert!(
+            store
+                .earlier_pending(t.id.clone(), "zd".into(), e)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .earlier_pending(t.id.clone(), "zd".into(), 0)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .earlier_pending(t.id.clone(), "other".into(), e)
+                .await
+                .unwrap()
+        );
+    }
+}
