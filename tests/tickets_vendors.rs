@@ -236,31 +236,52 @@ async fn zendesk(
     }
 }
 
-async fn start(handler: &str, quirks: Quirks) -> (Shared, String) {
+#[derive(Clone, Copy)]
+enum Tool {
+    Monday,
+    Zendesk,
+}
+
+const PLAIN: Quirks = Quirks {
+    lose_first_create: false,
+    limit_first: false,
+    refuse: false,
+};
+const LOSE_FIRST_CREATE: Quirks = Quirks {
+    lose_first_create: true,
+    ..PLAIN
+};
+const LIMIT_FIRST: Quirks = Quirks {
+    limit_first: true,
+    ..PLAIN
+};
+const REFUSE: Quirks = Quirks {
+    refuse: true,
+    ..PLAIN
+};
+
+/// A fake of `tool` on loopback and the target (a YAML list item) that delivers to it.
+async fn start(tool: Tool, quirks: Quirks) -> (Shared, String) {
     let fake = Arc::new(Fake {
         quirks,
         ..Fake::default()
     });
-    let app = match handler {
-        "monday" => axum::Router::new().route("/v2", axum::routing::post(monday)),
-        _ => axum::Router::new()
+    let app = match tool {
+        Tool::Monday => axum::Router::new().route("/v2", axum::routing::post(monday)),
+        Tool::Zendesk => axum::Router::new()
             .route("/api/v2/tickets.json", axum::routing::any(zendesk))
             .route("/api/v2/tickets/{id}", axum::routing::any(zendesk)),
     };
     let base = common::serve_locally(app.with_state(fake.clone())).await;
-    (fake, base)
-}
-
-fn monday_target(base: &str) -> String {
-    format!(
-        "    - kind: monday\n      api_url: {base}/v2\n      token_env: VENDORS_TEST_MONDAY_TOKEN\n      board_id: 1234567890\n      group_id: topics\n      columns: {{reference: text_ref, status: status, level: numbers, assignee: text_owner}}\n"
-    )
-}
-
-fn zendesk_target(base: &str) -> String {
-    format!(
-        "    - kind: zendesk\n      url: {base}\n      email: support-bot@example.org\n      token_env: VENDORS_TEST_ZENDESK_TOKEN\n"
-    )
+    let target = match tool {
+        Tool::Monday => format!(
+            "    - kind: monday\n      api_url: {base}/v2\n      token_env: VENDORS_TEST_MONDAY_TOKEN\n      board_id: 1234567890\n      group_id: topics\n      columns: {{reference: text_ref, status: status, level: numbers, assignee: text_owner}}\n"
+        ),
+        Tool::Zendesk => format!(
+            "    - kind: zendesk\n      url: {base}\n      email: support-bot@example.org\n      token_env: VENDORS_TEST_ZENDESK_TOKEN\n"
+        ),
+    };
+    (fake, target)
 }
 
 /// The ticket service with `targets` (YAML list items) and its worker.
@@ -277,32 +298,6 @@ async fn service(
     let state = TicketsState::open(&config, dir.path(), None).await.unwrap();
     let worker = state.spawn_worker();
     (state, worker, dir)
-}
-
-/// An agent's change, enqueued for every target as the CLI does.
-async fn act(
-    state: &TicketsState,
-    id: &str,
-    action: Action,
-    to: Option<&str>,
-    note: Option<&str>,
-    public: bool,
-) {
-    let change = Change {
-        action,
-        actor: "ana".into(),
-        to: to.map(str::to_string),
-        level: None,
-        note: note.map(str::to_string),
-        public,
-    };
-    let targets = ayuda::tickets::deliver::event_targets(&state.inner().config);
-    state
-        .inner()
-        .store
-        .change(id.to_string(), change, targets, jiff::Timestamp::now())
-        .await
-        .unwrap();
 }
 
 /// The ticket's deliveries once none is pending.
@@ -328,34 +323,94 @@ async fn settled(state: &TicketsState, id: &str) -> Vec<ayuda::tickets::store::D
     }
 }
 
-fn all_done(deliveries: &[ayuda::tickets::store::Delivery]) {
-    assert!(
-        deliveries.iter().all(|d| d.state == "done"),
-        "{deliveries:?}"
-    );
+/// A fake tool, the service delivering to it, and one ticket filed there.
+struct Run {
+    fake: Shared,
+    state: TicketsState,
+    id: String,
+    _worker: tokio::task::JoinHandle<()>,
+    _dir: tempfile::TempDir,
+}
+
+impl Run {
+    async fn file_ticket(tool: Tool, quirks: Quirks) -> Run {
+        let (fake, target) = start(tool, quirks).await;
+        let (state, worker, dir) = service(&target, 12).await;
+        let id = common::post_ticket(&state, "Campaña de marzo").await;
+        Run {
+            fake,
+            state,
+            id,
+            _worker: worker,
+            _dir: dir,
+        }
+    }
+
+    /// An agent's change, enqueued for every target as the CLI does.
+    async fn act(&self, action: Action, to: Option<&str>, note: Option<&str>, public: bool) {
+        let change = Change {
+            action,
+            actor: "ana".into(),
+            to: to.map(str::to_string),
+            level: None,
+            note: note.map(str::to_string),
+            public,
+        };
+        let targets = ayuda::tickets::deliver::event_targets(&self.state.inner().config);
+        let now = jiff::Timestamp::now();
+        let store = &self.state.inner().store;
+        store
+            .change(self.id.clone(), change, targets, now)
+            .await
+            .unwrap();
+    }
+
+    /// Waits until every delivery is done; what the fake saw.
+    async fn delivered(&self) -> Vec<Seen> {
+        let deliveries = settled(&self.state, &self.id).await;
+        assert!(
+            deliveries.iter().all(|d| d.state == "done"),
+            "{deliveries:?}"
+        );
+        self.fake.seen()
+    }
+
+    /// An answer lost after the record was created: the retry finds it, nothing is created
+    /// twice, and the acknowledgement goes to that record. What the fake saw.
+    async fn lost_answer(tool: Tool) -> (String, Vec<Seen>) {
+        let run = Run::file_ticket(tool, LOSE_FIRST_CREATE).await;
+        run.act(Action::Ack, None, None, false).await;
+        let seen = run.delivered().await;
+        assert_eq!(run.fake.creations(), 1, "created twice: {seen:?}");
+        (run.id.clone(), seen)
+    }
+
+    /// The first call refused for 2 s: the retry comes after them. What the fake saw.
+    async fn limited(tool: Tool) -> (String, Vec<Seen>) {
+        let run = Run::file_ticket(tool, LIMIT_FIRST).await;
+        let seen = run.delivered().await;
+        assert_eq!(run.fake.creations(), 1);
+        let gap = seen[1].at - seen[0].at;
+        assert!(
+            gap >= Duration::from_millis(1900),
+            "retried after {gap:?}, not after the 2 s asked for"
+        );
+        (run.id.clone(), seen)
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn monday_item_follows_the_ticket_through_its_lifecycle() {
-    let (fake, base) = start("monday", Quirks::default()).await;
-    let (state, _worker, _dir) = service(&monday_target(&base), 12).await;
-    let id = common::post_ticket(&state, "Campaña de marzo").await;
+    let run = Run::file_ticket(Tool::Monday, PLAIN).await;
+    let id = &run.id;
     // At once, before the item exists: these wait for it, then follow in order.
-    act(&state, &id, Action::Ack, None, None, false).await;
+    run.act(Action::Ack, None, None, false).await;
     let note = Some("Needs the technical team.");
-    act(
-        &state,
-        &id,
-        Action::Escalate,
-        Some("head-of-technology"),
-        note,
-        false,
-    )
-    .await;
-    act(&state, &id, Action::Resolve, None, None, false).await;
-    all_done(&settled(&state, &id).await);
+    run.act(Action::Escalate, Some("head-of-technology"), note, false)
+        .await;
+    run.act(Action::Resolve, None, None, false).await;
+    let seen = run.delivered().await;
 
-    let seen = fake.seen();
     let ops: Vec<&str> = seen.iter().map(Seen::op).collect();
     assert_eq!(
         ops,
@@ -390,9 +445,15 @@ async fn monday_item_follows_the_ticket_through_its_lifecycle() {
     );
     let values = create.json_var("values");
     assert_eq!(values["text_ref"], id.as_str());
-    assert_eq!(values["numbers"], "1");
-    let item = "9001";
-    assert!(seen[1..].iter().all(|s| s.var("item") == item), "{seen:?}");
+    // As received, though the ticket was acknowledged and escalated before the item existed.
+    assert_eq!(
+        (&values["status"], &values["numbers"], &values["text_owner"]),
+        (&json!("received"), &json!("1"), &json!(""))
+    );
+    assert!(
+        seen[1..].iter().all(|s| s.var("item") == "9001"),
+        "{seen:?}"
+    );
     assert_eq!(
         seen[1].json_var("values"),
         json!({"status": "acknowledged"})
@@ -408,21 +469,12 @@ async fn monday_item_follows_the_ticket_through_its_lifecycle() {
         "{update}"
     );
     assert_eq!(seen[4].json_var("values"), json!({"status": "resolved"}));
-    assert_eq!(fake.creations(), 1);
+    assert_eq!(run.fake.creations(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn monday_retry_after_a_lost_answer_finds_the_item_by_reference() {
-    let quirks = Quirks {
-        lose_first_create: true,
-        ..Quirks::default()
-    };
-    let (fake, base) = start("monday", quirks).await;
-    let (state, _worker, _dir) = service(&monday_target(&base), 12).await;
-    let id = common::post_ticket(&state, "Campaña de marzo").await;
-    act(&state, &id, Action::Ack, None, None, false).await;
-    all_done(&settled(&state, &id).await);
-    let seen = fake.seen();
+    let (id, seen) = Run::lost_answer(Tool::Monday).await;
     let ops: Vec<&str> = seen.iter().map(Seen::op).collect();
     assert_eq!(
         ops,
@@ -436,98 +488,55 @@ async fn monday_retry_after_a_lost_answer_finds_the_item_by_reference() {
         (seen[1].var("column"), seen[1].var("value")),
         (&json!("text_ref"), &json!(id))
     );
-    assert_eq!(fake.creations(), 1, "no second item");
     assert_eq!(seen[2].var("item"), "9001");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn monday_complexity_budget_is_waited_for() {
-    let quirks = Quirks {
-        limit_first: true,
-        ..Quirks::default()
-    };
-    let (fake, base) = start("monday", quirks).await;
-    let (state, _worker, _dir) = service(&monday_target(&base), 12).await;
-    let id = common::post_ticket(&state, "Campaña de marzo").await;
-    all_done(&settled(&state, &id).await);
-    let seen = fake.seen();
-    assert_eq!(fake.creations(), 1);
-    let gap = seen[1].at - seen[0].at;
-    assert!(
-        gap >= Duration::from_millis(1900),
-        "retried after {gap:?}, not after retry_in_seconds: 2"
+    let (_, seen) = Run::limited(Tool::Monday).await;
+    let ops: Vec<&str> = seen.iter().map(Seen::op).collect();
+    // The refused create, the lookup of the retry (nothing found), the create.
+    assert_eq!(
+        ops,
+        ["create_item", "items_page_by_column_values", "create_item"]
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_tokens_end_dead_with_a_clear_error() {
-    let refuse = Quirks {
-        refuse: true,
-        ..Quirks::default()
-    };
-    let (_m, monday_base) = start("monday", refuse).await;
-    let (_z, zendesk_base) = start("zendesk", refuse).await;
-    let targets = monday_target(&monday_base) + &zendesk_target(&zendesk_base);
-    let (state, _worker, _dir) = service(&targets, 1).await;
+    let (_m, monday) = start(Tool::Monday, REFUSE).await;
+    let (_z, zendesk) = start(Tool::Zendesk, REFUSE).await;
+    let (state, _worker, _dir) = service(&(monday + &zendesk), 1).await;
     let id = common::post_ticket(&state, "Campaña de marzo").await;
     let deliveries = settled(&state, &id).await;
-    for (d, var) in deliveries
-        .iter()
-        .zip(["$VENDORS_TEST_MONDAY_TOKEN", "$VENDORS_TEST_ZENDESK_TOKEN"])
-    {
+    let vars = ["$VENDORS_TEST_MONDAY_TOKEN", "$VENDORS_TEST_ZENDESK_TOKEN"];
+    for (d, var) in deliveries.iter().zip(vars) {
         assert_eq!(d.state, "dead", "{d:?}");
         let error = d.last_error.as_deref().unwrap_or_default();
-        assert!(
-            error.contains(&format!("refused the API token in {var}")),
-            "{error}"
-        );
+        let said = format!("refused the API token in {var}");
+        assert!(error.contains(&said), "{error}");
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn zendesk_ticket_follows_the_ticket_through_its_lifecycle() {
-    let (fake, base) = start("zendesk", Quirks::default()).await;
-    let (state, _worker, _dir) = service(&zendesk_target(&base), 12).await;
-    let id = common::post_ticket(&state, "Campaña de marzo").await;
-    act(&state, &id, Action::Ack, None, None, false).await;
+    let run = Run::file_ticket(Tool::Zendesk, PLAIN).await;
+    let id = &run.id;
+    run.act(Action::Ack, None, None, false).await;
     let public = Some("We are reverting the release.");
-    act(
-        &state,
-        &id,
-        Action::Escalate,
-        Some("vp-technology"),
-        public,
-        true,
-    )
-    .await;
-    act(
-        &state,
-        &id,
-        Action::Note,
-        None,
-        Some("Vendor called."),
-        false,
-    )
-    .await;
-    act(&state, &id, Action::Resolve, None, None, false).await;
-    all_done(&settled(&state, &id).await);
+    run.act(Action::Escalate, Some("vp-technology"), public, true)
+        .await;
+    run.act(Action::Note, None, Some("Vendor called."), false)
+        .await;
+    run.act(Action::Resolve, None, None, false).await;
+    let seen = run.delivered().await;
 
-    let seen = fake.seen();
-    let calls: Vec<(String, String)> = seen
+    let calls: Vec<String> = seen
         .iter()
-        .map(|s| (s.method.to_string(), s.uri.path().to_string()))
+        .map(|s| format!("{} {}", s.method, s.uri))
         .collect();
-    let put = ("PUT".to_string(), "/api/v2/tickets/9001.json".to_string());
-    assert_eq!(
-        calls,
-        [
-            ("POST".to_string(), "/api/v2/tickets.json".to_string()),
-            put.clone(),
-            put.clone(),
-            put.clone(),
-            put
-        ]
-    );
+    let put = "PUT /api/v2/tickets/9001.json";
+    assert_eq!(calls, ["POST /api/v2/tickets.json", put, put, put, put]);
     let basic = base64::engine::general_purpose::STANDARD
         .encode(format!("support-bot@example.org/token:{ZENDESK_TOKEN}"));
     for s in &seen {
@@ -584,16 +593,7 @@ async fn zendesk_ticket_follows_the_ticket_through_its_lifecycle() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn zendesk_retry_after_a_lost_answer_finds_the_ticket_by_external_id() {
-    let quirks = Quirks {
-        lose_first_create: true,
-        ..Quirks::default()
-    };
-    let (fake, base) = start("zendesk", quirks).await;
-    let (state, _worker, _dir) = service(&zendesk_target(&base), 12).await;
-    let id = common::post_ticket(&state, "Campaña de marzo").await;
-    act(&state, &id, Action::Ack, None, None, false).await;
-    all_done(&settled(&state, &id).await);
-    let seen = fake.seen();
+    let (id, seen) = Run::lost_answer(Tool::Zendesk).await;
     let calls: Vec<String> = seen
         .iter()
         .map(|s| format!("{} {}", s.method, s.uri))
@@ -606,27 +606,12 @@ async fn zendesk_retry_after_a_lost_answer_finds_the_ticket_by_external_id() {
             "PUT /api/v2/tickets/9001.json".to_string(),
         ]
     );
-    assert_eq!(fake.creations(), 1, "no second Zendesk ticket");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn zendesk_rate_limit_is_waited_for() {
-    let quirks = Quirks {
-        limit_first: true,
-        ..Quirks::default()
-    };
-    let (fake, base) = start("zendesk", quirks).await;
-    let (state, _worker, _dir) = service(&zendesk_target(&base), 12).await;
-    let id = common::post_ticket(&state, "Campaña de marzo").await;
-    all_done(&settled(&state, &id).await);
-    let seen = fake.seen();
-    assert_eq!(fake.creations(), 1);
+    let (id, seen) = Run::limited(Tool::Zendesk).await;
     // The 429'd POST, the lookup of the retry (nothing found), the POST that creates.
     assert_eq!(seen.len(), 3, "{seen:?}");
-    let gap = seen[1].at - seen[0].at;
-    assert!(
-        gap >= Duration::from_millis(1900),
-        "retried after {gap:?}, not after Retry-After: 2"
-    );
     assert_eq!(seen[2].header("idempotency-key"), id);
 }

@@ -89,16 +89,22 @@ impl ExternalIds for SqliteStore {
 mod tests {
     use super::*;
     use crate::tickets::escalation::lifecycle::{Action, Change};
-    use crate::tickets::store::TicketStore;
+    use crate::tickets::store::{Ticket, TicketStore};
 
-    #[tokio::test]
-    async fn external_ids_are_kept_per_ticket_and_target() {
+    /// A queue holding one ticket with a job for target `zd`.
+    async fn with_ticket() -> (tempfile::TempDir, SqliteStore, Ticket) {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(dir.path()).await.unwrap();
         let t = store
             .insert(crate::tickets::store::tests::ticket(1), vec!["zd".into()])
             .await
             .unwrap();
+        (dir, store, t)
+    }
+
+    #[tokio::test]
+    async fn external_ids_are_kept_per_ticket_and_target() {
+        let (_dir, store, t) = with_ticket().await;
         let get = |target: &str| store.external_id(t.id.clone(), target.into());
         assert_eq!(get("zd").await.unwrap(), None);
         store
@@ -123,12 +129,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_later_event_sees_the_pending_reception() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path()).await.unwrap();
-        let t = store
-            .insert(crate::tickets::store::tests::ticket(1), vec!["zd".into()])
-            .await
-            .unwrap();
+        let (_dir, store, t) = with_ticket().await;
         let ack = Change {
             action: Action::Ack,
             actor: "ops".into(),

@@ -111,6 +111,18 @@ pub(super) async fn record_for_event(
         })
 }
 
+/// The record id at `pointer` of a tool's answer: a number, or digits in a string (monday
+/// writes ids as strings); anything else is no id, so an answer cannot steer the URL path of
+/// a later request.
+pub(super) fn id_at(body: &Value, pointer: &str) -> Option<String> {
+    let id = match body.pointer(pointer)? {
+        Value::Number(n) => n.as_u64()?.to_string(),
+        Value::String(s) => s.clone(),
+        _ => return None,
+    };
+    (!id.is_empty() && id.len() <= 20 && id.bytes().all(|b| b.is_ascii_digit())).then_some(id)
+}
+
 /// The readable line of an event in a ticketing tool (plain text): what changed, to whom, by
 /// whom, then the note. Events this version does not know (`ticket.reminded`, …) are named
 /// from their event name, never refused.
@@ -161,6 +173,17 @@ pub(crate) mod tests {
             note: None,
             public: false,
         }
+    }
+
+    #[test]
+    fn record_ids_are_digits_only() {
+        let body =
+            serde_json::json!({"a": 35436, "b": "9001", "c": "../users/1", "d": -1, "e": ""});
+        let ids: Vec<_> = ["/a", "/b", "/c", "/d", "/e", "/f"]
+            .map(|p| id_at(&body, p))
+            .into();
+        let some = |s: &str| Some(s.to_string());
+        assert_eq!(ids, [some("35436"), some("9001"), None, None, None, None]);
     }
 
     #[test]

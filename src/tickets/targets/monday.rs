@@ -5,11 +5,11 @@
 //! monday answers application errors with HTTP 200 and an `errors` array; a spent complexity
 //! budget carries `extensions.retry_in_seconds`, which the retry honours like Retry-After.
 
-use super::api::{call_json, event_line, record_for_event, unauthorized};
+use super::api::{call_json, event_line, id_at, record_for_event, unauthorized};
 use super::{Deliverer, Failure, env_var};
 use crate::tickets::config::TargetConfig;
 use crate::tickets::queue::external::ExternalIds;
-use crate::tickets::store::{Job, Ticket, TicketEvent};
+use crate::tickets::store::{Job, Progress, Ticket, TicketEvent};
 use serde_json::{Map, Value, json};
 use std::time::Duration;
 
@@ -172,24 +172,9 @@ pub fn answer_error(body: &Value, token_env: &str) -> Option<Failure> {
     })
 }
 
-/// An id at `pointer` of a GraphQL answer's data (monday writes ids as strings).
-fn id_at(data: &Value, pointer: &str) -> Option<String> {
-    match data.pointer(pointer)? {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
 /// The item name: reference and subject, within monday's 255 characters.
 pub fn item_name(ticket: &Ticket) -> String {
-    let name = format!("{} · {}", ticket.id, ticket.subject);
-    if name.chars().count() <= NAME_MAX {
-        return name;
-    }
-    let mut cut: String = name.chars().take(NAME_MAX - 1).collect();
-    cut.push('…');
-    cut
+    super::slack::truncate(&format!("{} · {}", ticket.id, ticket.subject), NAME_MAX)
 }
 
 /// The value of a ticket field for its mapped column, in monday's simple string form (status
@@ -209,11 +194,18 @@ fn field(ticket: &Ticket, name: &str) -> Option<String> {
     })
 }
 
-/// The column values of a new item: every mapped field.
+/// The column values of a new item: every mapped field as the ticket was received (status
+/// `received`, level 1, no assignee), whatever happened since; the events that follow move
+/// the columns in order.
 pub fn item_columns(t: &TargetConfig, ticket: &Ticket) -> Map<String, Value> {
+    let received = Ticket {
+        status: "received".into(),
+        progress: Progress::default(),
+        ..ticket.clone()
+    };
     t.columns
         .iter()
-        .filter_map(|(name, column)| Some((column.clone(), Value::String(field(ticket, name)?))))
+        .filter_map(|(name, column)| Some((column.clone(), Value::String(field(&received, name)?))))
         .collect()
 }
 

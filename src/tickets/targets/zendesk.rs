@@ -6,7 +6,7 @@
 //! drops a repeat within its two-hour window, and a retry first looks the ticket up by
 //! `external_id`, which also covers later retries.
 
-use super::api::{call_json, event_line, record_for_event};
+use super::api::{call_json, event_line, id_at, record_for_event};
 use super::{Deliverer, Failure, env_var, idempotency_key};
 use crate::tickets::config::TargetConfig;
 use crate::tickets::queue::external::ExternalIds;
@@ -86,14 +86,6 @@ fn endpoint(t: &TargetConfig, path: &str) -> Result<reqwest::Url, Failure> {
     let base = t.url.as_deref().unwrap_or_default().trim_end_matches('/');
     reqwest::Url::parse(&format!("{base}/api/v2/{path}"))
         .map_err(|e| Failure::new(format!("zendesk: url `{base}`: {e}")))
-}
-
-fn id_at(body: &Value, pointer: &str) -> Option<String> {
-    match body.pointer(pointer)? {
-        Value::Number(n) => Some(n.to_string()),
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        _ => None,
-    }
 }
 
 /// The tag of a support level (Zendesk tags take no spaces).
