@@ -115,6 +115,7 @@ fn options(path: &Path) -> SqliteConnectOptions {
 }
 
 impl SqliteStore {
+    /// The connection pool, for the queue's SQL kept in other files (external ids).
     pub(super) fn pool(&self) -> &SqlitePool {
         &self.pool
     }

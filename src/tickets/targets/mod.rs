@@ -1,6 +1,6 @@
 //! The delivery targets, one per file behind [`Deliverer::deliver`]: the worker
 //! ([`run_worker`]) takes due jobs from the queue and hands each ticket to its target
-//! (signed webhook, Slack, email, JSONL file), with exponential backoff and jitter, Retry-After
+//! (signed webhook, Slack, email, JSONL file, a monday.com board, Zendesk), with exponential backoff and jitter, Retry-After
 //! honoured, and a dead state after `support.deliveries.max_attempts`.
 //!
 //! Delivery is at least once: a job leased by a process that dies is retried when the lease
