@@ -344,3 +344,30 @@ async fn zendesk_rate_limit_is_waited_for() {
     assert_eq!(seen.len(), 3, "{seen:?}");
     assert_eq!(seen[2].header("idempotency-key"), id);
 }
+
+/// A slow tool API (300 ms per creation, longer than the retry delay): the ticket's events
+/// wait for its record without spending their attempts, so even `max_attempts: 2` delivers
+/// them once the record exists.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_wait_for_a_slow_creation_without_spending_attempts() {
+    let (fake, target) = start(Tool::Zendesk, PLAIN).await;
+    let (state, worker, dir) = service(&target, 2).await;
+    let id = common::post_ticket(&state, "Campaña de marzo").await;
+    let run = Run {
+        fake,
+        state,
+        id,
+        _worker: worker,
+        _dir: dir,
+    };
+    run.act(Action::Ack, None, None, false).await;
+    let seen = run.delivered().await;
+    let calls: Vec<String> = seen
+        .iter()
+        .map(|s| format!("{} {}", s.method, s.uri))
+        .collect();
+    assert_eq!(
+        calls,
+        ["POST /api/v2/tickets.json", "PUT /api/v2/tickets/9001.json"]
+    );
+}

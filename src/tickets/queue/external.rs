@@ -24,6 +24,9 @@ pub trait ExternalIds: Send + Sync {
         target: String,
         event_id: i64,
     ) -> StoreFuture<'_, bool>;
+    /// Takes back the attempt the claim of job `job` counted, for an attempt that only
+    /// waited for another delivery.
+    fn uncount_attempt(&self, job: i64) -> StoreFuture<'_, ()>;
 }
 
 impl ExternalIds for SqliteStore {
@@ -81,6 +84,16 @@ impl ExternalIds for SqliteStore {
             .bind(event_id)
             .fetch_one(self.pool())
             .await?)
+        })
+    }
+
+    fn uncount_attempt(&self, job: i64) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            sqlx::query("UPDATE jobs SET attempts = MAX(attempts - 1, 0) WHERE id = ?")
+                .bind(job)
+                .execute(self.pool())
+                .await?;
+            Ok(())
         })
     }
 }

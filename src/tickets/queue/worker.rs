@@ -233,6 +233,12 @@ async fn attempt(d: &Deliverer, store: &dyn TicketStore, job: Job) -> (i64, Outc
             );
             Outcome::Done
         }
+        Err(f) if f.wait => {
+            // Not an attempt: polled again after the first backoff delay, never dead.
+            let at = next_attempt(&d.config, 1, &f, Timestamp::now());
+            tracing::debug!(ticket = %job.ticket.id, target = %job.target, "delivery waits, again at {at}: {}", f.error);
+            Outcome::Retry { at, error: f.error }
+        }
         Err(f) if job.attempts >= i64::from(d.config.deliveries.max_attempts) => {
             tracing::error!(ticket = %job.ticket.id, target = %job.target, attempts = job.attempts, "delivery dead: {}", f.error);
             Outcome::Dead { error: f.error }
@@ -316,8 +322,8 @@ mod tests {
         assert!(d5 >= SignedDuration::from_secs(40), "{d5:?}");
         assert!(d30 <= SignedDuration::from_hours(1), "{d30:?}");
         let ra = Failure {
-            error: "429".into(),
             retry_after: Some(Duration::from_secs(20)),
+            ..Failure::new("429")
         };
         assert_eq!(
             next_attempt(&c, 1, &ra, now).duration_since(now),

@@ -47,6 +47,7 @@ pub(super) async fn call_json(
         return Err(Failure {
             error: format!("{tool}: HTTP {status}: {}", snippet(&body)),
             retry_after,
+            wait: false,
         });
     }
     if body.iter().all(u8::is_ascii_whitespace) {
@@ -84,7 +85,8 @@ pub(super) fn snippet(body: &[u8]) -> String {
 
 /// The external id of `job`'s ticket in its target, once the reception and every earlier event
 /// of the ticket were delivered there; until then a failure that retries later, so the tool
-/// sees a ticket's events in order and never an update before the record exists.
+/// sees a ticket's events in order and never an update before the record exists. Waiting
+/// spends no attempt (the event would otherwise die behind a slow or failing creation).
 pub(super) async fn record_for_event(
     job: &Job,
     event: &TicketEvent,
@@ -97,7 +99,9 @@ pub(super) async fn record_for_event(
         .await
         .map_err(db)?
     {
-        return Err(Failure::new(format!(
+        // Not an attempt at the tool: give the claim's count back.
+        ids.uncount_attempt(job.id).await.map_err(db)?;
+        return Err(Failure::waiting(format!(
             "waiting: an earlier delivery of {ticket} to `{target}` is still pending"
         )));
     }

@@ -38,6 +38,10 @@ pub struct Failure {
     pub error: String,
     /// What the target asked for (Retry-After).
     pub retry_after: Option<Duration>,
+    /// The attempt waited for another delivery (the ticket's record in the tool) and was not
+    /// tried: it does not count against `max_attempts`, and is tried again after
+    /// `backoff_initial`.
+    pub wait: bool,
 }
 
 impl Failure {
@@ -45,6 +49,15 @@ impl Failure {
         Failure {
             error: error.into(),
             retry_after: None,
+            wait: false,
+        }
+    }
+
+    /// An attempt that waits for another delivery; see [`Failure::wait`].
+    pub(crate) fn waiting(error: impl Into<String>) -> Failure {
+        Failure {
+            wait: true,
+            ..Failure::new(error)
         }
     }
 }
@@ -188,6 +201,7 @@ pub(crate) async fn send(req: reqwest::RequestBuilder) -> Result<(), Failure> {
     Err(Failure {
         error: format!("HTTP {status}"),
         retry_after,
+        wait: false,
     })
 }
 

@@ -169,6 +169,7 @@ pub fn answer_error(body: &Value, token_env: &str) -> Option<Failure> {
     Some(Failure {
         error: format!("monday: {detail}"),
         retry_after: retry_in,
+        wait: false,
     })
 }
 
