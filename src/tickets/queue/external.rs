@@ -18,12 +18,14 @@ pub trait ExternalIds: Send + Sync {
     ) -> StoreFuture<'_, ()>;
     /// Whether a delivery of `ticket` to `target` for an earlier event (the reception is event
     /// 0) is still pending: a later event waits for it, so the tool sees them in order.
+    /// `Some` with the time the last of them is next tried (a past time while one is in
+    /// flight or due now); `None` when none is pending.
     fn earlier_pending(
         &self,
         ticket: String,
         target: String,
         event_id: i64,
-    ) -> StoreFuture<'_, bool>;
+    ) -> StoreFuture<'_, Option<Timestamp>>;
     /// Takes back the attempt the claim of job `job` counted, for an attempt that only
     /// waited for another delivery.
     fn uncount_attempt(&self, job: i64) -> StoreFuture<'_, ()>;
@@ -73,17 +75,21 @@ impl ExternalIds for SqliteStore {
         ticket: String,
         target: String,
         event_id: i64,
-    ) -> StoreFuture<'_, bool> {
+    ) -> StoreFuture<'_, Option<Timestamp>> {
         Box::pin(async move {
-            Ok(sqlx::query_scalar(
-                "SELECT EXISTS (SELECT 1 FROM jobs j JOIN tickets t ON t.seq = j.ticket_seq
-                 WHERE t.id = ? AND j.target = ? AND j.event_id < ? AND j.state = 'pending')",
+            let (count, next): (i64, Option<i64>) = sqlx::query_as(
+                "SELECT COUNT(*), MAX(CASE WHEN j.lease_until_ms > ?4 THEN 0
+                                           ELSE j.next_attempt_ms END)
+                 FROM jobs j JOIN tickets t ON t.seq = j.ticket_seq
+                 WHERE t.id = ?1 AND j.target = ?2 AND j.event_id < ?3 AND j.state = 'pending'",
             )
             .bind(ticket)
             .bind(target)
             .bind(event_id)
+            .bind(Timestamp::now().as_millisecond())
             .fetch_one(self.pool())
-            .await?)
+            .await?;
+            Ok((count > 0).then(|| super::store::ts(next.unwrap_or(0))))
         })
     }
 
@@ -156,23 +162,21 @@ mod tests {
             .await
             .unwrap();
         let e = changed.event.id;
-        assert!(
-            store
-                .earlier_pending(t.id.clone(), "zd".into(), e)
-                .await
-                .unwrap()
-        );
-        assert!(
-            !store
-                .earlier_pending(t.id.clone(), "zd".into(), 0)
-                .await
-                .unwrap()
-        );
-        assert!(
-            !store
-                .earlier_pending(t.id.clone(), "other".into(), e)
-                .await
-                .unwrap()
-        );
+        let pending =
+            |target: &str, event: i64| store.earlier_pending(t.id.clone(), target.into(), event);
+        // The reception is due now: look again soon.
+        let due = pending("zd", e).await.unwrap().unwrap();
+        assert!(due <= Timestamp::now(), "{due}");
+        assert_eq!(pending("zd", 0).await.unwrap(), None);
+        assert_eq!(pending("other", e).await.unwrap(), None);
+        // Retried in an hour: the event waits as long.
+        let later = Timestamp::now() + jiff::SignedDuration::from_hours(1);
+        sqlx::query("UPDATE jobs SET next_attempt_ms = ? WHERE event_id = 0")
+            .bind(later.as_millisecond())
+            .execute(store.pool())
+            .await
+            .unwrap();
+        let due = pending("zd", e).await.unwrap().unwrap();
+        assert_eq!(due.as_millisecond(), later.as_millisecond());
     }
 }

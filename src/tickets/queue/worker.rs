@@ -234,7 +234,8 @@ async fn attempt(d: &Deliverer, store: &dyn TicketStore, job: Job) -> (i64, Outc
             Outcome::Done
         }
         Err(f) if f.wait => {
-            // Not an attempt: polled again after the first backoff delay, never dead.
+            // Not an attempt: again when the awaited delivery is next tried, else after the
+            // first backoff delay; never dead.
             let at = next_attempt(&d.config, 1, &f, Timestamp::now());
             tracing::debug!(ticket = %job.ticket.id, target = %job.target, "delivery waits, again at {at}: {}", f.error);
             Outcome::Retry { at, error: f.error }

@@ -94,16 +94,18 @@ pub(super) async fn record_for_event(
 ) -> Result<String, Failure> {
     let db = |e: crate::tickets::store::StoreError| Failure::new(e.to_string());
     let (ticket, target) = (job.ticket.id.clone(), job.target.clone());
-    if ids
-        .earlier_pending(ticket.clone(), target.clone(), event.id)
-        .await
-        .map_err(db)?
-    {
-        // Not an attempt at the tool: give the claim's count back.
+    let earlier = ids.earlier_pending(ticket.clone(), target.clone(), event.id);
+    if let Some(next) = earlier.await.map_err(db)? {
+        // Not an attempt at the tool: give the claim's count back, and look again when the
+        // earlier delivery is next tried (soon when it is in flight or due).
         ids.uncount_attempt(job.id).await.map_err(db)?;
-        return Err(Failure::waiting(format!(
+        let mut f = Failure::waiting(format!(
             "waiting: an earlier delivery of {ticket} to `{target}` is still pending"
-        )));
+        ));
+        f.retry_after = Some(next.duration_since(jiff::Timestamp::now()))
+            .filter(|d| d.is_positive())
+            .map(|d| d.unsigned_abs());
+        return Err(f);
     }
     ids.external_id(ticket.clone(), target.clone())
         .await
