@@ -166,6 +166,7 @@ impl SupportConfig {
                         );
                     }
                 }
+                TargetKind::Monday | TargetKind::Zendesk => super::vendors::check(t, &key)?,
                 _ => {}
             }
         }

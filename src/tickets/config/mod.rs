@@ -13,6 +13,7 @@ mod actions;
 mod check;
 mod defaults;
 mod keypath;
+mod vendors;
 
 pub use actions::{EventsApiConfig, LinksConfig};
 pub use keypath::key_path_line;
@@ -231,6 +232,10 @@ pub enum TargetKind {
     Email,
     /// One JSON line per ticket appended to a file.
     Jsonl,
+    /// A monday.com board: one item per ticket (GraphQL API v2).
+    Monday,
+    /// A Zendesk Support account: one Zendesk ticket per ticket (REST API v2).
+    Zendesk,
 }
 
 /// A delivery target. Secrets are never written here: only names of environment variables.
@@ -273,9 +278,60 @@ pub struct TargetConfig {
     /// Recipients; empty means the email of each role in the ticket's contact chain.
     #[serde(default)]
     pub to: Vec<String>,
+    /// Monday: the GraphQL endpoint (default `https://api.monday.com/v2`).
+    #[serde(default)]
+    pub api_url: Option<String>,
+    /// Monday: the `API-Version` header (default: the version ayuda was tested against).
+    #[serde(default)]
+    pub api_version: Option<String>,
+    /// Monday and Zendesk: environment variable holding the API token.
+    #[serde(default)]
+    pub token_env: Option<String>,
+    /// Monday: the board that gets one item per ticket (a number, written bare or quoted).
+    #[serde(default, deserialize_with = "vendors::id_or_number")]
+    pub board_id: Option<String>,
+    /// Monday: the group new items go to (default: the board's top group).
+    #[serde(default)]
+    pub group_id: Option<String>,
+    /// Monday: column id per ticket field (`status`, `level`, `type`, `reference`, …).
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+    /// Zendesk: the account's base URL (`https://example.zendesk.com`).
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Zendesk: the agent address the API token belongs to.
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 impl TargetConfig {
+    /// A target of `kind` with no other key set.
+    pub fn of(kind: TargetKind) -> TargetConfig {
+        TargetConfig {
+            id: None,
+            kind,
+            url_env: None,
+            secret_env: None,
+            signature_header: None,
+            path: None,
+            smtp_host: None,
+            smtp_port: None,
+            smtp_security: None,
+            username_env: None,
+            password_env: None,
+            from: None,
+            to: Vec::new(),
+            api_url: None,
+            api_version: None,
+            token_env: None,
+            board_id: None,
+            group_id: None,
+            columns: BTreeMap::new(),
+            url: None,
+            email: None,
+        }
+    }
+
     /// The target's id.
     pub fn id(&self) -> String {
         self.id.clone().unwrap_or_else(|| {

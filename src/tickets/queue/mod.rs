@@ -2,6 +2,7 @@
 
 pub mod agents;
 mod events;
+pub mod external;
 mod model;
 pub use model::*;
 pub mod store;

@@ -48,7 +48,7 @@ pub enum StoreError {
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
 
 /// The escalation queue as the service and the delivery worker see it.
-pub trait TicketStore: Send + Sync + 'static {
+pub trait TicketStore: super::external::ExternalIds + Send + Sync + 'static {
     /// Stores the ticket (assigning its reference), its contact chain and one pending job per
     /// target in one durable transaction; returns the ticket with its reference.
     fn insert(&self, ticket: Ticket, targets: Vec<String>) -> StoreFuture<'_, Ticket>;
@@ -115,6 +115,11 @@ fn options(path: &Path) -> SqliteConnectOptions {
 }
 
 impl SqliteStore {
+    /// The connection pool, for the queue's SQL kept in other files (external ids).
+    pub(super) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     /// Opens (creating and migrating) `DATA/tickets.sqlite` and starts the writer task.
     pub async fn open(data: &Path) -> Result<SqliteStore, StoreError> {
         let pool = open_pool(data).await?;

@@ -198,8 +198,9 @@ async fn lane(
         }
         for (job, slot) in jobs.into_iter().zip(free) {
             let (d, recorder, finished) = (d.clone(), recorder.clone(), finished.clone());
+            let store = store.clone();
             running.spawn(async move {
-                let (id, outcome) = attempt(&d, job).await;
+                let (id, outcome) = attempt(&d, &*store, job).await;
                 let (done, committed) = oneshot::channel();
                 if recorder.send((id, outcome, done)).await.is_ok() {
                     let _ = committed.await;
@@ -211,14 +212,9 @@ async fn lane(
     }
 }
 
-async fn attempt(d: &Deliverer, job: Job) -> (i64, Outcome) {
+async fn attempt(d: &Deliverer, store: &dyn TicketStore, job: Job) -> (i64, Outcome) {
     let limit = d.config.deliveries.timeout.0.unsigned_abs();
-    let result = match tokio::time::timeout(
-        limit,
-        d.deliver(&job.target, &job.ticket, job.event.as_ref()),
-    )
-    .await
-    {
+    let result = match tokio::time::timeout(limit, d.deliver(&job, store)).await {
         Ok(r) => r,
         Err(_) => Err(Failure::new(format!(
             "no answer within {:#}",
@@ -236,6 +232,13 @@ async fn attempt(d: &Deliverer, job: Job) -> (i64, Outcome) {
                 latency.as_secs_f64().max(0.0),
             );
             Outcome::Done
+        }
+        Err(f) if f.wait => {
+            // Not an attempt: again when the awaited delivery is next tried, else after the
+            // first backoff delay; never dead.
+            let at = next_attempt(&d.config, 1, &f, Timestamp::now());
+            tracing::debug!(ticket = %job.ticket.id, target = %job.target, "delivery waits, again at {at}: {}", f.error);
+            Outcome::Retry { at, error: f.error }
         }
         Err(f) if job.attempts >= i64::from(d.config.deliveries.max_attempts) => {
             tracing::error!(ticket = %job.ticket.id, target = %job.target, attempts = job.attempts, "delivery dead: {}", f.error);
@@ -320,8 +323,8 @@ mod tests {
         assert!(d5 >= SignedDuration::from_secs(40), "{d5:?}");
         assert!(d30 <= SignedDuration::from_hours(1), "{d30:?}");
         let ra = Failure {
-            error: "429".into(),
             retry_after: Some(Duration::from_secs(20)),
+            ..Failure::new("429")
         };
         assert_eq!(
             next_attempt(&c, 1, &ra, now).duration_since(now),

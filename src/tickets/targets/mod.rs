@@ -1,23 +1,28 @@
 //! The delivery targets, one per file behind [`Deliverer::deliver`]: the worker
 //! ([`run_worker`]) takes due jobs from the queue and hands each ticket to its target
-//! (signed webhook, Slack, email, JSONL file), with exponential backoff and jitter, Retry-After
+//! (signed webhook, Slack, email, JSONL file, a monday.com board, Zendesk), with exponential backoff and jitter, Retry-After
 //! honoured, and a dead state after `support.deliveries.max_attempts`.
 //!
 //! Delivery is at least once: a job leased by a process that dies is retried when the lease
 //! ends, so webhooks carry `Idempotency-Key: <ticket id>` for receivers to drop repeats.
 
+mod api;
 mod email;
 mod jsonl;
 mod links;
+pub mod monday;
 mod slack;
 mod webhook;
+pub mod zendesk;
 
 pub use crate::tickets::queue::worker::{next_attempt, run_worker};
+pub use api::event_line;
 pub use links::{allowed_actions, link_actor};
 pub use slack::{slack_blocks, slack_event_message};
 
 use crate::tickets::config::{SupportConfig, TargetConfig, TargetKind};
-use crate::tickets::store::{Ticket, TicketEvent};
+use crate::tickets::queue::external::ExternalIds;
+use crate::tickets::store::{Job, Ticket, TicketEvent};
 use hmac::{KeyInit, Mac};
 use jiff::Timestamp;
 use std::collections::BTreeMap;
@@ -35,6 +40,10 @@ pub struct Failure {
     pub error: String,
     /// What the target asked for (Retry-After).
     pub retry_after: Option<Duration>,
+    /// The attempt waited for another delivery (the ticket's record in the tool) and was not
+    /// tried: it does not count against `max_attempts`, and is tried again after
+    /// `backoff_initial`.
+    pub wait: bool,
 }
 
 impl Failure {
@@ -42,6 +51,15 @@ impl Failure {
         Failure {
             error: error.into(),
             retry_after: None,
+            wait: false,
+        }
+    }
+
+    /// An attempt that waits for another delivery; see [`Failure::wait`].
+    pub(crate) fn waiting(error: impl Into<String>) -> Failure {
+        Failure {
+            wait: true,
+            ..Failure::new(error)
         }
     }
 }
@@ -94,13 +112,10 @@ impl Deliverer {
         self.targets.keys().cloned().collect()
     }
 
-    /// One delivery attempt of `ticket` to `target`: its reception, or a lifecycle `event`.
-    pub async fn deliver(
-        &self,
-        target: &str,
-        ticket: &Ticket,
-        event: Option<&TicketEvent>,
-    ) -> Result<(), Failure> {
+    /// One delivery attempt of a job: its ticket's reception or a lifecycle event, to its
+    /// target; `ids` keeps the records ticketing tools (Monday, Zendesk) create.
+    pub async fn deliver(&self, job: &Job, ids: &dyn ExternalIds) -> Result<(), Failure> {
+        let (target, ticket, event) = (&job.target, &job.ticket, job.event.as_ref());
         let Some(t) = self.targets.get(target) else {
             return Err(Failure::new(format!(
                 "target `{target}` is no longer configured"
@@ -117,6 +132,8 @@ impl Deliverer {
                 ))),
             },
             TargetKind::Jsonl => self.jsonl(t, ticket, event).await,
+            TargetKind::Monday => self.monday(t, job, ids).await,
+            TargetKind::Zendesk => self.zendesk(t, job, ids).await,
         }
     }
 
@@ -193,6 +210,7 @@ pub(crate) async fn send(req: reqwest::RequestBuilder) -> Result<(), Failure> {
     Err(Failure {
         error: format!("HTTP {status}"),
         retry_after,
+        wait: false,
     })
 }
 

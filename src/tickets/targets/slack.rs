@@ -168,7 +168,7 @@ fn esc(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-fn truncate(s: &str, n: usize) -> String {
+pub(super) fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
     } else {
