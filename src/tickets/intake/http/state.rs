@@ -37,6 +37,8 @@ pub struct Inner {
     /// Renders the form with errors and the thank-you page with the site's theme.
     pub renderer: Option<Arc<PageRenderer>>,
     pub deliverer: Arc<Deliverer>,
+    /// What partners typed in refused form posts, shown again by `GET /tickets/form`.
+    pub drafts: super::Drafts,
 }
 
 /// Errors opening the ticket service.
@@ -141,6 +143,7 @@ impl TicketsState {
             store,
             renderer,
             deliverer: Arc::new(deliverer),
+            drafts: Default::default(),
             config: support,
         }))
     }
