@@ -208,3 +208,67 @@ async fn a_storage_failure_keeps_the_text_in_the_partner_language() {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert!(body.contains("\"code\":\"unavailable\""), "{body}");
 }
+
+#[tokio::test]
+async fn the_thank_you_page_names_target_breach_and_email_honestly() {
+    let (s, _built) = themed_site("  form: {min_fill_seconds: 0}\n").await;
+    let token = fresh_token(&s).await;
+    let (status, headers, body) = send(
+        &s,
+        form_post(
+            &form_body(&s.key, &token, ""),
+            Some("https://help.example.org"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let (status, _, page) = get_page(&s, headers["location"].to_str().unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    let list = s
+        .state
+        .inner()
+        .store
+        .list(Default::default())
+        .await
+        .unwrap();
+    let view = s
+        .state
+        .inner()
+        .store
+        .get(list[0].id.clone())
+        .await
+        .unwrap()
+        .unwrap();
+    let d = &view.ticket.deadlines;
+    assert!(
+        d.first_response_target < d.first_response_breach,
+        "operations: 2 h then 3 h"
+    );
+    // Both instants, in the partner's zone (the form's tz), with the hour a person reads.
+    let madrid = jiff::tz::TimeZone::get("Europe/Madrid").unwrap();
+    for (label, at) in [
+        ("Primera respuesta prevista", d.first_response_target),
+        ("A más tardar", d.first_response_breach),
+    ] {
+        let iso = ayuda::tickets::calendar::rfc3339(at, &madrid);
+        assert!(page.contains(label), "{label}: {page}");
+        assert!(
+            page.contains(&format!("datetime=\"{iso}\"")),
+            "{iso}: {page}"
+        );
+        let z = at.to_zoned(madrid.clone());
+        let hour = format!("{:02}:{:02}", z.hour(), z.minute());
+        assert!(page.contains(&hour), "{label} at {hour}: {page}");
+    }
+    assert!(
+        !page.contains("Primera respuesta, a más tardar"),
+        "the target is not the breach"
+    );
+    // The address the answer goes to, and no invitation to open another ticket.
+    assert!(page.contains("ana@partner.example.org"), "{page}");
+    assert!(
+        !page.contains("href=\"/es/tickets/new/\" class=\"button\"")
+            && !page.contains("class=\"need-help\""),
+        "{page}"
+    );
+}

@@ -156,3 +156,22 @@ pub async fn send_and_follow(
     }
     (status, location, status, headers, body)
 }
+
+/// A ticket service with the default theme: tests/fixtures/serve built into a temporary folder,
+/// with `extra` appended to its `support:` section. The build folder lives as long as the site.
+pub async fn themed_site(extra: &str) -> (Site, super::Built) {
+    let root = super::fixture("serve");
+    let built = super::build_into_temp(&root, false);
+    let yaml = std::fs::read_to_string(root.join("ayuda.yaml")).unwrap();
+    let config = ayuda::Config::parse(&format!(
+        "{yaml}support:\n  time_zone: America/Bogota\n  targets: [{{kind: jsonl, path: out.jsonl}}]\n{extra}"
+    ))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let key = keys::add_with(&data, "Partner TV", cheap_argon()).unwrap();
+    let state = TicketsState::open(&config, &data, Some(built.out.path()))
+        .await
+        .unwrap();
+    (Site { dir, state, key }, built)
+}

@@ -184,12 +184,15 @@ fn fallback_html(
     }
     if let Some(c) = ctx {
         if c.get("id").is_some() {
-            body.push_str(&format!(
-                "<p><strong>{}</strong></p><p>{}</p><p>{}</p>",
-                esc(c["id"].as_str().unwrap_or("")),
-                esc(c["type_label"].as_str().unwrap_or("")),
-                esc(c["first_response_due"].as_str().unwrap_or(""))
-            ));
+            for k in [
+                "id",
+                "type_label",
+                "first_response_due",
+                "first_response_breach",
+                "email",
+            ] {
+                body.push_str(&format!("<p>{}</p>", esc(c[k].as_str().unwrap_or(""))));
+            }
         } else {
             body.push_str(&format!("<form method=\"post\" action=\"/api/tickets\"><input type=\"hidden\" name=\"form_ts\" value=\"{}\">", esc(c["time_token"].as_str().unwrap_or(""))));
             let errors = &c["errors"];

@@ -9,6 +9,8 @@ use crate::tickets::messages::{self, Msg};
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
 
 pub(super) fn thanks_url(s: &TicketsState, id: &str, locale: &str, tz: &str) -> String {
     let sig = guard::signature(&s.0.secret, "thanks", id);
@@ -79,13 +81,21 @@ pub(super) async fn thanks(
         .request_type(&t.kind)
         .map(|rt| rt.label.get(&locale, &inner.default_locale).to_string())
         .unwrap_or_else(|| t.kind.clone());
+    let (target, breach) = (
+        t.deadlines.first_response_target,
+        t.deadlines.first_response_breach,
+    );
+    let now = Timestamp::now();
     let ctx = serde_json::json!({
         "id": t.id,
         "type": t.kind,
         "type_label": type_label,
         "status": t.status,
-        "first_response_due": crate::i18n::format_datetime(t.deadlines.first_response_target, &tz, &locale),
-        "first_response_due_iso": calendar::rfc3339(t.deadlines.first_response_target, &tz),
+        "email": t.email,
+        "first_response_due": due_text(target, &tz, &locale, now),
+        "first_response_due_iso": calendar::rfc3339(target, &tz),
+        "first_response_breach": due_text(breach, &tz, &locale, now),
+        "first_response_breach_iso": calendar::rfc3339(breach, &tz),
     });
     let strings = inner
         .renderer
@@ -112,4 +122,77 @@ pub(super) async fn thanks(
         ),
     )
         .into_response()
+}
+
+/// When a deadline falls, as the partner reads it in `tz` seen from `now`: "hoy a las 11:00",
+/// "mañana a las 09:30" or "el 9 de marzo de 2026 a las 11:00", then the zone.
+pub(super) fn due_text(at: Timestamp, tz: &TimeZone, locale: &str, now: Timestamp) -> String {
+    let z = at.to_zoned(tz.clone());
+    let today = now.to_zoned(tz.clone()).date();
+    let hm = format!("{:02}:{:02}", z.hour(), z.minute());
+    // format_date reads the date in UTC: hand it the local date at UTC midnight.
+    let date = || {
+        let midnight = z.date().to_zoned(TimeZone::UTC).map(|u| u.timestamp());
+        crate::i18n::format_date(midnight.unwrap_or(at), locale)
+    };
+    let day = if z.date() == today {
+        0
+    } else if today.tomorrow().is_ok_and(|d| d == z.date()) {
+        1
+    } else {
+        2
+    };
+    let when = match (messages::lang_of(locale), day) {
+        ("es", 0) => format!("hoy a las {hm}"),
+        ("es", 1) => format!("mañana a las {hm}"),
+        ("es", _) => format!("el {} a las {hm}", date()),
+        ("pt", 0) => format!("hoje às {hm}"),
+        ("pt", 1) => format!("amanhã às {hm}"),
+        ("pt", _) => format!("em {} às {hm}", date()),
+        (_, 0) => format!("today at {hm}"),
+        (_, 1) => format!("tomorrow at {hm}"),
+        (_, _) => format!("on {} at {hm}", date()),
+    };
+    format!("{when} ({})", tz.iana_name().unwrap_or("UTC"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadlines_read_as_today_tomorrow_or_a_date_in_the_partner_zone() {
+        let tz = TimeZone::get("America/Bogota").unwrap();
+        let now: Timestamp = "2026-03-06T14:00:00Z".parse().unwrap(); // Friday 09:00 in Bogota
+        let at = |s: &str| s.parse::<Timestamp>().unwrap();
+        let today = at("2026-03-06T16:00:00Z");
+        assert_eq!(
+            due_text(today, &tz, "es", now),
+            "hoy a las 11:00 (America/Bogota)"
+        );
+        assert_eq!(
+            due_text(today, &tz, "en", now),
+            "today at 11:00 (America/Bogota)"
+        );
+        // 03:30 UTC on Saturday is still Friday evening in Bogota.
+        let evening = at("2026-03-07T03:30:00Z");
+        assert_eq!(
+            due_text(evening, &tz, "pt", now),
+            "hoje às 22:30 (America/Bogota)"
+        );
+        let saturday = at("2026-03-07T14:00:00Z");
+        assert_eq!(
+            due_text(saturday, &tz, "es", now),
+            "mañana a las 09:00 (America/Bogota)"
+        );
+        let monday = at("2026-03-09T16:00:00Z");
+        assert_eq!(
+            due_text(monday, &tz, "es", now),
+            "el 9 de marzo de 2026 a las 11:00 (America/Bogota)"
+        );
+        assert_eq!(
+            due_text(monday, &tz, "en", now),
+            "on March 9, 2026 at 11:00 (America/Bogota)"
+        );
+    }
 }
