@@ -93,10 +93,7 @@ async fn field_errors_in_the_partner_language() {
         v["errors"]["email"],
         "Informe um endereço de e-mail válido, como nome@empresa.com."
     );
-    assert_eq!(
-        v["errors"]["type"],
-        "Escolha um tipo de solicitação da lista."
-    );
+    assert_eq!(v["errors"]["type"], "Escolha um tipo de ticket da lista.");
     assert_eq!(v["errors"]["subject"], "Este campo é obrigatório.");
     assert_eq!(count(&s).await, 0);
 }
