@@ -161,28 +161,11 @@ async fn rate_limit_answers_429_with_retry_after() {
 #[tokio::test]
 async fn html_form_posts_redirect_to_the_thank_you_page() {
     let s = site("  form: {min_fill_seconds: 0}\n").await;
-    let token = fresh_token(&s).await;
-    let (status, headers, body) = send(
-        &s,
-        form_post(
-            &form_body(&s.key, &token, ""),
-            Some("https://help.example.org"),
-        ),
-    )
-    .await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
-    let location = headers["location"].to_str().unwrap().to_string();
+    let location = send_valid_form(&s).await;
     assert!(location.contains("tz=Europe%2FMadrid"), "{location}");
-    let (status, _, page) = send(&s, Request::get(&location).body(Body::empty()).unwrap()).await;
+    let (status, _, page) = get_page(&s, &location).await;
     assert_eq!(status, StatusCode::OK);
-    let list = s
-        .state
-        .inner()
-        .store
-        .list(Default::default())
-        .await
-        .unwrap();
-    assert!(page.contains(&list[0].id), "{page}");
+    assert!(page.contains(&only_ticket(&s).await.ticket.id), "{page}");
     assert!(
         page.contains("(Europe/Madrid)"),
         "deadline in the partner's zone: {page}"

@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.js';
-import { launch, newPage, axe } from './lib/browser.js';
+import { launch, newPage, noViolations } from './lib/browser.js';
 
 let server, browser;
 before(async () => {
@@ -21,11 +21,6 @@ after(async () => {
 
 const FORM = '/es/tickets/new/';
 const ARTICLE = '/es/articles/clave-de-partner/';
-
-async function noViolations(page, what) {
-  const violations = await axe(page);
-  assert.deepEqual(violations, [], `${what}: ${JSON.stringify(violations, null, 2)}`);
-}
 
 /** Opens the form the way a partner does: from an article's "still need help?" box. */
 async function openFormFromArticle(page) {

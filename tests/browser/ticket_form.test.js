@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.js';
-import { launch, newPage, axe } from './lib/browser.js';
+import { launch, newPage, noViolations } from './lib/browser.js';
 
 let browser;
 before(async () => {
@@ -17,11 +17,6 @@ after(async () => {
 });
 
 const FORM = '/es/tickets/new/';
-
-async function noViolations(page, what) {
-  const violations = await axe(page);
-  assert.deepEqual(violations, [], `${what}: ${JSON.stringify(violations, null, 2)}`);
-}
 
 async function openForm(page) {
   await page.goto(FORM);

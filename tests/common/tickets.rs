@@ -175,3 +175,21 @@ pub async fn themed_site(extra: &str) -> (Site, super::Built) {
         .unwrap();
     (Site { dir, state, key }, built)
 }
+
+/// Sends a valid Spanish form post from the site with a fresh token: the thank-you address it
+/// redirects to.
+pub async fn send_valid_form(s: &Site) -> String {
+    let token = fresh_token(s).await;
+    let body = form_body(&s.key, &token, "");
+    let (status, headers, page) = send(s, form_post(&body, Some("https://help.example.org"))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    headers["location"].to_str().unwrap().to_string()
+}
+
+/// The one ticket stored, with its deliveries.
+pub async fn only_ticket(s: &Site) -> ayuda::tickets::store::TicketView {
+    let store = &s.state.inner().store;
+    let list = store.list(Default::default()).await.unwrap();
+    assert_eq!(list.len(), 1, "one ticket stored");
+    store.get(list[0].id.clone()).await.unwrap().unwrap()
+}

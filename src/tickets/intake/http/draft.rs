@@ -122,15 +122,9 @@ pub(super) async fn draft_page(
             )
                 .into_response()
         }
-        None => {
-            let inner = &s.0;
-            let locale = if inner.locales.contains(&q.locale) {
-                q.locale.as_str()
-            } else {
-                inner.default_locale.as_str()
-            };
-            see_other(&crate::site::urls::ticket_url(locale))
-        }
+        None => see_other(&crate::site::urls::ticket_url(
+            s.0.locale_or_default(&q.locale),
+        )),
     }
 }
 

@@ -41,6 +41,17 @@ pub struct Inner {
     pub drafts: super::Drafts,
 }
 
+impl Inner {
+    /// `requested` when the site has that locale, else the site's default.
+    pub fn locale_or_default<'a>(&'a self, requested: &'a str) -> &'a str {
+        if self.locales.iter().any(|l| l == requested) {
+            requested
+        } else {
+            &self.default_locale
+        }
+    }
+}
+
 /// Errors opening the ticket service.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {

@@ -44,11 +44,7 @@ pub(super) async fn thanks(
     Query(q): Query<ThanksQuery>,
 ) -> Response {
     let inner = &s.0;
-    let locale = if inner.locales.contains(&q.locale) {
-        q.locale.clone()
-    } else {
-        inner.default_locale.clone()
-    };
+    let locale = inner.locale_or_default(&q.locale).to_string();
     let lang = messages::lang_of(&locale);
     let not_found = || {
         let title = match lang {
@@ -164,35 +160,25 @@ mod tests {
     fn deadlines_read_as_today_tomorrow_or_a_date_in_the_partner_zone() {
         let tz = TimeZone::get("America/Bogota").unwrap();
         let now: Timestamp = "2026-03-06T14:00:00Z".parse().unwrap(); // Friday 09:00 in Bogota
-        let at = |s: &str| s.parse::<Timestamp>().unwrap();
-        let today = at("2026-03-06T16:00:00Z");
-        assert_eq!(
-            due_text(today, &tz, "es", now),
-            "hoy a las 11:00 (America/Bogota)"
-        );
-        assert_eq!(
-            due_text(today, &tz, "en", now),
-            "today at 11:00 (America/Bogota)"
-        );
-        // 03:30 UTC on Saturday is still Friday evening in Bogota.
-        let evening = at("2026-03-07T03:30:00Z");
-        assert_eq!(
-            due_text(evening, &tz, "pt", now),
-            "hoje às 22:30 (America/Bogota)"
-        );
-        let saturday = at("2026-03-07T14:00:00Z");
-        assert_eq!(
-            due_text(saturday, &tz, "es", now),
-            "mañana a las 09:00 (America/Bogota)"
-        );
-        let monday = at("2026-03-09T16:00:00Z");
-        assert_eq!(
-            due_text(monday, &tz, "es", now),
-            "el 9 de marzo de 2026 a las 11:00 (America/Bogota)"
-        );
-        assert_eq!(
-            due_text(monday, &tz, "en", now),
-            "on March 9, 2026 at 11:00 (America/Bogota)"
-        );
+        let cases = [
+            ("2026-03-06T16:00:00Z", "es", "hoy a las 11:00"),
+            ("2026-03-06T16:00:00Z", "en", "today at 11:00"),
+            // 03:30 UTC on Saturday is still Friday evening in Bogota.
+            ("2026-03-07T03:30:00Z", "pt", "hoje às 22:30"),
+            ("2026-03-07T14:00:00Z", "es", "mañana a las 09:00"),
+            (
+                "2026-03-09T16:00:00Z",
+                "es",
+                "el 9 de marzo de 2026 a las 11:00",
+            ),
+            ("2026-03-09T16:00:00Z", "en", "on March 9, 2026 at 11:00"),
+        ];
+        for (at, locale, want) in cases {
+            let at: Timestamp = at.parse().unwrap();
+            assert_eq!(
+                due_text(at, &tz, locale, now),
+                format!("{want} (America/Bogota)")
+            );
+        }
     }
 }
