@@ -85,6 +85,7 @@ impl Default for Drafts {
 pub(super) fn redirect_to_draft(s: &TicketsState, draft: Draft) -> Response {
     let locale = draft.locale.clone();
     let id = s.0.drafts.put(draft);
+    let locale = percent_encoding::utf8_percent_encode(&locale, percent_encoding::NON_ALPHANUMERIC);
     see_other(&format!("/tickets/form?draft={id}&locale={locale}"))
 }
 
