@@ -1,72 +1,14 @@
 //! The ticket endpoints through `tower::ServiceExt::oneshot`: 201, 303, 401, 403, 413, 422, 429,
 //! the honeypot and the time trap, and nothing stored when a request is refused.
 
+mod common;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use ayuda::tickets::{TicketsState, keys, router};
+use ayuda::tickets::router;
+use common::tickets::*;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
-
-struct Site {
-    _dir: tempfile::TempDir,
-    state: TicketsState,
-    key: String,
-}
-
-fn cheap_argon() -> argon2::Argon2<'static> {
-    let params = argon2::Params::new(256, 1, 1, None).unwrap();
-    argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
-}
-
-async fn site(extra: &str) -> Site {
-    let dir = tempfile::tempdir().unwrap();
-    let yaml = format!(
-        "base_url: https://help.example.org\nlocales: [es, en, pt]\ndefault_locale: es\nsupport:\n  time_zone: America/Bogota\n  targets: [{{kind: jsonl, path: out.jsonl}}]\n{extra}"
-    );
-    let config = ayuda::Config::parse(&yaml).unwrap();
-    let data = dir.path().join("data");
-    let key = keys::add_with(&data, "Partner TV", cheap_argon()).unwrap();
-    let state = TicketsState::open(&config, &data, None).await.unwrap();
-    Site {
-        _dir: dir,
-        state,
-        key,
-    }
-}
-
-fn ticket() -> serde_json::Value {
-    serde_json::json!({
-        "name": "Ana", "email": "ana@partner.example.org", "type": "technical",
-        "subject": "El video no carga", "description": "Desde ayer el reproductor falla con error 500.",
-        "locale": "es", "page": "/es/articles/reproductor/", "suggested": ["a1", "a2"], "opened": ["a2"]
-    })
-}
-
-async fn send(s: &Site, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
-    let resp = router(s.state.clone()).oneshot(req).await.unwrap();
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let body = resp.into_body().collect().await.unwrap().to_bytes();
-    (status, headers, String::from_utf8_lossy(&body).into_owned())
-}
-
-fn json_post(body: &serde_json::Value, key: Option<&str>) -> Request<Body> {
-    let mut b = Request::post("/api/tickets").header("content-type", "application/json");
-    if let Some(k) = key {
-        b = b.header("authorization", format!("Bearer {k}"));
-    }
-    b.body(Body::from(body.to_string())).unwrap()
-}
-
-async fn count(s: &Site) -> usize {
-    s.state
-        .inner()
-        .store
-        .list(Default::default())
-        .await
-        .unwrap()
-        .len()
-}
 
 #[tokio::test]
 async fn json_ticket_is_accepted_with_deadlines() {
@@ -151,10 +93,7 @@ async fn field_errors_in_the_partner_language() {
         v["errors"]["email"],
         "Informe um endereço de e-mail válido, como nome@empresa.com."
     );
-    assert_eq!(
-        v["errors"]["type"],
-        "Escolha um tipo de solicitação da lista."
-    );
+    assert_eq!(v["errors"]["type"], "Escolha um tipo de ticket da lista.");
     assert_eq!(v["errors"]["subject"], "Este campo é obrigatório.");
     assert_eq!(count(&s).await, 0);
 }
@@ -219,75 +158,14 @@ async fn rate_limit_answers_429_with_retry_after() {
     assert_eq!(count(&s).await, 3);
 }
 
-fn form_post(body: &str, origin: Option<&str>) -> Request<Body> {
-    let mut b = Request::post("/api/tickets")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("host", "help.example.org");
-    if let Some(o) = origin {
-        b = b
-            .header("origin", o)
-            .header("sec-fetch-site", "same-origin");
-    }
-    b.body(Body::from(body.to_string())).unwrap()
-}
-
-fn form_body(key: &str, token: &str, website: &str) -> String {
-    form_urlencoded::Serializer::new(String::new())
-        .append_pair("name", "Ana")
-        .append_pair("email", "ana@partner.example.org")
-        .append_pair("type", "operations")
-        .append_pair("subject", "Reporte mensual")
-        .append_pair(
-            "description",
-            "¿Dónde descargo el reporte mensual de consumo?",
-        )
-        .append_pair("locale", "es")
-        .append_pair("tz", "Europe/Madrid")
-        .append_pair("partner_key", key)
-        .append_pair("website", website)
-        .append_pair("form_ts", token)
-        .finish()
-}
-
-async fn fresh_token(s: &Site) -> String {
-    let (_, _, body) = send(
-        s,
-        Request::get("/api/tickets/token")
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
-    serde_json::from_str::<serde_json::Value>(&body).unwrap()["time_token"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
 #[tokio::test]
 async fn html_form_posts_redirect_to_the_thank_you_page() {
     let s = site("  form: {min_fill_seconds: 0}\n").await;
-    let token = fresh_token(&s).await;
-    let (status, headers, body) = send(
-        &s,
-        form_post(
-            &form_body(&s.key, &token, ""),
-            Some("https://help.example.org"),
-        ),
-    )
-    .await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
-    let location = headers["location"].to_str().unwrap().to_string();
+    let location = send_valid_form(&s).await;
     assert!(location.contains("tz=Europe%2FMadrid"), "{location}");
-    let (status, _, page) = send(&s, Request::get(&location).body(Body::empty()).unwrap()).await;
+    let (status, _, page) = get_page(&s, &location).await;
     assert_eq!(status, StatusCode::OK);
-    let list = s
-        .state
-        .inner()
-        .store
-        .list(Default::default())
-        .await
-        .unwrap();
-    assert!(page.contains(&list[0].id), "{page}");
+    assert!(page.contains(&only_ticket(&s).await.ticket.id), "{page}");
     assert!(
         page.contains("(Europe/Madrid)"),
         "deadline in the partner's zone: {page}"
@@ -302,9 +180,10 @@ async fn html_form_posts_redirect_to_the_thank_you_page() {
 #[tokio::test]
 async fn form_guards_refuse_bots_and_keep_values() {
     let s = site("  form: {min_fill_seconds: 5}\n").await;
-    // No token (static page without JavaScript): the form comes back with a fresh token.
-    let (status, _, page) = send(&s, form_post(&form_body(&s.key, "", ""), None)).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // No token (static page without JavaScript): 303 to the form again, with a fresh token.
+    let (status, _, _, _, page) =
+        send_and_follow(&s, form_post(&form_body(&s.key, "", ""), None)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
     assert!(page.contains("envíalo de nuevo"), "{page}");
     assert!(
         page.contains("Reporte mensual"),
@@ -313,8 +192,9 @@ async fn form_guards_refuse_bots_and_keep_values() {
     assert!(page.contains("v1."), "a fresh token: {page}");
     // Too fast.
     let token = fresh_token(&s).await;
-    let (status, _, page) = send(&s, form_post(&form_body(&s.key, &token, ""), None)).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _, _, _, page) =
+        send_and_follow(&s, form_post(&form_body(&s.key, &token, ""), None)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
     assert!(page.contains("demasiado rápido"), "{page}");
     // Honeypot.
     let (status, _, _) = send(
@@ -330,11 +210,12 @@ async fn form_guards_refuse_bots_and_keep_values() {
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    // A bad key in the form: 401 with the form and the error next to the key field.
+    // A bad key in the form: the form again with the error next to the key field.
     let s0 = site("  form: {min_fill_seconds: 0}\n").await;
     let token = fresh_token(&s0).await;
-    let (status, _, page) = send(&s0, form_post(&form_body("ayk_X_y", &token, ""), None)).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _, _, _, page) =
+        send_and_follow(&s0, form_post(&form_body("ayk_X_y", &token, ""), None)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
     assert!(page.contains("no es válida"), "{page}");
     assert_eq!(count(&s).await, 0);
     assert_eq!(count(&s0).await, 0);
@@ -472,12 +353,12 @@ async fn single_line_fields_refuse_line_breaks_and_bidi_overrides() {
 /// The whole service (search routes, health, metrics) with the ticket routes of `s`.
 fn service(s: &Site) -> axum::Router {
     let site = ayuda::server::LoadedSite {
-        dist: s._dir.path().join("dist"),
+        dist: s.dir.path().join("dist"),
         engine: None,
         renderer: None,
         pages: None,
     };
-    let mut state = ayuda::server::AppState::new(site, &s._dir.path().join("data"));
+    let mut state = ayuda::server::AppState::new(site, &s.dir.path().join("data"));
     state.tickets = Some(s.state.clone());
     ayuda::server::router(state).merge(router(s.state.clone()))
 }
@@ -560,7 +441,7 @@ async fn the_data_folder_is_private() {
     let s = site("").await;
     let (status, _, body) = send(&s, json_post(&ticket(), Some(&s.key))).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    let data = s._dir.path().join("data");
+    let data = s.dir.path().join("data");
     let mode = |p: &str| {
         std::fs::metadata(data.join(p))
             .map(|m| m.permissions().mode() & 0o777)

@@ -34,6 +34,33 @@ pub enum Msg {
 }
 
 impl Msg {
+    /// Every message, with sample parameters: for tests that read them all.
+    pub fn examples() -> [Msg; 21] {
+        [
+            Msg::Required,
+            Msg::TooShort(3),
+            Msg::TooLong(9),
+            Msg::Email,
+            Msg::UnknownType,
+            Msg::UnknownLocale,
+            Msg::BadPage,
+            Msg::TooManyItems(2),
+            Msg::TooFast,
+            Msg::FormExpired,
+            Msg::MissingKey,
+            Msg::BadKey,
+            Msg::RateLimited(5),
+            Msg::TooLarge(65536),
+            Msg::Origin,
+            Msg::Rejected,
+            Msg::OneLine,
+            Msg::Characters,
+            Msg::Unsupported,
+            Msg::Unavailable,
+            Msg::Confirm,
+        ]
+    }
+
     /// The stable code of the message (`required`), also the suffix of its theme i18n key.
     pub fn code(self) -> &'static str {
         match self {
@@ -93,9 +120,9 @@ impl Msg {
                 "Informe um endereço de e-mail válido, como nome@empresa.com.",
             ),
             Msg::UnknownType => pick(
-                "Elige un tipo de solicitud de la lista.",
-                "Choose a request type from the list.",
-                "Escolha um tipo de solicitação da lista.",
+                "Elige un tipo de ticket de la lista.",
+                "Choose a ticket type from the list.",
+                "Escolha um tipo de ticket da lista.",
             ),
             Msg::UnknownLocale => pick(
                 "Idioma no disponible.",
@@ -133,25 +160,21 @@ impl Msg {
                 "A chave de parceiro não é válida ou foi revogada. Verifique-a ou peça uma nova à equipe de suporte.",
             ),
             Msg::RateLimited(s) => pick(
-                &format!("Demasiadas solicitudes. Inténtalo de nuevo en {s} s."),
+                &format!("Demasiados intentos. Inténtalo de nuevo en {s} s."),
                 &format!("Too many requests. Try again in {s} s."),
-                &format!("Solicitações demais. Tente novamente em {s} s."),
+                &format!("Tentativas demais. Tente novamente em {s} s."),
             ),
             Msg::TooLarge(n) => pick(
-                &format!("La solicitud es demasiado grande (máximo {} KB).", n / 1024),
+                &format!("El envío es demasiado grande (máximo {} KB).", n / 1024),
                 &format!("The request is too large (at most {} KB).", n / 1024),
-                &format!("A solicitação é grande demais (no máximo {} KB).", n / 1024),
+                &format!("O envio é grande demais (no máximo {} KB).", n / 1024),
             ),
             Msg::Origin => pick(
                 "El formulario debe enviarse desde el centro de ayuda.",
                 "The form must be sent from the help center.",
                 "O formulário deve ser enviado a partir da central de ajuda.",
             ),
-            Msg::Rejected => pick(
-                "Solicitud rechazada.",
-                "Request rejected.",
-                "Solicitação recusada.",
-            ),
+            Msg::Rejected => pick("Envío rechazado.", "Request rejected.", "Envio recusado."),
             Msg::OneLine => pick(
                 "Escribe este campo en una sola línea.",
                 "Write this field on a single line.",
@@ -235,30 +258,7 @@ mod tests {
 
     #[test]
     fn every_message_exists_in_every_language() {
-        let all = [
-            Msg::Required,
-            Msg::TooShort(3),
-            Msg::TooLong(9),
-            Msg::Email,
-            Msg::UnknownType,
-            Msg::UnknownLocale,
-            Msg::BadPage,
-            Msg::TooManyItems(2),
-            Msg::TooFast,
-            Msg::FormExpired,
-            Msg::MissingKey,
-            Msg::BadKey,
-            Msg::RateLimited(5),
-            Msg::TooLarge(65536),
-            Msg::Origin,
-            Msg::Rejected,
-            Msg::OneLine,
-            Msg::Characters,
-            Msg::Unsupported,
-            Msg::Unavailable,
-            Msg::Confirm,
-        ];
-        for m in all {
+        for m in Msg::examples() {
             let es = m.text("es");
             let en = m.text("en");
             let pt = m.text("pt");

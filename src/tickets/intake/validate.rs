@@ -35,6 +35,8 @@ pub struct TicketInput {
     pub website: String,
     /// Time-trap token.
     pub form_ts: String,
+    /// The draft a form was sent again from (forgotten once the ticket is stored).
+    pub draft: String,
 }
 
 impl TicketInput {
@@ -56,6 +58,7 @@ impl TicketInput {
                 "partner_key" => t.partner_key = v,
                 "website" => t.website = v,
                 "form_ts" => t.form_ts = v,
+                "draft" => t.draft = v,
                 "suggested" | "suggested[]" => t.suggested.extend(split_list(&v)),
                 "opened" | "opened[]" => t.opened.extend(split_list(&v)),
                 _ => {}
@@ -64,12 +67,14 @@ impl TicketInput {
         t
     }
 
-    /// The values to show again in the form after an error (never the honeypot or token).
+    /// The values to show again in the form after an error: never the honeypot or token, and
+    /// never the partner key, a secret the page would otherwise carry (and the server keep).
     pub fn form_values(&self) -> serde_json::Value {
         serde_json::json!({
             "name": self.name, "email": self.email, "partner": self.partner, "type": self.kind,
             "subject": self.subject, "description": self.description, "locale": self.locale,
-            "page": self.page, "partner_key": self.partner_key,
+            "page": self.page, "tz": self.tz,
+            "suggested": self.suggested.join(","), "opened": self.opened.join(","),
         })
     }
 }

@@ -71,3 +71,11 @@ export async function axe(page) {
   await page.emulateMedia({ colorScheme: null });
   return out;
 }
+
+/** Fails with the readable list when axe finds violations on `page` (`what` names the page). */
+export async function noViolations(page, what) {
+  const violations = await axe(page);
+  if (violations.length) {
+    throw new Error(`${what}: ${JSON.stringify(violations, null, 2)}`);
+  }
+}

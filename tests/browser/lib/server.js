@@ -129,10 +129,15 @@ async function spawnServe(bin, args, env, tmp) {
   };
 }
 
-/** Builds the example site, issues a partner key and starts the service. */
-export async function startServer() {
+/**
+ * Builds the example site, issues a partner key and starts the service; `env` adds or
+ * replaces environment variables of the service (e.g. `AYUDA_TICKETS_RATE_LIMIT`).
+ */
+export async function startServer({ env: extraEnv = {} } = {}) {
   const bin = binary();
-  const { tmp, root, data, env } = copySite();
+  const site = copySite();
+  const { tmp, root, data } = site;
+  const env = { ...site.env, ...extraEnv };
   const dist = path.join(tmp, 'dist');
   let key;
   try {

@@ -1,9 +1,10 @@
 //! How the ticket endpoints answer: JSON for programs, themed pages for browser forms.
 
 use super::TicketsState;
+use super::draft::{Draft, redirect_to_draft};
 use crate::render::theme::PageMeta;
 use crate::tickets::guard;
-use crate::tickets::messages::Msg;
+use crate::tickets::messages::{self, Msg};
 use crate::tickets::validate::{FieldErrors, TicketInput};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -46,16 +47,33 @@ impl Ctx {
         }
     }
 
-    /// Field errors: 422 JSON, or the form again with errors next to the fields.
+    /// Field errors: JSON with the status, or (forms) a draft with the values and a 303 to it.
     pub(super) fn field_errors(&self, status: StatusCode, errors: &FieldErrors) -> Response {
-        let map: BTreeMap<&str, String> = errors
-            .iter()
-            .map(|(k, m)| (*k, self.localized(*m)))
-            .collect();
         match self.mode {
-            Mode::Json => (status, axum::Json(serde_json::json!({"errors": map}))).into_response(),
-            Mode::Form => (status, self.form_page(&map)).into_response(),
+            Mode::Json => {
+                let map: BTreeMap<&str, String> = errors
+                    .iter()
+                    .map(|(k, m)| (*k, self.localized(*m)))
+                    .collect();
+                (status, axum::Json(serde_json::json!({"errors": map}))).into_response()
+            }
+            Mode::Form => self.to_draft(errors),
         }
+    }
+
+    /// Keeps what the partner typed (not the key) with the errors in their language, and
+    /// answers 303 to the page that shows them (post/redirect/get).
+    pub(super) fn to_draft(&self, errors: &FieldErrors) -> Response {
+        let errors = errors
+            .iter()
+            .map(|(k, m)| (k.to_string(), self.localized(*m)))
+            .collect();
+        let draft = Draft {
+            locale: self.locale.clone(),
+            values: self.input.form_values(),
+            errors,
+        };
+        redirect_to_draft(&self.state, draft)
     }
 
     pub(super) fn localized(&self, m: Msg) -> String {
@@ -73,41 +91,45 @@ impl Ctx {
             _ => m.text(self.lang),
         }
     }
+}
 
-    pub(super) fn form_page(
-        &self,
-        errors: &BTreeMap<&str, String>,
-    ) -> axum::response::Html<String> {
-        let s = &self.state.0;
-        let strings = s
-            .renderer
-            .as_ref()
-            .map(|r| r.strings(&self.locale))
-            .unwrap_or_default();
-        let mut ctx = crate::tickets::form_context(&s.config, &self.locale, &strings);
-        ctx["values"] = self.input.form_values();
-        ctx["errors"] = serde_json::json!(errors);
-        ctx["time_token"] = serde_json::json!(guard::issue_token(
-            &s.secret,
-            Timestamp::now().as_millisecond()
-        ));
-        let title = strings
+/// The ticket form of `locale` with `values` and `errors` and a fresh time-trap token.
+pub(super) fn form_page(
+    state: &TicketsState,
+    locale: &str,
+    values: serde_json::Value,
+    errors: &BTreeMap<String, String>,
+) -> axum::response::Html<String> {
+    let s = &state.0;
+    let strings = s
+        .renderer
+        .as_ref()
+        .map(|r| r.strings(locale))
+        .unwrap_or_default();
+    let mut ctx = crate::tickets::form_context(&s.config, locale, &strings);
+    ctx["values"] = values;
+    ctx["errors"] = serde_json::json!(errors);
+    ctx["time_token"] = serde_json::json!(guard::issue_token(
+        &s.secret,
+        Timestamp::now().as_millisecond()
+    ));
+    let title =
+        strings
             .get("ticket_title")
             .cloned()
-            .unwrap_or_else(|| match self.lang {
+            .unwrap_or_else(|| match messages::lang_of(locale) {
                 "es" => "Abrir un ticket".into(),
                 "pt" => "Abrir um ticket".into(),
                 _ => "Open a ticket".into(),
             });
-        page(
-            &self.state,
-            "ticket.html",
-            &self.locale,
-            &title,
-            Some(("ticket_form", ctx)),
-            "",
-        )
-    }
+    page(
+        state,
+        "ticket.html",
+        locale,
+        &title,
+        Some(("ticket_form", ctx)),
+        "",
+    )
 }
 
 /// Renders a theme page, or a minimal fallback page when there is no built theme.
@@ -162,12 +184,15 @@ fn fallback_html(
     }
     if let Some(c) = ctx {
         if c.get("id").is_some() {
-            body.push_str(&format!(
-                "<p><strong>{}</strong></p><p>{}</p><p>{}</p>",
-                esc(c["id"].as_str().unwrap_or("")),
-                esc(c["type_label"].as_str().unwrap_or("")),
-                esc(c["first_response_due"].as_str().unwrap_or(""))
-            ));
+            for k in [
+                "id",
+                "type_label",
+                "first_response_due",
+                "first_response_breach",
+                "email",
+            ] {
+                body.push_str(&format!("<p>{}</p>", esc(c[k].as_str().unwrap_or(""))));
+            }
         } else {
             body.push_str(&format!("<form method=\"post\" action=\"/api/tickets\"><input type=\"hidden\" name=\"form_ts\" value=\"{}\">", esc(c["time_token"].as_str().unwrap_or(""))));
             let errors = &c["errors"];
@@ -181,6 +206,7 @@ fn fallback_html(
                 "partner_key",
                 "locale",
                 "page",
+                "draft",
             ] {
                 let v = c["values"][f].as_str().unwrap_or("");
                 body.push_str(&format!(

@@ -1,14 +1,18 @@
 //! The ticket endpoints, as a self-contained router the service merges:
 //! `POST /api/tickets`, `GET /api/tickets/token`, the thank-you page `GET /tickets/thanks`,
-//! the action links' confirmation page `GET|POST /tickets/act` and the tools' report
+//! the form again after a refused form post `GET /tickets/form` ([`draft`]), the action links'
+//! confirmation page `GET|POST /tickets/act` and the tools' report
 //! `POST /api/tickets/{id}/events`.
 
 mod act;
 mod act_text;
 mod answer;
+mod draft;
 mod events;
 mod state;
+mod thanks;
 
+pub use draft::{DRAFT_CAPACITY, DRAFT_TTL, Draft, Drafts};
 pub use events::{TIMESTAMP_HEADER, signed_bytes as events_signed_bytes};
 pub use state::{Inner, OpenError, TicketsState, default_data_dir, load_secret};
 
@@ -19,10 +23,10 @@ use crate::tickets::keys::KeyCheck;
 use crate::tickets::messages::{self, Msg};
 use crate::tickets::store::Ticket;
 use crate::tickets::validate::{self, FieldErrors, TicketInput};
-use answer::{Ctx, Mode, header_str, page};
+use answer::{Ctx, Mode, header_str};
 use axum::Router;
-use axum::extract::{Query, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use jiff::Timestamp;
@@ -33,7 +37,8 @@ pub fn router(state: TicketsState) -> Router {
     Router::new()
         .route("/api/tickets", post(post_ticket))
         .route("/api/tickets/token", get(token))
-        .route("/tickets/thanks", get(thanks))
+        .route("/tickets/thanks", get(thanks::thanks))
+        .route("/tickets/form", get(draft::draft_page))
         .route(ACT_PATH, get(act::show).post(act::apply))
         .route("/api/tickets/{id}/events", post(events::post_event))
         .with_state(state)
@@ -68,7 +73,10 @@ async fn post_ticket(State(s): State<TicketsState>, req: Request) -> Response {
         input: TicketInput::default(),
     };
     let ip = inner.proxy.client_of(req.headers(), req.extensions());
-    if let Err(wait) = inner.limiter.take(ip, 1.0) {
+    // Programs are refused at once; a form's body is read first, so the partner's language is
+    // known and what they typed is kept for the form (the body is bounded all the same).
+    let limited = inner.limiter.take(ip, 1.0).err();
+    if let (Some(wait), Mode::Json) = (limited, mode) {
         let r = ctx.refuse(StatusCode::TOO_MANY_REQUESTS, Msg::RateLimited(wait));
         return guard::with_retry_after(r, wait);
     }
@@ -105,6 +113,11 @@ async fn post_ticket(State(s): State<TicketsState>, req: Request) -> Response {
     if !ctx.input.website.trim().is_empty() {
         return ctx.refuse(StatusCode::BAD_REQUEST, Msg::Rejected);
     }
+    if let Some(wait) = limited {
+        let r = ctx.to_draft(&FieldErrors::from([("form", Msg::RateLimited(wait))]));
+        return guard::with_retry_after(r, wait);
+    }
+    let mut refused = FieldErrors::new();
     if mode == Mode::Form || !ctx.input.form_ts.is_empty() {
         let check = guard::check_token(
             &inner.secret,
@@ -113,47 +126,47 @@ async fn post_ticket(State(s): State<TicketsState>, req: Request) -> Response {
             Duration::from_secs(inner.config.form.min_fill_seconds),
             Duration::from_secs(inner.config.form.max_age_hours * 3600),
         );
-        let msg = match check {
-            TokenCheck::Ok => None,
-            TokenCheck::Missing => Some(Msg::Confirm),
-            TokenCheck::TooFast => Some(Msg::TooFast),
-            TokenCheck::Expired => Some(Msg::FormExpired),
-        };
-        if let Some(m) = msg {
-            return ctx.field_errors(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &FieldErrors::from([("form", m)]),
-            );
+        match check {
+            TokenCheck::Ok => {}
+            TokenCheck::Missing => _ = refused.insert("form", Msg::Confirm),
+            TokenCheck::TooFast => _ = refused.insert("form", Msg::TooFast),
+            TokenCheck::Expired => _ = refused.insert("form", Msg::FormExpired),
         }
     }
-    // Partner key.
-    let mut partner_key_name = None;
-    if inner.config.partner_key_required {
-        let key = header_str(&headers, "authorization")
-            .and_then(guard::bearer_token)
-            .map(str::to_string)
-            .unwrap_or_else(|| ctx.input.partner_key.clone());
-        if key.trim().is_empty() {
-            return unauthorized(&ctx, Msg::MissingKey);
+    // The key and every field are checked in the same round, so a partner fixes everything at
+    // once. A form refused by the time trap is not worth an argon2 check of its key.
+    let key = partner_key(&ctx, &headers, refused.is_empty()).await;
+    if let PartnerKey::Bad(msg) = key {
+        if msg == Msg::BadKey {
+            // A wrong key costs more of the client's budget than a normal request.
+            let _ = inner.limiter.take(ip, 4.0);
         }
-        match inner.keys.verify(key).await {
-            KeyCheck::Valid(name) => partner_key_name = Some(name),
-            _ => {
-                // A bad key costs more of the client's budget than a normal request.
-                let _ = inner.limiter.take(ip, 4.0);
-                return unauthorized(&ctx, Msg::BadKey);
-            }
-        }
+        refused.insert("partner_key", msg);
     }
-    let valid = match validate::validate(
+    let partner_key_name = match key {
+        PartnerKey::Valid(name) => Some(name),
+        _ => None,
+    };
+    // With keys, the partner is the key's: a key not (yet) valid leaves the field unjudged.
+    let partner = match (&partner_key_name, inner.config.partner_key_required) {
+        (Some(name), _) => Some(name.as_str()),
+        (None, true) => Some(UNJUDGED_PARTNER),
+        (None, false) => None,
+    };
+    let validated = validate::validate(
         &ctx.input,
         &inner.config,
         &inner.locales,
         &inner.default_locale,
-        partner_key_name.as_deref(),
-    ) {
-        Ok(v) => v,
-        Err(errors) => return ctx.field_errors(StatusCode::UNPROCESSABLE_ENTITY, &errors),
+        partner,
+    );
+    let valid = match validated {
+        Ok(v) if refused.is_empty() => v,
+        Ok(_) => return refuse_fields(&ctx, &refused),
+        Err(errors) => {
+            refused.extend(errors);
+            return refuse_fields(&ctx, &refused);
+        }
     };
     let received = Timestamp::now();
     let deadlines = match calendar::deadlines(&inner.config, &inner.calendar, &valid.kind, received)
@@ -161,7 +174,7 @@ async fn post_ticket(State(s): State<TicketsState>, req: Request) -> Response {
         Ok(d) => d,
         Err(e) => {
             tracing::error!("deadlines: {e}");
-            return ctx.refuse(StatusCode::SERVICE_UNAVAILABLE, Msg::Unavailable);
+            return unavailable(&ctx);
         }
     };
     let ticket = Ticket {
@@ -191,15 +204,15 @@ async fn post_ticket(State(s): State<TicketsState>, req: Request) -> Response {
         Ok(t) => t,
         Err(e) => {
             tracing::error!("storing ticket: {e}");
-            let mut r = ctx.refuse(StatusCode::SERVICE_UNAVAILABLE, Msg::Unavailable);
-            r.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-            return r;
+            return unavailable(&ctx);
         }
     };
+    if !ctx.input.draft.is_empty() {
+        inner.drafts.remove(&ctx.input.draft);
+    }
     tracing::info!(ticket = %stored.id, kind = %stored.kind, "ticket received");
     let tz = ctx.input.tz.trim();
-    let thanks = thanks_url(&s, &stored.id, &stored.locale, tz);
+    let thanks = thanks::thanks_url(&s, &stored.id, &stored.locale, tz);
     let note = crate::server::AccessNote(stored.id.clone());
     let mut res = match mode {
         Mode::Form => (StatusCode::SEE_OTHER, [(header::LOCATION, thanks)]).into_response(),
@@ -228,125 +241,72 @@ async fn post_ticket(State(s): State<TicketsState>, req: Request) -> Response {
     res
 }
 
-fn unauthorized(ctx: &Ctx, msg: Msg) -> Response {
-    let mut r = match ctx.mode {
-        Mode::Json => {
-            let text = msg.text(ctx.lang);
-            (
+/// Stands for the partner while the key is not valid: the key's partner will replace the field.
+const UNJUDGED_PARTNER: &str = "-";
+
+/// What the request's partner key says.
+enum PartnerKey {
+    /// Keys are off, or the key was not checked (the form failed the time trap).
+    Unchecked,
+    Valid(String),
+    /// Missing or not valid: the message for the `partner_key` field.
+    Bad(Msg),
+}
+
+/// Checks the key of the request (`Authorization: Bearer`, else the `partner_key` field) when
+/// the site requires keys and `check` is true.
+async fn partner_key(ctx: &Ctx, headers: &HeaderMap, check: bool) -> PartnerKey {
+    let inner = &ctx.state.0;
+    if !inner.config.partner_key_required || !check {
+        return PartnerKey::Unchecked;
+    }
+    let key = header_str(headers, "authorization")
+        .and_then(guard::bearer_token)
+        .map(str::to_string)
+        .unwrap_or_else(|| ctx.input.partner_key.clone());
+    if key.trim().is_empty() {
+        return PartnerKey::Bad(Msg::MissingKey);
+    }
+    match inner.keys.verify(key).await {
+        KeyCheck::Valid(name) => PartnerKey::Valid(name),
+        _ => PartnerKey::Bad(Msg::BadKey),
+    }
+}
+
+/// Every refused field at once: 401 with `WWW-Authenticate` when the key is among them, else
+/// 422; forms get the draft page.
+fn refuse_fields(ctx: &Ctx, errors: &FieldErrors) -> Response {
+    let key = errors.get("partner_key").copied();
+    match (ctx.mode, key) {
+        (Mode::Json, Some(msg)) => {
+            let map: std::collections::BTreeMap<&str, String> = errors
+                .iter()
+                .map(|(k, m)| (*k, ctx.localized(*m)))
+                .collect();
+            let mut r = (
                 StatusCode::UNAUTHORIZED,
-                axum::Json(serde_json::json!({"error": text, "code": msg.code(), "errors": {"partner_key": text}})),
+                axum::Json(serde_json::json!({"error": msg.text(ctx.lang), "code": msg.code(), "errors": map})),
             )
-                .into_response()
+                .into_response();
+            r.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"ayuda tickets\""),
+            );
+            r
         }
-        Mode::Form => ctx.field_errors(
-            StatusCode::UNAUTHORIZED,
-            &FieldErrors::from([("partner_key", msg)]),
-        ),
-    };
-    r.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static("Bearer realm=\"ayuda tickets\""),
-    );
-    r
-}
-
-fn thanks_url(s: &TicketsState, id: &str, locale: &str, tz: &str) -> String {
-    let sig = guard::signature(&s.0.secret, "thanks", id);
-    let enc = |v: &str| {
-        percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC).to_string()
-    };
-    let mut url = format!(
-        "/tickets/thanks?id={}&locale={}&sig={sig}",
-        enc(id),
-        enc(locale)
-    );
-    if !tz.is_empty() && jiff::tz::TimeZone::get(tz).is_ok() {
-        url.push_str(&format!("&tz={}", enc(tz)));
+        _ => ctx.field_errors(StatusCode::UNPROCESSABLE_ENTITY, errors),
     }
-    url
 }
 
-#[derive(serde::Deserialize)]
-struct ThanksQuery {
-    id: String,
-    #[serde(default)]
-    locale: String,
-    #[serde(default)]
-    tz: String,
-    #[serde(default)]
-    sig: String,
-}
-
-async fn thanks(State(s): State<TicketsState>, Query(q): Query<ThanksQuery>) -> Response {
-    let inner = &s.0;
-    let locale = if inner.locales.contains(&q.locale) {
-        q.locale.clone()
-    } else {
-        inner.default_locale.clone()
-    };
-    let lang = messages::lang_of(&locale);
-    let not_found = || {
-        let title = match lang {
-            "es" => "Ticket no encontrado",
-            "pt" => "Ticket não encontrado",
-            _ => "Ticket not found",
-        };
-        (
-            StatusCode::NOT_FOUND,
-            page(&s, "404.html", &locale, title, None, title),
-        )
-            .into_response()
-    };
-    if !guard::verify_signature(&inner.secret, "thanks", &q.id, &q.sig) {
-        return not_found();
-    }
-    let view = match inner.store.get(q.id.clone()).await {
-        Ok(Some(v)) => v,
-        Ok(None) => return not_found(),
-        Err(e) => {
-            tracing::error!("thank-you page: {e}");
-            return (StatusCode::SERVICE_UNAVAILABLE, Msg::Unavailable.text(lang)).into_response();
+/// Storage down: 503 with `Retry-After` for programs, the draft page for forms.
+fn unavailable(ctx: &Ctx) -> Response {
+    match ctx.mode {
+        Mode::Json => {
+            let mut r = ctx.refuse(StatusCode::SERVICE_UNAVAILABLE, Msg::Unavailable);
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            r
         }
-    };
-    let t = view.ticket;
-    let tz =
-        jiff::tz::TimeZone::get(q.tz.trim()).unwrap_or_else(|_| inner.calendar.time_zone().clone());
-    let type_label = inner
-        .config
-        .request_type(&t.kind)
-        .map(|rt| rt.label.get(&locale, &inner.default_locale).to_string())
-        .unwrap_or_else(|| t.kind.clone());
-    let ctx = serde_json::json!({
-        "id": t.id,
-        "type": t.kind,
-        "type_label": type_label,
-        "status": t.status,
-        "first_response_due": crate::i18n::format_datetime(t.deadlines.first_response_target, &tz, &locale),
-        "first_response_due_iso": calendar::rfc3339(t.deadlines.first_response_target, &tz),
-    });
-    let strings = inner
-        .renderer
-        .as_ref()
-        .map(|r| r.strings(&locale))
-        .unwrap_or_default();
-    let title = strings
-        .get("ticket_thanks_title")
-        .cloned()
-        .unwrap_or_else(|| match lang {
-            "es" => "Recibimos tu ticket".into(),
-            "pt" => "Recebemos seu ticket".into(),
-            _ => "We received your ticket".into(),
-        });
-    (
-        [(header::CACHE_CONTROL, "private, no-store")],
-        page(
-            &s,
-            "thanks.html",
-            &locale,
-            &title,
-            Some(("ticket", ctx)),
-            "",
-        ),
-    )
-        .into_response()
+        Mode::Form => ctx.to_draft(&FieldErrors::from([("form", Msg::Unavailable)])),
+    }
 }

@@ -43,6 +43,19 @@ pub struct Inner {
     pub links: LinkSigner,
     /// Agent keys of `POST /api/tickets/{id}/events`.
     pub agents: AgentKeys,
+    /// What partners typed in refused form posts, shown again by `GET /tickets/form`.
+    pub drafts: super::Drafts,
+}
+
+impl Inner {
+    /// `requested` when the site has that locale, else the site's default.
+    pub fn locale_or_default<'a>(&'a self, requested: &'a str) -> &'a str {
+        if self.locales.iter().any(|l| l == requested) {
+            requested
+        } else {
+            &self.default_locale
+        }
+    }
 }
 
 /// Errors opening the ticket service.
@@ -168,6 +181,7 @@ impl TicketsState {
             store,
             renderer,
             deliverer: Arc::new(deliverer),
+            drafts: Default::default(),
             config: support,
         }))
     }
