@@ -91,7 +91,7 @@ pub fn tickets_change(
 ) -> Result<Changed> {
     let config = load_config(root)?;
     ensure_queue(data)?;
-    let targets = crate::tickets::targets::event_targets(&config.support);
+    let targets = crate::tickets::targets::targets_for(&config.support, change.action);
     runtime()?.block_on(async {
         let store = SqliteStore::open(data).await?;
         match store
@@ -134,6 +134,7 @@ pub fn serve_api(root: &Path, data: &Path, dist: Option<&Path>, bind: &str) -> R
     runtime()?.block_on(async {
         let state = TicketsState::open(&config, data, dist).await?;
         let _worker = state.spawn_worker();
+        let _watcher = state.spawn_watcher();
         let listener = tokio::net::TcpListener::bind(bind)
             .await
             .with_context(|| format!("cannot listen on {bind}"))?;

@@ -168,6 +168,7 @@ impl SupportConfig {
                 _ => {}
             }
         }
+        self.check_levels()?;
         self.check_ranges()
     }
 

@@ -2,3 +2,4 @@
 
 pub mod calendar;
 pub mod lifecycle;
+pub mod watcher;

@@ -4,4 +4,5 @@ mod events;
 mod model;
 pub use model::*;
 pub mod store;
+pub mod watch;
 pub mod worker;

@@ -2,10 +2,25 @@
 
 use super::{Deliverer, Failure, env_var, type_label, when};
 use crate::tickets::config::{SupportConfig, TargetConfig};
-use crate::tickets::store::Ticket;
+use crate::tickets::store::{Ticket, TicketEvent};
 
 impl Deliverer {
-    pub(super) async fn email(&self, t: &TargetConfig, ticket: &Ticket) -> Result<(), Failure> {
+    /// Sends the mail of a new ticket, or of a lifecycle event to the roles it notifies (the
+    /// watcher's reminders, warnings and breaches, escalations); an event that notifies
+    /// nobody with a mailbox sends nothing.
+    pub(super) async fn email(
+        &self,
+        t: &TargetConfig,
+        ticket: &Ticket,
+        event: Option<&TicketEvent>,
+    ) -> Result<(), Failure> {
+        let msg = match event {
+            None => message(&self.config, t, ticket)?,
+            Some(e) => match event_message(&self.config, t, ticket, e)? {
+                Some(m) => m,
+                None => return Ok(()),
+            },
+        };
         use lettre::transport::smtp::authentication::Credentials;
         use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
         let host = t.smtp_host.clone().unwrap_or_default();
@@ -28,7 +43,6 @@ impl Deliverer {
         let transport = builder
             .timeout(Some(self.config.deliveries.timeout.0.unsigned_abs()))
             .build();
-        let msg = message(&self.config, t, ticket)?;
         transport
             .send(msg)
             .await
@@ -43,7 +57,6 @@ fn message(
     t: &TargetConfig,
     ticket: &Ticket,
 ) -> Result<lettre::Message, Failure> {
-    use lettre::Message;
     use lettre::message::header::ContentType;
     let mut to: Vec<String> = t.to.clone();
     if to.is_empty() {
@@ -60,31 +73,104 @@ fn message(
             "email: no recipients (set `to` or role emails)",
         ));
     }
+    let subject = format!("[{}] {}: {}", ticket.id, ticket.kind, ticket.subject);
+    let msg = builder(t, &subject, &to)?.message_id(Some(format!("<{}@ayuda.tickets>", ticket.id)));
+    let msg = match ticket.email.parse() {
+        Ok(reply) => msg.reply_to(reply),
+        Err(_) => msg,
+    };
+    msg.header(ContentType::TEXT_PLAIN)
+        .body(email_text(config, ticket))
+        .map_err(|e| Failure::new(format!("email: {e}")))
+}
+
+/// A message from the target's sender to `to` with `subject`.
+fn builder(
+    t: &TargetConfig,
+    subject: &str,
+    to: &[String],
+) -> Result<lettre::message::MessageBuilder, Failure> {
     let from = t.from.clone().unwrap_or_default();
     // Tickets stored before single-line fields were enforced may hold line breaks: a header
     // never gets them (lettre would encode them, this keeps the subject readable).
-    let subject = format!("[{}] {}: {}", ticket.id, ticket.kind, ticket.subject)
+    let subject = subject
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect::<String>();
-    let mut msg = Message::builder()
+    let mut msg = lettre::Message::builder()
         .from(
             from.parse()
                 .map_err(|e| Failure::new(format!("from: {e}")))?,
         )
-        .subject(subject)
-        .message_id(Some(format!("<{}@ayuda.tickets>", ticket.id)))
-        .header(ContentType::TEXT_PLAIN);
-    if let Ok(reply) = ticket.email.parse() {
-        msg = msg.reply_to(reply);
-    }
-    for addr in &to {
+        .subject(subject);
+    for addr in to {
         msg = msg.to(addr
             .parse()
             .map_err(|e| Failure::new(format!("to {addr}: {e}")))?);
     }
-    msg.body(email_text(config, ticket))
+    Ok(msg)
+}
+
+/// The message of lifecycle event `e` to the mailboxes of the roles it notifies, threaded
+/// under the ticket's first message; `None` when it notifies no mailbox.
+fn event_message(
+    config: &SupportConfig,
+    t: &TargetConfig,
+    ticket: &Ticket,
+    e: &TicketEvent,
+) -> Result<Option<lettre::Message>, Failure> {
+    use lettre::message::header::ContentType;
+    let notified = crate::tickets::escalation::watcher::recipients(config, ticket, e);
+    let mut to: Vec<String> = notified.iter().filter_map(|n| n.email.clone()).collect();
+    to.dedup();
+    if to.is_empty() {
+        return Ok(None);
+    }
+    let what = event_summary(e);
+    let subject = format!("[{}] {what}: {}", ticket.id, ticket.subject);
+    let names: Vec<&str> = notified.iter().map(|n| n.name.as_str()).collect();
+    let d = &ticket.deadlines;
+    let mut body = format!(
+        "Ticket {} ({}), {what}.\nNotified: {}\nStatus: {}, level {}\nReceived: {}\nFirst response due: {}\nBreach: {}\n",
+        ticket.id,
+        type_label(config, ticket, "en"),
+        names.join(", "),
+        e.to.replace('_', " "),
+        e.to_level,
+        when(ticket, ticket.created),
+        when(ticket, d.first_response_target),
+        when(ticket, d.first_response_breach),
+    );
+    if let Some(note) = &e.note {
+        body.push_str(&format!("\nNote from {}: {note}\n", e.actor));
+    }
+    body.push_str(&format!(
+        "\nSubject: {}\n\n{}\n",
+        ticket.subject, ticket.description
+    ));
+    let thread = format!("<{}@ayuda.tickets>", ticket.id);
+    builder(t, &subject, &to)?
+        .message_id(Some(format!("<{}.{}@ayuda.tickets>", ticket.id, e.id)))
+        .in_reply_to(thread.clone())
+        .references(thread)
+        .header(ContentType::TEXT_PLAIN)
+        .body(body)
+        .map(Some)
         .map_err(|e| Failure::new(format!("email: {e}")))
+}
+
+/// What an event says in a subject line (`still unanswered`, `escalated to level 2`).
+pub(crate) fn event_summary(e: &TicketEvent) -> String {
+    use crate::tickets::escalation::lifecycle::Action;
+    match e.action {
+        Action::Remind => "still unanswered, next contact notified".into(),
+        Action::Warn => "first-response target reached".into(),
+        Action::Breach => "first-response SLA breached".into(),
+        Action::Escalate => format!("escalated to level {}", e.to_level),
+        Action::Assign => "assigned".into(),
+        Action::Note => "note added".into(),
+        _ => e.to.replace('_', " "),
+    }
 }
 
 fn email_text(config: &SupportConfig, ticket: &Ticket) -> String {

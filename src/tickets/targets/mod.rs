@@ -15,6 +15,7 @@ pub use crate::tickets::queue::worker::{next_attempt, run_worker};
 pub use slack::slack_blocks;
 
 use crate::tickets::config::{SupportConfig, TargetConfig, TargetKind};
+use crate::tickets::escalation::lifecycle::Action;
 use crate::tickets::store::{Ticket, TicketEvent};
 use hmac::{KeyInit, Mac};
 use jiff::Timestamp;
@@ -104,13 +105,7 @@ impl Deliverer {
         match t.kind {
             TargetKind::Webhook => self.webhook(t, ticket, event).await,
             TargetKind::Slack => self.slack(t, ticket, event).await,
-            TargetKind::Email => match event {
-                None => self.email(t, ticket).await,
-                Some(e) => Err(Failure::new(format!(
-                    "email targets take no lifecycle events ({})",
-                    e.event
-                ))),
-            },
+            TargetKind::Email => self.email(t, ticket, event).await,
             TargetKind::Jsonl => self.jsonl(t, ticket, event).await,
         }
     }
@@ -128,7 +123,8 @@ impl Deliverer {
 /// The event name of a ticket's reception.
 pub const CREATED: &str = "ticket.created";
 
-/// The targets a lifecycle event gets a job for: all but email, which announces new tickets.
+/// The targets a lifecycle event gets a job for: all but email, which announces new tickets
+/// and writes only to the roles an event notifies ([`targets_for`]).
 pub fn event_targets(config: &SupportConfig) -> Vec<String> {
     config
         .targets
@@ -136,6 +132,15 @@ pub fn event_targets(config: &SupportConfig) -> Vec<String> {
         .filter(|t| t.kind != TargetKind::Email)
         .map(|t| t.id())
         .collect()
+}
+
+/// The targets an agent's `action` gets a job for: [`event_targets`], plus email for an
+/// escalation, which writes to the new level's mailboxes (`support.levels`).
+pub fn targets_for(config: &SupportConfig, action: Action) -> Vec<String> {
+    if action != Action::Escalate {
+        return event_targets(config);
+    }
+    config.targets.iter().map(|t| t.id()).collect()
 }
 
 /// The `Idempotency-Key` of a delivery: the ticket reference for its reception, reference and

@@ -2,7 +2,6 @@
 
 use super::{Deliverer, Failure, env_var, send, type_label, when};
 use crate::tickets::config::{SupportConfig, TargetConfig};
-use crate::tickets::escalation::lifecycle::Action;
 use crate::tickets::store::{Ticket, TicketEvent};
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
@@ -16,7 +15,13 @@ impl Deliverer {
         let url = env_var(t.url_env.as_deref())?;
         let body = match event {
             None => slack_blocks(&self.config, ticket, &self.base_url),
-            Some(e) => serde_json::json!({"text": slack_event_text(ticket, e)}),
+            Some(e) => {
+                let notified =
+                    crate::tickets::escalation::watcher::recipients(&self.config, ticket, e);
+                let mut text = slack_event_text(ticket, e);
+                text.push_str(&mentions(&notified));
+                serde_json::json!({"text": text})
+            }
         };
         send(self.client.post(&url).json(&body)).await
     }
@@ -58,12 +63,7 @@ pub fn slack_blocks(config: &SupportConfig, ticket: &Ticket, base_url: &str) -> 
 /// The short Slack text of a lifecycle event: reference, subject, what changed, who, and
 /// the note (the team's channel sees internal notes too); every value escaped.
 pub fn slack_event_text(ticket: &Ticket, e: &TicketEvent) -> String {
-    let what = match e.action {
-        Action::Escalate => format!("escalated to level {}", e.to_level),
-        Action::Assign => "assigned".to_string(),
-        Action::Note => "note added".to_string(),
-        _ => e.to.replace('_', " "),
-    };
+    let what = super::email::event_summary(e);
     let mut text = format!(
         "{} · {}: {what}",
         ticket.id,
@@ -78,6 +78,19 @@ pub fn slack_event_text(ticket: &Ticket, e: &TicketEvent) -> String {
         text.push_str(&format!("\n> {public}{}", esc(&truncate(note, 500))));
     }
     text
+}
+
+/// The line naming who an event notifies: each role's `slack` mention as ops configured it
+/// (`<@U123>`, `<!subteam^S123>`), else its escaped name; empty when it notifies nobody.
+pub fn mentions(notified: &[crate::tickets::store::Notified]) -> String {
+    if notified.is_empty() {
+        return String::new();
+    }
+    let who: Vec<String> = notified
+        .iter()
+        .map(|n| n.slack.clone().unwrap_or_else(|| esc(&n.name)))
+        .collect();
+    format!("\nNotified: {}", who.join(", "))
 }
 
 /// Characters that would end or split a Slack link (`<url|text>`), percent-encoded in URLs.
@@ -134,6 +147,7 @@ fn truncate(s: &str, n: usize) -> String {
 mod tests {
     use super::*;
     use crate::tickets::calendar::{Calendar, deadlines};
+    use crate::tickets::escalation::lifecycle::Action;
 
     fn hostile() -> Ticket {
         let config = SupportConfig::default();
@@ -209,6 +223,7 @@ mod tests {
             assignee: Some("<@U123> & co".into()),
             note: Some("see <https://evil.example.org|this>".into()),
             public: true,
+            notified: Vec::new(),
         };
         let text = slack_event_text(&hostile(), &e);
         for injected in ["<!channel>", "<!here>", "<@U123>", "<https://evil"] {

@@ -157,6 +157,21 @@ impl TicketsState {
             self.0.deliverer.clone(),
         ))
     }
+
+    /// Starts the SLA watcher on the current runtime (`support.watcher.enabled`); its events
+    /// go to every configured target.
+    pub fn spawn_watcher(&self) -> Option<tokio::task::JoinHandle<()>> {
+        let config = &self.0.config;
+        if !config.watcher.enabled {
+            return None;
+        }
+        let watcher = crate::tickets::escalation::watcher::Watcher::new(
+            self.0.store.clone(),
+            config.clone(),
+            self.0.deliverer.target_ids(),
+        );
+        Some(tokio::spawn(watcher.run()))
+    }
 }
 
 /// Where the ticket data of a site lives by default: `ROOT/data`.
