@@ -8,6 +8,7 @@ pub use command::{TicketsCommand, run};
 
 use crate::tickets::calendar::{self, Calendar};
 use crate::tickets::escalation::lifecycle::Change;
+use crate::tickets::escalation::plan;
 use crate::tickets::keys;
 use crate::tickets::store::{Changed, ListFilter, SqliteStore, StoreError, TicketStore};
 use crate::tickets::{TicketsState, router};
@@ -24,8 +25,34 @@ pub fn data_dir(root: &Path, data: Option<PathBuf>) -> PathBuf {
     data.unwrap_or_else(|| root.join("data"))
 }
 
-/// `ayuda sla`: the deadlines of a ticket of `kind` received `at` (RFC 3339), as the contract JSON.
+/// `ayuda sla --json`: the deadlines of a ticket of `kind` received `at` (RFC 3339), as the
+/// contract JSON, plus its escalation `plan` (who is told what, when) and the `levels`.
 pub fn sla(root: &Path, kind: &str, at: &str) -> Result<serde_json::Value> {
+    let (config, cal, d) = sla_deadlines(root, kind, at)?;
+    let mut v = calendar::sla_json(kind, &cal, &d);
+    let (plan, levels) = plan::plan_json(&config.support, &cal, kind, &d, config.default_locale());
+    v["plan"] = plan;
+    v["levels"] = levels;
+    Ok(v)
+}
+
+/// `ayuda sla`: the same plan as text, role names in the site's default locale.
+pub fn sla_text(root: &Path, kind: &str, at: &str) -> Result<String> {
+    let (config, cal, d) = sla_deadlines(root, kind, at)?;
+    Ok(plan::plan_text(
+        &config.support,
+        &cal,
+        kind,
+        &d,
+        config.default_locale(),
+    ))
+}
+
+fn sla_deadlines(
+    root: &Path,
+    kind: &str,
+    at: &str,
+) -> Result<(crate::Config, Calendar, calendar::Deadlines)> {
     let config = load_config(root)?;
     let cal = Calendar::from_config(&config.support).map_err(|(k, m)| anyhow!("{k}: {m}"))?;
     let received: Timestamp = at.parse().with_context(|| {
@@ -39,7 +66,7 @@ pub fn sla(root: &Path, kind: &str, at: &str) -> Result<serde_json::Value> {
         ));
     }
     let d = calendar::deadlines(&config.support, &cal, kind, received)?;
-    Ok(calendar::sla_json(kind, &cal, &d))
+    Ok((config, cal, d))
 }
 
 /// `ayuda partners add`: the new key, to print once.

@@ -2,4 +2,5 @@
 
 pub mod calendar;
 pub mod lifecycle;
+pub mod plan;
 pub mod watcher;

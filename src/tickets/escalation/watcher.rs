@@ -13,6 +13,7 @@
 //! `(ticket, step)` key makes a decision taken twice (two processes, a lost lease) a no-op.
 //! Time comes in as an argument ([`Watcher::tick`]), so tests run the clock in seconds.
 
+use crate::tickets::calendar::ContactDue;
 use crate::tickets::config::SupportConfig;
 use crate::tickets::escalation::lifecycle::{Action, MAX_LEVEL};
 use crate::tickets::queue::watch::{Decision, Due, Step, WATCHER_LEASE};
@@ -132,9 +133,13 @@ pub fn decide(
             if d.at - config.warn_before(&t.kind) > now {
                 return None;
             }
-            d.first_response
-                .is_none()
-                .then(|| notified(config, &current_contact(t, d.at), &t.locale))
+            d.first_response.is_none().then(|| {
+                notified(
+                    config,
+                    &current_contact(&t.deadlines.contacts, d.at),
+                    &t.locale,
+                )
+            })
         }
         Step::Breach => match d.first_response {
             Some(at) if at <= d.at => None,
@@ -158,13 +163,13 @@ pub fn decide(
     })
 }
 
-/// The chain contact notified last at `at` (the first one when none was yet).
-fn current_contact(t: &Ticket, at: Timestamp) -> Vec<String> {
-    let contacts = &t.deadlines.contacts;
+/// The chain contact who holds the ticket at `at`: the last one notified before it (the
+/// first one when none was).
+pub(crate) fn current_contact(contacts: &[ContactDue], at: Timestamp) -> Vec<String> {
     contacts
         .iter()
         .rev()
-        .find(|c| c.notify_at <= at)
+        .find(|c| c.notify_at < at)
         .or(contacts.first())
         .map(|c| vec![c.role.clone()])
         .unwrap_or_default()
