@@ -78,22 +78,28 @@ impl Watcher {
         let ahead = self.config.max_warn_before();
         loop {
             let due = queue.due(now, ahead, BATCH).await?;
-            let mut acted = 0;
-            for d in due {
-                let Some(decision) = decide(&self.config, &d, now, &self.targets) else {
-                    continue;
-                };
-                acted += 1;
-                let recorded = decision.record.is_some();
-                let event = d.step.action().event_name();
-                match queue.decide(decision, now).await? {
-                    Some(_) => tick.recorded.push((d.ticket.id.clone(), event.to_string())),
+            let mut decisions = Vec::new();
+            let mut steps = Vec::new();
+            for d in &due {
+                if let Some(decision) = decide(&self.config, d, now, &self.targets) {
+                    steps.push((
+                        d.ticket.id.clone(),
+                        d.step.action().event_name(),
+                        decision.record.is_some(),
+                    ));
+                    decisions.push(decision);
+                }
+            }
+            if decisions.is_empty() {
+                return Ok(tick);
+            }
+            let ids = queue.decide(decisions, now).await?;
+            for ((ticket, event, recorded), id) in steps.into_iter().zip(ids) {
+                match id {
+                    Some(_) => tick.recorded.push((ticket, event.to_string())),
                     None if !recorded => tick.skipped += 1,
                     None => {}
                 }
-            }
-            if acted == 0 {
-                return Ok(tick);
             }
         }
     }

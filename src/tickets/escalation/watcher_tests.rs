@@ -255,8 +255,12 @@ async fn two_watchers_notify_each_step_once() {
         .filter_map(|d| decide(&config, d, t(21), &["hook".to_string()]))
         .collect();
     let race = decisions.iter().map(|d| async {
-        let (x, y) = tokio::join!(qa.decide(d.clone(), t(21)), qb.decide(d.clone(), t(21)));
-        usize::from(x.unwrap().is_some()) + usize::from(y.unwrap().is_some())
+        let (x, y) = tokio::join!(
+            qa.decide(vec![d.clone()], t(21)),
+            qb.decide(vec![d.clone()], t(21))
+        );
+        let recorded = |r: Result<Vec<Option<i64>>, StoreError>| r.unwrap()[0].is_some();
+        usize::from(recorded(x)) + usize::from(recorded(y))
     });
     let recorded: usize = futures_util::future::join_all(race).await.into_iter().sum();
     assert_eq!(recorded, 20);

@@ -9,6 +9,7 @@ use super::{Notified, Ticket};
 use crate::tickets::escalation::lifecycle::Action;
 use jiff::{SignedDuration, Timestamp};
 use sqlx::Row;
+use sqlx::SqliteConnection;
 use sqlx::sqlite::SqlitePool;
 
 /// The lease row of the SLA watcher.
@@ -88,10 +89,12 @@ pub trait SlaQueue: Send + Sync {
         warn_ahead: SignedDuration,
         limit: u32,
     ) -> StoreFuture<'_, Vec<Due>>;
-    /// Applies a decision in one transaction: the event (once per ticket and step), its
-    /// delivery jobs, and the step marked handled. Returns the new event's id, `None` when
-    /// nothing was recorded (skipped, or recorded before).
-    fn decide(&self, decision: Decision, now: Timestamp) -> StoreFuture<'_, Option<i64>>;
+    /// Applies decisions in one transaction (one fsync for a batch): for each, the event
+    /// (once per ticket and step), its delivery jobs, and the step marked handled. Returns per
+    /// decision the new event's id, `None` when nothing was recorded (skipped, or recorded
+    /// before).
+    fn decide(&self, decisions: Vec<Decision>, now: Timestamp)
+    -> StoreFuture<'_, Vec<Option<i64>>>;
 }
 
 impl SlaQueue for SqliteStore {
@@ -115,13 +118,22 @@ impl SlaQueue for SqliteStore {
         Box::pin(due(&self.pool, now, warn_ahead, limit))
     }
 
-    fn decide(&self, decision: Decision, now: Timestamp) -> StoreFuture<'_, Option<i64>> {
+    fn decide(
+        &self,
+        decisions: Vec<Decision>,
+        now: Timestamp,
+    ) -> StoreFuture<'_, Vec<Option<i64>>> {
         Box::pin(async move {
-            let id = decide(&self.pool, &decision, now).await?;
-            if id.is_some() {
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            let mut ids = Vec::with_capacity(decisions.len());
+            for d in &decisions {
+                ids.push(decide(&mut tx, d, now).await?);
+            }
+            tx.commit().await?;
+            if ids.iter().any(Option::is_some) {
                 self.notifier().notify_waiters();
             }
-            Ok(id)
+            Ok(ids)
         })
     }
 }
@@ -233,12 +245,11 @@ async fn due(
 }
 
 async fn decide(
-    pool: &SqlitePool,
+    tx: &mut SqliteConnection,
     d: &Decision,
     now: Timestamp,
 ) -> Result<Option<i64>, StoreError> {
     let now_ms = now.as_millisecond();
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let mut event_id = None;
     if let Some(notified) = &d.record {
         let row = sqlx::query("SELECT status, level, assignee FROM tickets WHERE seq = ?")
@@ -268,7 +279,7 @@ async fn decide(
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(id) = event_id {
-            super::events::enqueue(&mut tx, d.seq, id, &d.targets, now).await?;
+            super::events::enqueue(tx, d.seq, id, &d.targets, now).await?;
         }
     }
     let mark = match &d.step {
@@ -295,6 +306,5 @@ async fn decide(
         .bind(event_id.is_some()),
     };
     mark.execute(&mut *tx).await?;
-    tx.commit().await?;
     Ok(event_id)
 }
