@@ -9,12 +9,14 @@ pub use command::{TicketsCommand, run};
 use crate::tickets::calendar::{self, Calendar};
 use crate::tickets::escalation::lifecycle::Change;
 use crate::tickets::escalation::plan;
+use crate::tickets::escalation::watcher::{Tick, Watcher};
 use crate::tickets::keys;
 use crate::tickets::store::{Changed, ListFilter, SqliteStore, StoreError, TicketStore};
 use crate::tickets::{TicketsState, router};
 use anyhow::{Context, Result, anyhow};
 use jiff::Timestamp;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 fn load_config(root: &Path) -> Result<crate::Config> {
     crate::Config::load(root).map_err(|e| anyhow!("{e}"))
@@ -128,6 +130,26 @@ pub fn tickets_change(
             Ok(c) => Ok(c),
             Err(StoreError::NotFound(id)) => Err(anyhow!("no ticket {id} in {}", data.display())),
             Err(e) => Err(e.into()),
+        }
+    })
+}
+
+/// `ayuda tickets watch`: the SLA watcher on the data folder's queue, once or every
+/// `support.watcher.interval`; `report` is called after each look.
+pub fn tickets_watch(root: &Path, data: &Path, once: bool, report: impl Fn(&Tick)) -> Result<()> {
+    let config = load_config(root)?;
+    ensure_queue(data)?;
+    let targets = config.support.targets.iter().map(|t| t.id()).collect();
+    let interval = config.support.watcher.interval.0.unsigned_abs();
+    runtime()?.block_on(async {
+        let store: Arc<dyn TicketStore> = Arc::new(SqliteStore::open(data).await?);
+        let watcher = Watcher::new(store, config.support, targets);
+        loop {
+            report(&watcher.tick(Timestamp::now()).await?);
+            if once {
+                return Ok(());
+            }
+            tokio::time::sleep(interval).await;
         }
     })
 }

@@ -256,4 +256,64 @@ mod tests {
             "{headers}"
         );
     }
+
+    /// A watcher event goes to the mailboxes of the roles it notifies, threaded under the
+    /// ticket's first mail; an agent's escalation to the new level's; a note to nobody.
+    #[test]
+    fn events_write_to_the_notified_roles() {
+        use crate::tickets::escalation::lifecycle::Action;
+        use crate::tickets::escalation::watcher::notified;
+        let config = SupportConfig::default();
+        let cal = Calendar::from_config(&config).unwrap();
+        let now = jiff::Timestamp::now();
+        let mut ticket = crate::tickets::store::tests::ticket(1);
+        ticket.id = "T-AAAA-BB".into();
+        ticket.deadlines = deadlines(&config, &cal, "business", now).unwrap();
+        let target: TargetConfig = serde_json::from_value(serde_json::json!({
+            "kind": "email", "smtp_host": "smtp.example.org", "from": "help@example.org",
+            "to": ["desk@example.org"]
+        }))
+        .unwrap();
+        let event = |action: Action, to_level: u8, roles: &[&str]| TicketEvent {
+            id: 7,
+            at: now,
+            actor: "sla-watcher".into(),
+            action,
+            event: action.event_name().into(),
+            from: "received".into(),
+            to: "received".into(),
+            from_level: 1,
+            to_level,
+            assignee: None,
+            note: None,
+            public: false,
+            notified: notified(
+                &config,
+                &roles.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
+                "en",
+            ),
+        };
+        let headers = |e: &TicketEvent| {
+            let m = event_message(&config, &target, &ticket, e).unwrap();
+            let raw = String::from_utf8(m.map(|m| m.formatted()).unwrap_or_default()).unwrap();
+            raw.split("\r\n\r\n").next().unwrap_or_default().to_string()
+        };
+        let breach = headers(&event(Action::Breach, 1, &["head-of-technology"]));
+        assert!(
+            breach.contains("To: head-of-technology@example.org"),
+            "{breach}"
+        );
+        assert!(
+            breach.contains("In-Reply-To: <T-AAAA-BB@ayuda.tickets>"),
+            "{breach}"
+        );
+        assert!(breach.contains("first-response SLA breached"), "{breach}");
+        let escalated = headers(&event(Action::Escalate, 3, &[]));
+        assert!(
+            escalated.contains("executive-vp@example.org")
+                && escalated.contains("technical-team@example.org"),
+            "{escalated}"
+        );
+        assert_eq!(headers(&event(Action::Note, 1, &[])), "");
+    }
 }

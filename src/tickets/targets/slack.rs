@@ -275,4 +275,23 @@ mod tests {
             assert_eq!(site_link(other, base), None, "{other}");
         }
     }
+
+    #[test]
+    fn notified_roles_are_mentioned_or_named_escaped() {
+        use crate::tickets::store::Notified;
+        let who = |slack: Option<&str>, name: &str| Notified {
+            role: "r".into(),
+            name: name.into(),
+            email: None,
+            slack: slack.map(str::to_string),
+        };
+        assert_eq!(mentions(&[]), "");
+        assert_eq!(
+            mentions(&[
+                who(Some("<!subteam^S123>"), "Ops"),
+                who(None, "<!channel> team")
+            ]),
+            "\nNotified: <!subteam^S123>, &lt;!channel&gt; team"
+        );
+    }
 }
