@@ -71,6 +71,18 @@ async fn watcher_events(store: &Arc<dyn TicketStore>, id: &str) -> Vec<(String, 
         .collect()
 }
 
+/// What an unanswered ticket gets, in order.
+const EVERY_STEP: [&str; 3] = [
+    "ticket.reminded",
+    "ticket.target_warning",
+    "ticket.breached",
+];
+
+async fn event_names(store: &Arc<dyn TicketStore>, id: &str) -> Vec<String> {
+    let events = watcher_events(store, id).await;
+    events.into_iter().map(|(e, _)| e).collect()
+}
+
 fn events(tick: &Tick) -> Vec<&str> {
     tick.recorded.iter().map(|(_, e)| e.as_str()).collect()
 }
@@ -176,19 +188,7 @@ async fn a_restart_repeats_nothing_and_loses_nothing() {
     let tick = w.tick(t(21)).await.unwrap();
     assert!(tick.leader);
     assert_eq!(events(&tick), ["ticket.target_warning", "ticket.breached"]);
-    let names: Vec<String> = watcher_events(&store, &id)
-        .await
-        .into_iter()
-        .map(|(e, _)| e)
-        .collect();
-    assert_eq!(
-        names,
-        [
-            "ticket.reminded",
-            "ticket.target_warning",
-            "ticket.breached"
-        ]
-    );
+    assert_eq!(event_names(&store, &id).await, EVERY_STEP);
 }
 
 /// Even when a step is looked at again (its mark lost, a second watcher racing), the unique
@@ -265,19 +265,7 @@ async fn two_watchers_notify_each_step_once() {
     let recorded: usize = futures_util::future::join_all(race).await.into_iter().sum();
     assert_eq!(recorded, 20);
     for id in &ids {
-        let names: Vec<String> = watcher_events(&a_store, id)
-            .await
-            .into_iter()
-            .map(|(e, _)| e)
-            .collect();
-        assert_eq!(
-            names,
-            [
-                "ticket.reminded",
-                "ticket.target_warning",
-                "ticket.breached"
-            ]
-        );
+        assert_eq!(event_names(&a_store, id).await, EVERY_STEP);
         let view = a_store.get(id.clone()).await.unwrap().unwrap();
         assert_eq!(view.deliveries.len(), 4, "one job per event and target");
     }

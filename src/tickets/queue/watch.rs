@@ -10,7 +10,7 @@ use crate::tickets::escalation::lifecycle::Action;
 use jiff::{SignedDuration, Timestamp};
 use sqlx::Row;
 use sqlx::SqliteConnection;
-use sqlx::sqlite::SqlitePool;
+use sqlx::sqlite::{SqlitePool, SqliteRow};
 
 /// The lease row of the SLA watcher.
 pub const WATCHER_LEASE: &str = "sla-watcher";
@@ -177,7 +177,7 @@ async fn due(
     let mut out = Vec::new();
     // Each query walks one partial index holding only steps not yet handled.
     let reminders = sqlx::query(
-        "SELECT c.ticket_seq, c.position, c.role, c.notify_at_ms, t.doc, t.first_response_ms
+        "SELECT c.ticket_seq, c.notify_at_ms, t.doc, t.first_response_ms, c.position, c.role
          FROM ticket_contacts c JOIN tickets t ON t.seq = c.ticket_seq
          WHERE c.watched_ms IS NULL AND c.position > 0 AND c.notify_at_ms <= ?1
          ORDER BY c.notify_at_ms LIMIT ?2",
@@ -187,16 +187,11 @@ async fn due(
     .fetch_all(pool)
     .await?;
     for r in reminders {
-        out.push(Due {
-            seq: r.try_get(0)?,
-            step: Step::Remind {
-                position: r.try_get(1)?,
-                role: r.try_get(2)?,
-            },
-            at: ts(r.try_get(3)?),
-            ticket: parse_doc(&r.try_get::<String, _>(4)?)?,
-            first_response: r.try_get::<Option<i64>, _>(5)?.map(ts),
-        });
+        let step = Step::Remind {
+            position: r.try_get(4)?,
+            role: r.try_get(5)?,
+        };
+        out.push(due_row(&r, step)?);
     }
     /// The tickets whose `$column` is due and not yet handled (`$watched` unset).
     macro_rules! tickets_due {
@@ -232,16 +227,21 @@ async fn due(
             .fetch_all(pool)
             .await?;
         for r in rows {
-            out.push(Due {
-                seq: r.try_get(0)?,
-                step: step.clone(),
-                at: ts(r.try_get(1)?),
-                ticket: parse_doc(&r.try_get::<String, _>(2)?)?,
-                first_response: r.try_get::<Option<i64>, _>(3)?.map(ts),
-            });
+            out.push(due_row(&r, step.clone())?);
         }
     }
     Ok(out)
+}
+
+/// A due step from a row starting `seq, due time, doc, first_response_ms`.
+fn due_row(r: &SqliteRow, step: Step) -> Result<Due, StoreError> {
+    Ok(Due {
+        seq: r.try_get(0)?,
+        step,
+        at: ts(r.try_get(1)?),
+        ticket: parse_doc(&r.try_get::<String, _>(2)?)?,
+        first_response: r.try_get::<Option<i64>, _>(3)?.map(ts),
+    })
 }
 
 async fn decide(
