@@ -13,7 +13,7 @@ use sqlx::SqliteConnection;
 use sqlx::sqlite::{SqlitePool, SqliteRow};
 
 /// The lease row of the SLA watcher.
-pub const WATCHER_LEASE: &str = "sla-watcher";
+pub(crate) const WATCHER_LEASE: &str = "sla-watcher";
 
 /// A step of a ticket's SLA the watcher looks at.
 #[derive(Debug, Clone, PartialEq, Eq)]
