@@ -111,11 +111,18 @@ impl Deliverer {
     }
 
     /// The JSON body of webhook and JSONL deliveries: `{"event", "ticket"}`, plus the
-    /// lifecycle `change` (from, to, level, note, …) for events after the reception.
+    /// lifecycle `change` (from, to, level, note, who is `notified`, …) for events after the
+    /// reception.
     pub fn event(&self, ticket: &Ticket, event: Option<&TicketEvent>) -> serde_json::Value {
         match event {
             None => serde_json::json!({"event": CREATED, "ticket": ticket}),
-            Some(e) => serde_json::json!({"event": e.event, "ticket": ticket, "change": e}),
+            Some(e) => {
+                // Who the event tells: the watcher's contacts, an escalation's new level.
+                let mut change = e.clone();
+                change.notified =
+                    crate::tickets::escalation::watcher::recipients(&self.config, ticket, e);
+                serde_json::json!({"event": e.event, "ticket": ticket, "change": change})
+            }
         }
     }
 }
@@ -239,5 +246,42 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    /// An agent's escalation names the new level's roles in the webhook body, as the
+    /// watcher's events name theirs.
+    #[test]
+    fn an_escalation_body_names_the_new_level() {
+        use crate::tickets::escalation::lifecycle::Action;
+        let config = SupportConfig::default();
+        let d = Deliverer::new(&config, PathBuf::from("."), "https://help.example.org").unwrap();
+        let ticket = crate::tickets::store::tests::ticket(1);
+        let e = TicketEvent {
+            id: 3,
+            at: Timestamp::UNIX_EPOCH,
+            actor: "agent".into(),
+            action: Action::Escalate,
+            event: Action::Escalate.event_name().into(),
+            from: "acknowledged".into(),
+            to: "in_progress".into(),
+            from_level: 2,
+            to_level: 3,
+            assignee: None,
+            note: None,
+            public: false,
+            notified: Vec::new(),
+        };
+        let body = d.event(&ticket, Some(&e));
+        let roles: Vec<&str> = body["change"]["notified"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["role"].as_str().unwrap())
+            .collect();
+        assert_eq!(roles, ["executive-vp", "technical-team"]);
+        assert_eq!(
+            body["change"]["notified"][1]["email"],
+            "technical-team@example.org"
+        );
     }
 }
