@@ -401,7 +401,7 @@ async fn serve_state(
     flusher.abort();
     worker.abort();
     if let Some(w) = watcher {
-        w.abort();
+        w.stop().await;
     }
     if let Err(e) = state.gaps.flush() {
         tracing::warn!("cannot record zero-result searches: {e}");

@@ -147,7 +147,8 @@ pub fn tickets_watch(root: &Path, data: &Path, once: bool, report: impl Fn(&Tick
         loop {
             report(&watcher.tick(Timestamp::now()).await?);
             if once {
-                return Ok(());
+                // A cron run leaves the lease free for the next run or a service.
+                return Ok(watcher.release().await?);
             }
             tokio::time::sleep(interval).await;
         }
@@ -183,7 +184,7 @@ pub fn serve_api(root: &Path, data: &Path, dist: Option<&Path>, bind: &str) -> R
     runtime()?.block_on(async {
         let state = TicketsState::open(&config, data, dist).await?;
         let _worker = state.spawn_worker();
-        let _watcher = state.spawn_watcher();
+        let watcher = state.spawn_watcher();
         let listener = tokio::net::TcpListener::bind(bind)
             .await
             .with_context(|| format!("cannot listen on {bind}"))?;
@@ -196,6 +197,9 @@ pub fn serve_api(root: &Path, data: &Path, dist: Option<&Path>, bind: &str) -> R
             crate::server::shutdown_signal(),
         )
         .await;
+        if let Some(w) = watcher {
+            w.stop().await;
+        }
         Ok(())
     })
 }

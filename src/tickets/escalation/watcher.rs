@@ -104,8 +104,17 @@ impl Watcher {
         }
     }
 
+    /// Gives the lease up if this process holds it (on shutdown), so another process takes
+    /// over at its next tick.
+    pub async fn release(&self) -> Result<(), StoreError> {
+        match self.store.sla_queue() {
+            Some(queue) => queue.release(WATCHER_LEASE, &self.holder).await,
+            None => Ok(()),
+        }
+    }
+
     /// Ticks every `support.watcher.interval` until the task is dropped.
-    pub async fn run(self) {
+    pub async fn run(self: Arc<Self>) {
         let interval = self.config.watcher.interval.0.unsigned_abs();
         loop {
             match self.tick(Timestamp::now()).await {

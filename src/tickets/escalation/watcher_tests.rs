@@ -270,3 +270,19 @@ async fn two_watchers_notify_each_step_once() {
         assert_eq!(view.deliveries.len(), 4, "one job per event and target");
     }
 }
+
+/// A stopping process gives the lease up: the next process acts at once.
+#[tokio::test]
+async fn a_released_lease_is_taken_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config();
+    let store = open(dir.path()).await;
+    file_ticket(&store, &config).await;
+    let (a, b) = (watcher(&store, &config), watcher(&store, &config));
+    assert!(a.tick(t(1)).await.unwrap().leader);
+    assert!(!b.tick(t(2)).await.unwrap().leader);
+    a.release().await.unwrap();
+    let tick = b.tick(t(6)).await.unwrap();
+    assert!(tick.leader);
+    assert_eq!(events(&tick), ["ticket.reminded"]);
+}

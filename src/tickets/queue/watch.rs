@@ -81,6 +81,9 @@ pub trait SlaQueue: Send + Sync {
         now: Timestamp,
         ttl: SignedDuration,
     ) -> StoreFuture<'_, bool>;
+    /// Gives lease `name` up when `holder` holds it (a stopping process), so another process
+    /// takes it at its next tick rather than after the expiry.
+    fn release(&self, name: &str, holder: &str) -> StoreFuture<'_, ()>;
     /// Steps not yet handled that are due at `now` (warnings looked up to `now + warn_ahead`,
     /// the caller deciding per type), at most `limit` of each kind, oldest first.
     fn due(
@@ -107,6 +110,18 @@ impl SlaQueue for SqliteStore {
     ) -> StoreFuture<'_, bool> {
         let (name, holder) = (name.to_string(), holder.to_string());
         Box::pin(async move { lease(&self.pool, &name, &holder, now, ttl).await })
+    }
+
+    fn release(&self, name: &str, holder: &str) -> StoreFuture<'_, ()> {
+        let (name, holder) = (name.to_string(), holder.to_string());
+        Box::pin(async move {
+            sqlx::query("DELETE FROM leases WHERE name = ?1 AND holder = ?2")
+                .bind(name)
+                .bind(holder)
+                .execute(&self.pool)
+                .await?;
+            Ok(())
+        })
     }
 
     fn due(
