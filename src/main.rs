@@ -28,7 +28,8 @@ enum Command {
     New(NewArgs),
     /// Create a small working help center in DIR.
     Init(InitArgs),
-    /// Print the deadlines a ticket of TYPE received at an instant gets (JSON).
+    /// Print the escalation plan of a ticket of TYPE received at an instant: deadlines, who is
+    /// told what and when, and the support levels (text, or JSON with --json).
     Sla(SlaArgs),
     /// Issue, list and revoke partner keys.
     Partners(PartnersArgs),
@@ -60,7 +61,8 @@ struct SlaArgs {
     /// Site root: the folder with ayuda.yaml.
     #[arg(long, default_value = ".")]
     root: PathBuf,
-    /// Compact JSON on one line (default: pretty JSON).
+    /// JSON on one line: the deadlines, the escalation `plan` and the `levels` (default: the
+    /// plan as text).
     #[arg(long)]
     json: bool,
 }
@@ -343,11 +345,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Sla(args) => {
-            let v = ayuda::tickets::cli::sla(&args.root, &args.kind, &args.at)?;
             if args.json {
+                let v = ayuda::tickets::cli::sla(&args.root, &args.kind, &args.at)?;
                 println!("{v}");
             } else {
-                println!("{}", serde_json::to_string_pretty(&v)?);
+                print!(
+                    "{}",
+                    ayuda::tickets::cli::sla_text(&args.root, &args.kind, &args.at)?
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -27,7 +27,7 @@ async fn site(per_minute: u32) -> Site {
     unsafe { std::env::set_var("ACTIONS_TEST_EVENTS_KEY", EVENTS_KEY) };
     let dir = tempfile::tempdir().unwrap();
     let yaml = format!(
-        "base_url: https://help.example.org\nlocales: [es, en, pt]\ndefault_locale: es\nsupport:\n  partner_key_required: false\n  targets: [{{kind: jsonl, path: out.jsonl}}]\n  events_api: {{secret_env: ACTIONS_TEST_EVENTS_KEY}}\n  limits: {{rate_limit_per_minute: {per_minute}}}\n"
+        "base_url: https://help.example.org\nlocales: [es, en, pt]\ndefault_locale: es\nsupport:\n  partner_key_required: false\n  targets: [{{kind: jsonl, path: out.jsonl}}, {{kind: email, smtp_host: 127.0.0.1, smtp_security: none, from: help@example.org}}]\n  events_api: {{secret_env: ACTIONS_TEST_EVENTS_KEY}}\n  limits: {{rate_limit_per_minute: {per_minute}}}\n"
     );
     let config = ayuda::Config::parse(&yaml).unwrap();
     let state = TicketsState::open(&config, &dir.path().join("data"), None)
@@ -123,7 +123,10 @@ async fn the_confirmation_page_changes_nothing_until_confirmed() {
     let view = view(&s, &id).await;
     assert!(view.first_response_at.is_some());
     assert_eq!(
-        view.deliveries.len(),
+        view.deliveries
+            .iter()
+            .filter(|d| d.target == "jsonl")
+            .count(),
         2,
         "the reception and the acknowledgement"
     );
@@ -445,5 +448,51 @@ async fn the_events_api_answers_every_error_with_its_status() {
     assert_eq!(
         status_and_events(&s, &id).await,
         ("received".into(), vec![])
+    );
+}
+
+/// An escalation reported by a tool or confirmed from a link is mailed to the new level like
+/// one made from the CLI; other actions are not (email carries escalations and the watcher's
+/// notifications only).
+#[tokio::test]
+async fn escalations_from_tools_and_links_reach_the_email_target() {
+    let s = site(1000).await;
+    let id = common::post_ticket(&s.state, "Campaña de marzo").await;
+    let key = s
+        .state
+        .inner()
+        .agents
+        .add("monday-automation")
+        .await
+        .unwrap();
+    let (status, body) = send(&s, with_key(&id, &key, r#"{"action": "escalate"}"#)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        json(&body)["deliveries"],
+        serde_json::json!(["jsonl", "email"]),
+        "{body}"
+    );
+    let (status, body) = send(&s, with_key(&id, &key, r#"{"action": "ack"}"#)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        json(&body)["deliveries"],
+        serde_json::json!(["jsonl"]),
+        "{body}"
+    );
+    let esc = link(&s, &id, Action::Escalate, Timestamp::now());
+    assert_eq!(
+        send(&s, confirm(&esc, "same-origin")).await.0,
+        StatusCode::OK
+    );
+    let view = view(&s, &id).await;
+    let mailed: Vec<&str> = view
+        .deliveries
+        .iter()
+        .filter(|d| d.target == "email")
+        .map(|d| d.event.as_str())
+        .collect();
+    assert_eq!(
+        mailed,
+        ["ticket.created", "ticket.escalated", "ticket.escalated"]
     );
 }

@@ -358,6 +358,7 @@ async fn serve_state(
     // Tickets: the configuration saved with the build, the queue in the data folder.
     let tickets = crate::tickets::http::TicketsState::open(config, data, dist).await?;
     let worker = tickets.spawn_worker();
+    let watcher = tickets.spawn_watcher();
     state.tickets = Some(tickets.clone());
     state.feedback = Some(Arc::new(feedback::FeedbackService {
         store: Arc::new(crate::feedback::store::SqliteFeedback::open(data).await?),
@@ -399,6 +400,9 @@ async fn serve_state(
     .await;
     flusher.abort();
     worker.abort();
+    if let Some(w) = watcher {
+        w.stop().await;
+    }
     if let Err(e) = state.gaps.flush() {
         tracing::warn!("cannot record zero-result searches: {e}");
     }

@@ -2,7 +2,7 @@
 //! (`ack`, `assign`, `escalate`, `resolve`, `close`, `reopen`, `note`). `main.rs` flattens
 //! [`TicketsCommand`] into its command line and calls [`run`].
 
-use super::{data_dir, serve_api, tickets_change, tickets_list, tickets_show};
+use super::{data_dir, serve_api, tickets_change, tickets_list, tickets_show, tickets_watch};
 use crate::tickets::escalation::lifecycle::{Action, Change, Status};
 use crate::tickets::store::{Changed, ListFilter, TicketSummary, TicketView};
 use anyhow::{Result, anyhow};
@@ -48,6 +48,17 @@ pub enum TicketsCommand {
     Reopen(ChangeArgs),
     /// Add a note (--note TEXT; --public when the partner may see it).
     Note(ChangeArgs),
+    /// Run the SLA watcher on the queue: with --once one look (for cron), else every
+    /// support.watcher.interval. The service runs it already; the running service's worker
+    /// delivers what it records. Only the holder of the watcher lease acts.
+    Watch {
+        /// One look at the queue, then exit.
+        #[arg(long)]
+        once: bool,
+        /// Print what a look recorded as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Serve only the ticket API and run deliveries (ops and tests).
     #[command(hide = true)]
     ServeApi {
@@ -115,6 +126,27 @@ pub fn run(command: TicketsCommand, root: &Path, data: Option<PathBuf>) -> Resul
         } => {
             let filter = list_filter(status, level, breached)?;
             print_list(&tickets_list(&data, filter)?, json)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        TicketsCommand::Watch { once, json } => {
+            let report = |t: &crate::tickets::escalation::watcher::Tick| {
+                if json {
+                    let recorded: Vec<serde_json::Value> = t
+                        .recorded
+                        .iter()
+                        .map(|(id, e)| serde_json::json!({"ticket": id, "event": e}))
+                        .collect();
+                    let v = serde_json::json!({"leader": t.leader, "recorded": recorded, "skipped": t.skipped});
+                    println!("{v}");
+                } else if !t.leader {
+                    println!("another process holds the watcher lease; nothing done");
+                } else {
+                    for (id, e) in &t.recorded {
+                        println!("{id}  {e}");
+                    }
+                }
+            };
+            tickets_watch(root, &data, once, report)?;
             return Ok(ExitCode::SUCCESS);
         }
         TicketsCommand::Show { reference, json } => {
@@ -265,6 +297,10 @@ fn print_view(v: &TicketView) {
         if let Some(note) = &e.note {
             let public = if e.public { " (public)" } else { "" };
             println!("    note{public}: {note}");
+        }
+        if !e.notified.is_empty() {
+            let who: Vec<&str> = e.notified.iter().map(|n| n.name.as_str()).collect();
+            println!("    {}: notified {}", e.event, who.join(", "));
         }
     }
     println!();

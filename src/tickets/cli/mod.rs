@@ -10,12 +10,15 @@ pub use command::{TicketsCommand, run};
 
 use crate::tickets::calendar::{self, Calendar};
 use crate::tickets::escalation::lifecycle::Change;
+use crate::tickets::escalation::plan;
+use crate::tickets::escalation::watcher::{Tick, Watcher};
 use crate::tickets::keys;
 use crate::tickets::store::{Changed, ListFilter, SqliteStore, StoreError, TicketStore};
 use crate::tickets::{TicketsState, router};
 use anyhow::{Context, Result, anyhow};
 use jiff::Timestamp;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 fn load_config(root: &Path) -> Result<crate::Config> {
     crate::Config::load(root).map_err(|e| anyhow!("{e}"))
@@ -26,8 +29,34 @@ pub fn data_dir(root: &Path, data: Option<PathBuf>) -> PathBuf {
     data.unwrap_or_else(|| root.join("data"))
 }
 
-/// `ayuda sla`: the deadlines of a ticket of `kind` received `at` (RFC 3339), as the contract JSON.
+/// `ayuda sla --json`: the deadlines of a ticket of `kind` received `at` (RFC 3339), as the
+/// contract JSON, plus its escalation `plan` (who is told what, when) and the `levels`.
 pub fn sla(root: &Path, kind: &str, at: &str) -> Result<serde_json::Value> {
+    let (config, cal, d) = sla_deadlines(root, kind, at)?;
+    let mut v = calendar::sla_json(kind, &cal, &d);
+    let (plan, levels) = plan::plan_json(&config.support, &cal, kind, &d, config.default_locale());
+    v["plan"] = plan;
+    v["levels"] = levels;
+    Ok(v)
+}
+
+/// `ayuda sla`: the same plan as text, role names in the site's default locale.
+pub fn sla_text(root: &Path, kind: &str, at: &str) -> Result<String> {
+    let (config, cal, d) = sla_deadlines(root, kind, at)?;
+    Ok(plan::plan_text(
+        &config.support,
+        &cal,
+        kind,
+        &d,
+        config.default_locale(),
+    ))
+}
+
+fn sla_deadlines(
+    root: &Path,
+    kind: &str,
+    at: &str,
+) -> Result<(crate::Config, Calendar, calendar::Deadlines)> {
     let config = load_config(root)?;
     let cal = Calendar::from_config(&config.support).map_err(|(k, m)| anyhow!("{k}: {m}"))?;
     let received: Timestamp = at.parse().with_context(|| {
@@ -41,7 +70,7 @@ pub fn sla(root: &Path, kind: &str, at: &str) -> Result<serde_json::Value> {
         ));
     }
     let d = calendar::deadlines(&config.support, &cal, kind, received)?;
-    Ok(calendar::sla_json(kind, &cal, &d))
+    Ok((config, cal, d))
 }
 
 /// `ayuda partners add`: the new key, to print once.
@@ -93,7 +122,7 @@ pub fn tickets_change(
 ) -> Result<Changed> {
     let config = load_config(root)?;
     ensure_queue(data)?;
-    let targets = crate::tickets::targets::event_targets(&config.support);
+    let targets = crate::tickets::targets::targets_for(&config.support, change.action);
     runtime()?.block_on(async {
         let store = SqliteStore::open(data).await?;
         match store
@@ -103,6 +132,27 @@ pub fn tickets_change(
             Ok(c) => Ok(c),
             Err(StoreError::NotFound(id)) => Err(anyhow!("no ticket {id} in {}", data.display())),
             Err(e) => Err(e.into()),
+        }
+    })
+}
+
+/// `ayuda tickets watch`: the SLA watcher on the data folder's queue, once or every
+/// `support.watcher.interval`; `report` is called after each look.
+pub fn tickets_watch(root: &Path, data: &Path, once: bool, report: impl Fn(&Tick)) -> Result<()> {
+    let config = load_config(root)?;
+    ensure_queue(data)?;
+    let targets = config.support.targets.iter().map(|t| t.id()).collect();
+    let interval = config.support.watcher.interval.0.unsigned_abs();
+    runtime()?.block_on(async {
+        let store: Arc<dyn TicketStore> = Arc::new(SqliteStore::open(data).await?);
+        let watcher = Watcher::new(store, config.support, targets);
+        loop {
+            report(&watcher.tick(Timestamp::now()).await?);
+            if once {
+                // A cron run leaves the lease free for the next run or a service.
+                return Ok(watcher.release().await?);
+            }
+            tokio::time::sleep(interval).await;
         }
     })
 }
@@ -136,6 +186,7 @@ pub fn serve_api(root: &Path, data: &Path, dist: Option<&Path>, bind: &str) -> R
     runtime()?.block_on(async {
         let state = TicketsState::open(&config, data, dist).await?;
         let _worker = state.spawn_worker();
+        let watcher = state.spawn_watcher();
         let listener = tokio::net::TcpListener::bind(bind)
             .await
             .with_context(|| format!("cannot listen on {bind}"))?;
@@ -148,6 +199,9 @@ pub fn serve_api(root: &Path, data: &Path, dist: Option<&Path>, bind: &str) -> R
             crate::server::shutdown_signal(),
         )
         .await;
+        if let Some(w) = watcher {
+            w.stop().await;
+        }
         Ok(())
     })
 }

@@ -170,6 +170,7 @@ impl SupportConfig {
                 _ => {}
             }
         }
+        self.check_levels()?;
         self.check_ranges()
     }
 

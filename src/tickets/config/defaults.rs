@@ -33,6 +33,8 @@ fn default_types() -> Vec<RequestType> {
                 "Day-to-day operations questions",
                 "Dúvidas e operações do dia a dia",
             ),
+            levels: BTreeMap::new(),
+            warn_before: None,
             sla: SlaRules {
                 any: Some(business_2_3("operations-manager")),
                 ..Default::default()
@@ -45,6 +47,8 @@ fn default_types() -> Vec<RequestType> {
                 "Technical error or question",
                 "Erro ou pergunta técnica",
             ),
+            levels: BTreeMap::new(),
+            warn_before: None,
             sla: SlaRules {
                 business_hours: Some(business_2_3("operations-manager")),
                 outside_business_hours: Some(SlaRule {
@@ -66,6 +70,8 @@ fn default_types() -> Vec<RequestType> {
                 "Marketing and business questions",
                 "Perguntas de marketing e negócios",
             ),
+            levels: BTreeMap::new(),
+            warn_before: None,
             sla: SlaRules {
                 any: Some(SlaRule {
                     target: Dur::hours(24),
@@ -108,12 +114,74 @@ fn default_contacts() -> BTreeMap<String, ContactRole> {
             ),
         ),
         (
+            "executive-vp".into(),
+            role(
+                "VP (nivel ejecutivo)",
+                "Executive VP",
+                "VP (nível executivo)",
+                "executive-vp@example.org",
+            ),
+        ),
+        (
+            "technical-team".into(),
+            role(
+                "Equipo técnico",
+                "Technical team",
+                "Equipe técnica",
+                "technical-team@example.org",
+            ),
+        ),
+        (
             "vp-marketing-business".into(),
             role(
                 "VP de marketing y negocio",
                 "VP marketing and business",
                 "VP de marketing e negócios",
                 "vp-marketing-business@example.org",
+            ),
+        ),
+    ])
+}
+
+/// The procedure's levels: the ticket administrator and first line (operations manager), then
+/// level 2 with the head of technology, then the VP and the technical team.
+fn default_levels() -> BTreeMap<u8, Level> {
+    let level = |name: Localized, roles: &[&str]| Level {
+        name: Some(name),
+        roles: roles.iter().map(|r| r.to_string()).collect(),
+    };
+    BTreeMap::from([
+        (
+            1,
+            level(
+                labels(
+                    "Nivel 1 · administración de tickets y primera línea",
+                    "Level 1 · ticket administration and first line",
+                    "Nível 1 · administração de tickets e primeira linha",
+                ),
+                &["operations-manager"],
+            ),
+        ),
+        (
+            2,
+            level(
+                labels(
+                    "Nivel 2 · jefe de tecnología",
+                    "Level 2 · head of technology",
+                    "Nível 2 · chefe de tecnologia",
+                ),
+                &["head-of-technology"],
+            ),
+        ),
+        (
+            3,
+            level(
+                labels(
+                    "Nivel 3 · VP y equipo técnico",
+                    "Level 3 · VP and technical team",
+                    "Nível 3 · VP e equipe técnica",
+                ),
+                &["executive-vp", "technical-team"],
             ),
         ),
     ])
@@ -129,6 +197,8 @@ impl Default for SupportConfig {
             partner_key_required: true,
             types: default_types(),
             contacts: default_contacts(),
+            levels: default_levels(),
+            watcher: WatcherConfig::default(),
             targets: vec![TargetConfig {
                 path: Some("deliveries.jsonl".into()),
                 ..TargetConfig::of(TargetKind::Jsonl)

@@ -13,10 +13,12 @@ mod actions;
 mod check;
 mod defaults;
 mod keypath;
+mod levels;
 mod vendors;
 
 pub use actions::{EventsApiConfig, LinksConfig};
 pub use keypath::key_path_line;
+pub use levels::{LEVELS, Level, WatcherConfig};
 
 /// `support:` in ayuda.yaml.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -36,6 +38,10 @@ pub struct SupportConfig {
     pub types: Vec<RequestType>,
     /// Contact roles by id, referenced from the types' contact chains.
     pub contacts: BTreeMap<String, ContactRole>,
+    /// Support levels 1 to 3: name per locale and the roles each one notifies.
+    pub levels: BTreeMap<u8, Level>,
+    /// The SLA watcher: interval, warning ahead of the target, on or off.
+    pub watcher: WatcherConfig,
     /// Where each accepted ticket is delivered (one job per target).
     pub targets: Vec<TargetConfig>,
     /// Input and abuse limits.
@@ -140,6 +146,12 @@ pub struct RequestType {
     pub label: Localized,
     /// First-response rules by reception time.
     pub sla: SlaRules,
+    /// Levels that differ for this type (overrides `support.levels` level by level).
+    #[serde(default)]
+    pub levels: BTreeMap<u8, Level>,
+    /// Overrides `support.watcher.warn_before` for this type.
+    #[serde(default)]
+    pub warn_before: Option<Dur>,
 }
 
 /// SLA rules of a type: one for tickets received in business hours, one for the rest, or `any`.

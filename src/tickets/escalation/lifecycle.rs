@@ -88,6 +88,13 @@ pub enum Action {
     Reopen,
     /// A note, internal or (`public`) for the partner; the status does not change.
     Note,
+    /// Recorded by the SLA watcher, never an agent: the next contact of the chain is told the
+    /// ticket is still unanswered at its `notify_at`.
+    Remind,
+    /// Recorded by the SLA watcher: the first-response target is reached (or near).
+    Warn,
+    /// Recorded by the SLA watcher: the first-response breach time passed without an answer.
+    Breach,
 }
 
 impl Action {
@@ -102,6 +109,9 @@ impl Action {
         Action::Note,
     ];
 
+    /// The SLA watcher's events, which no command records.
+    pub const WATCHER: [Action; 3] = [Action::Remind, Action::Warn, Action::Breach];
+
     /// The command name (`ack`).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -112,6 +122,9 @@ impl Action {
             Action::Close => "close",
             Action::Reopen => "reopen",
             Action::Note => "note",
+            Action::Remind => "remind",
+            Action::Warn => "warn",
+            Action::Breach => "breach",
         }
     }
 
@@ -125,6 +138,9 @@ impl Action {
             Action::Close => "ticket.closed",
             Action::Reopen => "ticket.reopened",
             Action::Note => "ticket.noted",
+            Action::Remind => "ticket.reminded",
+            Action::Warn => "ticket.target_warning",
+            Action::Breach => "ticket.breached",
         }
     }
 }

@@ -3,3 +3,5 @@
 pub mod calendar;
 pub mod lifecycle;
 pub mod links;
+pub mod plan;
+pub mod watcher;

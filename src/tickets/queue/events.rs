@@ -169,7 +169,7 @@ macro_rules! select_events {
     ($rest:literal) => {
         concat!(
             "SELECT id, at_ms, actor, action, from_status, to_status, from_level, to_level,
-             assignee, note, public FROM ticket_events ",
+             assignee, note, public, notified FROM ticket_events ",
             $rest
         )
     };
@@ -200,6 +200,7 @@ fn from_row(r: &SqliteRow) -> Result<TicketEvent, StoreError> {
     let name: String = r.try_get(3)?;
     let action = Action::ALL
         .into_iter()
+        .chain(Action::WATCHER)
         .find(|a| a.as_str() == name)
         .ok_or_else(|| StoreError::Data(format!("stored event: unknown action `{name}`")))?;
     let level = |i: usize| -> Result<u8, StoreError> {
@@ -219,6 +220,11 @@ fn from_row(r: &SqliteRow) -> Result<TicketEvent, StoreError> {
         assignee: r.try_get(8)?,
         note: r.try_get(9)?,
         public: r.try_get(10)?,
+        notified: match r.try_get::<Option<String>, _>(11)? {
+            Some(json) => serde_json::from_str(&json)
+                .map_err(|e| StoreError::Data(format!("stored event: notified: {e}")))?,
+            None => Vec::new(),
+        },
     })
 }
 

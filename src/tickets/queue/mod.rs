@@ -6,4 +6,5 @@ pub mod external;
 mod model;
 pub use model::*;
 pub mod store;
+pub mod watch;
 pub mod worker;

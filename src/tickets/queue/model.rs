@@ -78,6 +78,23 @@ pub struct TicketEvent {
     pub note: Option<String>,
     /// Whether the partner may see the note.
     pub public: bool,
+    /// Who the event tells (the SLA watcher's events name their contacts).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notified: Vec<Notified>,
+}
+
+/// A contact role an event notifies, as targets need it: Slack mentions `slack`, the email
+/// target writes to `email`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Notified {
+    /// A key of `support.contacts`.
+    pub role: String,
+    /// The role's name in the ticket's locale.
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slack: Option<String>,
 }
 
 /// What a lifecycle change did: the event recorded and the delivery jobs enqueued for it.

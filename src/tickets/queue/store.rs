@@ -89,6 +89,10 @@ pub trait TicketStore: super::external::ExternalIds + Send + Sync + 'static {
     /// Wakes the delivery worker's lanes after inserts (`notify_waiters`: enable the
     /// `Notified` future before looking for work).
     fn notifier(&self) -> Arc<Notify>;
+    /// The SLA watcher's operations, when this queue supports them.
+    fn sla_queue(&self) -> Option<&dyn super::watch::SlaQueue> {
+        None
+    }
 }
 
 type Request = (
@@ -99,7 +103,7 @@ type Request = (
 
 /// The embedded queue: one SQLite file in the data folder.
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(crate) pool: SqlitePool,
     writer: mpsc::Sender<Request>,
     notify: Arc<Notify>,
 }
@@ -539,6 +543,10 @@ impl TicketStore for SqliteStore {
 
     fn notifier(&self) -> Arc<Notify> {
         self.notify.clone()
+    }
+
+    fn sla_queue(&self) -> Option<&dyn super::watch::SlaQueue> {
+        Some(self)
     }
 }
 

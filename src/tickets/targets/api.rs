@@ -178,6 +178,7 @@ pub(crate) mod tests {
             assignee: None,
             note: None,
             public: false,
+            notified: Vec::new(),
         }
     }
 

@@ -1,11 +1,29 @@
 //! The email target: SMTP via lettre, plain text.
 
+use super::links::action_label;
 use super::{Deliverer, Failure, env_var, type_label, when};
 use crate::tickets::config::{SupportConfig, TargetConfig};
-use crate::tickets::store::Ticket;
+use crate::tickets::escalation::lifecycle::Action;
+use crate::tickets::store::{Ticket, TicketEvent};
 
 impl Deliverer {
-    pub(super) async fn email(&self, t: &TargetConfig, ticket: &Ticket) -> Result<(), Failure> {
+    /// Sends the mail of a new ticket, or of a lifecycle event to the roles it notifies (the
+    /// watcher's reminders, warnings and breaches, escalations); an event that notifies
+    /// nobody with a mailbox sends nothing.
+    pub(super) async fn email(
+        &self,
+        t: &TargetConfig,
+        ticket: &Ticket,
+        event: Option<&TicketEvent>,
+    ) -> Result<(), Failure> {
+        let links = self.action_links(ticket, jiff::Timestamp::now());
+        let msg = match event {
+            None => message(&self.config, t, ticket, &links)?,
+            Some(e) => match event_message(&self.config, t, ticket, e, &links)? {
+                Some(m) => m,
+                None => return Ok(()),
+            },
+        };
         use lettre::transport::smtp::authentication::Credentials;
         use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
         let host = t.smtp_host.clone().unwrap_or_default();
@@ -28,7 +46,6 @@ impl Deliverer {
         let transport = builder
             .timeout(Some(self.config.deliveries.timeout.0.unsigned_abs()))
             .build();
-        let msg = message(&self.config, t, ticket)?;
         transport
             .send(msg)
             .await
@@ -42,8 +59,8 @@ fn message(
     config: &SupportConfig,
     t: &TargetConfig,
     ticket: &Ticket,
+    links: &[(Action, String)],
 ) -> Result<lettre::Message, Failure> {
-    use lettre::Message;
     use lettre::message::header::ContentType;
     let mut to: Vec<String> = t.to.clone();
     if to.is_empty() {
@@ -60,31 +77,118 @@ fn message(
             "email: no recipients (set `to` or role emails)",
         ));
     }
+    let subject = format!("[{}] {}: {}", ticket.id, ticket.kind, ticket.subject);
+    let msg = builder(t, &subject, &to)?.message_id(Some(format!("<{}@ayuda.tickets>", ticket.id)));
+    let msg = match ticket.email.parse() {
+        Ok(reply) => msg.reply_to(reply),
+        Err(_) => msg,
+    };
+    msg.header(ContentType::TEXT_PLAIN)
+        .body(email_text(config, ticket) + &links_text(links))
+        .map_err(|e| Failure::new(format!("email: {e}")))
+}
+
+/// The signed one-click actions that fit the ticket, one per line (empty when none fits).
+fn links_text(links: &[(Action, String)]) -> String {
+    let mut text = String::new();
+    for (action, url) in links {
+        if text.is_empty() {
+            text.push_str("\nAct on this ticket (each link asks for confirmation):\n");
+        }
+        text.push_str(&format!("- {}: {url}\n", action_label(*action)));
+    }
+    text
+}
+
+/// A message from the target's sender to `to` with `subject`.
+fn builder(
+    t: &TargetConfig,
+    subject: &str,
+    to: &[String],
+) -> Result<lettre::message::MessageBuilder, Failure> {
     let from = t.from.clone().unwrap_or_default();
     // Tickets stored before single-line fields were enforced may hold line breaks: a header
     // never gets them (lettre would encode them, this keeps the subject readable).
-    let subject = format!("[{}] {}: {}", ticket.id, ticket.kind, ticket.subject)
+    let subject = subject
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect::<String>();
-    let mut msg = Message::builder()
+    let mut msg = lettre::Message::builder()
         .from(
             from.parse()
                 .map_err(|e| Failure::new(format!("from: {e}")))?,
         )
-        .subject(subject)
-        .message_id(Some(format!("<{}@ayuda.tickets>", ticket.id)))
-        .header(ContentType::TEXT_PLAIN);
-    if let Ok(reply) = ticket.email.parse() {
-        msg = msg.reply_to(reply);
-    }
-    for addr in &to {
+        .subject(subject);
+    for addr in to {
         msg = msg.to(addr
             .parse()
             .map_err(|e| Failure::new(format!("to {addr}: {e}")))?);
     }
-    msg.body(email_text(config, ticket))
+    Ok(msg)
+}
+
+/// The message of lifecycle event `e` to the mailboxes of the roles it notifies, threaded
+/// under the ticket's first message; `None` when it notifies no mailbox.
+fn event_message(
+    config: &SupportConfig,
+    t: &TargetConfig,
+    ticket: &Ticket,
+    e: &TicketEvent,
+    links: &[(Action, String)],
+) -> Result<Option<lettre::Message>, Failure> {
+    use lettre::message::header::ContentType;
+    let notified = crate::tickets::escalation::watcher::recipients(config, ticket, e);
+    let mut to: Vec<String> = notified.iter().filter_map(|n| n.email.clone()).collect();
+    to.dedup();
+    if to.is_empty() {
+        return Ok(None);
+    }
+    let what = event_summary(e);
+    let subject = format!("[{}] {what}: {}", ticket.id, ticket.subject);
+    let names: Vec<&str> = notified.iter().map(|n| n.name.as_str()).collect();
+    let d = &ticket.deadlines;
+    let mut body = format!(
+        "Ticket {} ({}), {what}.\nNotified: {}\nStatus: {}, level {}\nReceived: {}\nFirst response due: {}\nBreach: {}\n",
+        ticket.id,
+        type_label(config, ticket, "en"),
+        names.join(", "),
+        e.to.replace('_', " "),
+        e.to_level,
+        when(ticket, ticket.created),
+        when(ticket, d.first_response_target),
+        when(ticket, d.first_response_breach),
+    );
+    if let Some(note) = &e.note {
+        body.push_str(&format!("\nNote from {}: {note}\n", e.actor));
+    }
+    body.push_str(&format!(
+        "\nSubject: {}\n\n{}\n",
+        ticket.subject, ticket.description
+    ));
+    body.push_str(&links_text(links));
+    let thread = format!("<{}@ayuda.tickets>", ticket.id);
+    builder(t, &subject, &to)?
+        .message_id(Some(format!("<{}.{}@ayuda.tickets>", ticket.id, e.id)))
+        .in_reply_to(thread.clone())
+        .references(thread)
+        .header(ContentType::TEXT_PLAIN)
+        .body(body)
+        .map(Some)
         .map_err(|e| Failure::new(format!("email: {e}")))
+}
+
+/// What an event says in a subject line (`still unanswered`, `escalated to level 2`).
+pub(crate) fn event_summary(e: &TicketEvent) -> String {
+    use crate::tickets::escalation::lifecycle::Action;
+    match e.action {
+        Action::Remind => "still unanswered, next contact notified".into(),
+        Action::Warn => "first-response target reached".into(),
+        Action::Breach => "first-response SLA breached".into(),
+        Action::Escalate => format!("escalated to level {}", e.to_level),
+        Action::Assign => "assigned".into(),
+        Action::Note => "note added".into(),
+        _ => e.to.replace('_', " "),
+    }
 }
 
 fn email_text(config: &SupportConfig, ticket: &Ticket) -> String {
@@ -156,8 +260,8 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(target.kind, TargetKind::Email);
-        let raw =
-            String::from_utf8(message(&config, &target, &ticket).unwrap().formatted()).unwrap();
+        let raw = String::from_utf8(message(&config, &target, &ticket, &[]).unwrap().formatted())
+            .unwrap();
         let headers = raw.split("\r\n\r\n").next().unwrap();
         assert!(
             !headers
@@ -169,5 +273,89 @@ mod tests {
             headers.contains("Subject: [T-AAAA-BB] business: Hola  Bcc"),
             "{headers}"
         );
+    }
+
+    /// A watcher event goes to the mailboxes of the roles it notifies, threaded under the
+    /// ticket's first mail; an agent's escalation to the new level's; a note to nobody.
+    #[test]
+    fn events_write_to_the_notified_roles() {
+        use crate::tickets::escalation::watcher::notified;
+        let config = SupportConfig::default();
+        let cal = Calendar::from_config(&config).unwrap();
+        let now = jiff::Timestamp::now();
+        let mut ticket = crate::tickets::store::tests::ticket(1);
+        ticket.id = "T-AAAA-BB".into();
+        ticket.deadlines = deadlines(&config, &cal, "business", now).unwrap();
+        let target: TargetConfig = serde_json::from_value(serde_json::json!({
+            "kind": "email", "smtp_host": "smtp.example.org", "from": "help@example.org",
+            "to": ["desk@example.org"]
+        }))
+        .unwrap();
+        let event = |action: Action, to_level: u8, roles: &[&str]| TicketEvent {
+            id: 7,
+            at: now,
+            actor: "sla-watcher".into(),
+            action,
+            event: action.event_name().into(),
+            from: "received".into(),
+            to: "received".into(),
+            from_level: 1,
+            to_level,
+            assignee: None,
+            note: None,
+            public: false,
+            notified: notified(
+                &config,
+                &roles.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
+                "en",
+            ),
+        };
+        let headers = |e: &TicketEvent| {
+            let m = event_message(&config, &target, &ticket, e, &[]).unwrap();
+            let raw = String::from_utf8(m.map(|m| m.formatted()).unwrap_or_default()).unwrap();
+            raw.split("\r\n\r\n").next().unwrap_or_default().to_string()
+        };
+        let breach = headers(&event(Action::Breach, 1, &["head-of-technology"]));
+        assert!(
+            breach.contains("To: head-of-technology@example.org"),
+            "{breach}"
+        );
+        assert!(
+            breach.contains("In-Reply-To: <T-AAAA-BB@ayuda.tickets>"),
+            "{breach}"
+        );
+        assert!(breach.contains("first-response SLA breached"), "{breach}");
+        let escalated = headers(&event(Action::Escalate, 3, &[]));
+        assert!(
+            escalated.contains("executive-vp@example.org")
+                && escalated.contains("technical-team@example.org"),
+            "{escalated}"
+        );
+        assert_eq!(headers(&event(Action::Note, 1, &[])), "");
+    }
+
+    /// Email notifications carry the same signed one-click links as Slack and webhooks.
+    #[test]
+    fn emails_carry_the_action_links() {
+        let links = vec![
+            (
+                Action::Ack,
+                "https://help.example.org/tickets/act?action=ack&sig=a".to_string(),
+            ),
+            (
+                Action::Escalate,
+                "https://help.example.org/tickets/act?action=escalate&sig=b".to_string(),
+            ),
+        ];
+        let text = links_text(&links);
+        assert!(
+            text.contains("- Acknowledge: https://help.example.org/tickets/act?action=ack&sig=a"),
+            "{text}"
+        );
+        assert!(
+            text.contains("- Escalate: https://help.example.org/tickets/act?action=escalate&sig=b"),
+            "{text}"
+        );
+        assert_eq!(links_text(&[]), "");
     }
 }

@@ -79,3 +79,13 @@ pub fn allowed_actions(ticket: &Ticket, now: Timestamp) -> Vec<Action> {
         })
         .collect()
 }
+
+/// The button or line label of a link's action in notifications.
+pub(super) fn action_label(action: Action) -> &'static str {
+    match action {
+        Action::Ack => "Acknowledge",
+        Action::Escalate => "Escalate",
+        Action::Resolve => "Resolve",
+        other => other.as_str(),
+    }
+}

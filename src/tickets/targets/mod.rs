@@ -21,6 +21,7 @@ pub use links::{allowed_actions, link_actor};
 pub use slack::{slack_blocks, slack_event_message};
 
 use crate::tickets::config::{SupportConfig, TargetConfig, TargetKind};
+use crate::tickets::escalation::lifecycle::Action;
 use crate::tickets::queue::external::ExternalIds;
 use crate::tickets::store::{Job, Ticket, TicketEvent};
 use hmac::{KeyInit, Mac};
@@ -124,13 +125,7 @@ impl Deliverer {
         match t.kind {
             TargetKind::Webhook => self.webhook(t, ticket, event).await,
             TargetKind::Slack => self.slack(t, ticket, event).await,
-            TargetKind::Email => match event {
-                None => self.email(t, ticket).await,
-                Some(e) => Err(Failure::new(format!(
-                    "email targets take no lifecycle events ({})",
-                    e.event
-                ))),
-            },
+            TargetKind::Email => self.email(t, ticket, event).await,
             TargetKind::Jsonl => self.jsonl(t, ticket, event).await,
             TargetKind::Monday => self.monday(t, job, ids).await,
             TargetKind::Zendesk => self.zendesk(t, job, ids).await,
@@ -138,14 +133,18 @@ impl Deliverer {
     }
 
     /// The JSON body of webhook and JSONL deliveries: `{"event", "ticket", "links"}`, plus the
-    /// lifecycle `change` (from, to, level, note, …) for events after the reception. `links`
-    /// holds the signed one-click actions that fit the ticket's state.
+    /// lifecycle `change` (from, to, level, note, who is `notified`, …) for events after the
+    /// reception. `links` holds the signed one-click actions that fit the ticket's state.
     pub fn event(&self, ticket: &Ticket, event: Option<&TicketEvent>) -> serde_json::Value {
         let links = self.links_json(ticket, Timestamp::now());
         match event {
             None => serde_json::json!({"event": CREATED, "ticket": ticket, "links": links}),
             Some(e) => {
-                serde_json::json!({"event": e.event, "ticket": ticket, "change": e, "links": links})
+                // Who the event tells: the watcher's contacts, an escalation's new level.
+                let mut change = e.clone();
+                change.notified =
+                    crate::tickets::escalation::watcher::recipients(&self.config, ticket, e);
+                serde_json::json!({"event": e.event, "ticket": ticket, "change": change, "links": links})
             }
         }
     }
@@ -154,7 +153,8 @@ impl Deliverer {
 /// The event name of a ticket's reception.
 pub const CREATED: &str = "ticket.created";
 
-/// The targets a lifecycle event gets a job for: all but email, which announces new tickets.
+/// The targets a lifecycle event gets a job for: all but email, which announces new tickets
+/// and writes only to the roles an event notifies ([`targets_for`]).
 pub fn event_targets(config: &SupportConfig) -> Vec<String> {
     config
         .targets
@@ -162,6 +162,15 @@ pub fn event_targets(config: &SupportConfig) -> Vec<String> {
         .filter(|t| t.kind != TargetKind::Email)
         .map(|t| t.id())
         .collect()
+}
+
+/// The targets an agent's `action` gets a job for: [`event_targets`], plus email for an
+/// escalation, which writes to the new level's mailboxes (`support.levels`).
+pub fn targets_for(config: &SupportConfig, action: Action) -> Vec<String> {
+    if action != Action::Escalate {
+        return event_targets(config);
+    }
+    config.targets.iter().map(|t| t.id()).collect()
 }
 
 /// The `Idempotency-Key` of a delivery: the ticket reference for its reception, reference and
@@ -172,8 +181,6 @@ pub fn idempotency_key(ticket: &Ticket, event: Option<&TicketEvent>) -> String {
         Some(e) => format!("{}:{}", ticket.id, e.id),
     }
 }
-
-impl Deliverer {}
 
 pub(crate) fn env_var(name: Option<&str>) -> Result<String, Failure> {
     let name = name.unwrap_or_default();
@@ -261,5 +268,42 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    /// An agent's escalation names the new level's roles in the webhook body, as the
+    /// watcher's events name theirs.
+    #[test]
+    fn an_escalation_body_names_the_new_level() {
+        use crate::tickets::escalation::lifecycle::Action;
+        let config = SupportConfig::default();
+        let d = Deliverer::new(&config, PathBuf::from("."), "https://help.example.org").unwrap();
+        let ticket = crate::tickets::store::tests::ticket(1);
+        let e = TicketEvent {
+            id: 3,
+            at: Timestamp::UNIX_EPOCH,
+            actor: "agent".into(),
+            action: Action::Escalate,
+            event: Action::Escalate.event_name().into(),
+            from: "acknowledged".into(),
+            to: "in_progress".into(),
+            from_level: 2,
+            to_level: 3,
+            assignee: None,
+            note: None,
+            public: false,
+            notified: Vec::new(),
+        };
+        let body = d.event(&ticket, Some(&e));
+        let roles: Vec<&str> = body["change"]["notified"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["role"].as_str().unwrap())
+            .collect();
+        assert_eq!(roles, ["executive-vp", "technical-team"]);
+        assert_eq!(
+            body["change"]["notified"][1]["email"],
+            "technical-team@example.org"
+        );
     }
 }

@@ -17,7 +17,11 @@ impl Deliverer {
         let links = self.action_links(ticket, jiff::Timestamp::now());
         let body = match event {
             None => slack_blocks(&self.config, ticket, &self.base_url, &links),
-            Some(e) => slack_event_message(ticket, e, &links),
+            Some(e) => {
+                let notified =
+                    crate::tickets::escalation::watcher::recipients(&self.config, ticket, e);
+                slack_event_message(ticket, e, &notified, &links)
+            }
         };
         send(self.client.post(&url).json(&body)).await
     }
@@ -67,9 +71,11 @@ pub fn slack_blocks(
 pub fn slack_event_message(
     ticket: &Ticket,
     e: &TicketEvent,
+    notified: &[crate::tickets::store::Notified],
     links: &[(Action, String)],
 ) -> serde_json::Value {
-    let text = slack_event_text(ticket, e);
+    let mut text = slack_event_text(ticket, e);
+    text.push_str(&mentions(notified));
     let mut blocks =
         vec![serde_json::json!({"type": "section", "text": {"type": "mrkdwn", "text": text}})];
     blocks.extend(action_buttons(links));
@@ -82,12 +88,7 @@ fn action_buttons(links: &[(Action, String)]) -> Option<serde_json::Value> {
     let buttons: Vec<serde_json::Value> = links
         .iter()
         .map(|(action, url)| {
-            let label = match action {
-                Action::Ack => "Acknowledge",
-                Action::Escalate => "Escalate",
-                Action::Resolve => "Resolve",
-                other => other.as_str(),
-            };
+            let label = super::links::action_label(*action);
             let mut b = serde_json::json!({
                 "type": "button",
                 "text": {"type": "plain_text", "text": label},
@@ -106,12 +107,7 @@ fn action_buttons(links: &[(Action, String)]) -> Option<serde_json::Value> {
 /// The short Slack text of a lifecycle event: reference, subject, what changed, who, and
 /// the note (the team's channel sees internal notes too); every value escaped.
 pub fn slack_event_text(ticket: &Ticket, e: &TicketEvent) -> String {
-    let what = match e.action {
-        Action::Escalate => format!("escalated to level {}", e.to_level),
-        Action::Assign => "assigned".to_string(),
-        Action::Note => "note added".to_string(),
-        _ => e.to.replace('_', " "),
-    };
+    let what = super::email::event_summary(e);
     let mut text = format!(
         "{} · {}: {what}",
         ticket.id,
@@ -126,6 +122,19 @@ pub fn slack_event_text(ticket: &Ticket, e: &TicketEvent) -> String {
         text.push_str(&format!("\n> {public}{}", esc(&truncate(note, 500))));
     }
     text
+}
+
+/// The line naming who an event notifies: each role's `slack` mention as ops configured it
+/// (`<@U123>`, `<!subteam^S123>`), else its escaped name; empty when it notifies nobody.
+pub fn mentions(notified: &[crate::tickets::store::Notified]) -> String {
+    if notified.is_empty() {
+        return String::new();
+    }
+    let who: Vec<String> = notified
+        .iter()
+        .map(|n| n.slack.clone().unwrap_or_else(|| esc(&n.name)))
+        .collect();
+    format!("\nNotified: {}", who.join(", "))
 }
 
 /// Characters that would end or split a Slack link (`<url|text>`), percent-encoded in URLs.
@@ -182,6 +191,7 @@ pub(super) fn truncate(s: &str, n: usize) -> String {
 mod tests {
     use super::*;
     use crate::tickets::calendar::{Calendar, deadlines};
+    use crate::tickets::escalation::lifecycle::Action;
 
     fn hostile() -> Ticket {
         let config = SupportConfig::default();
@@ -258,6 +268,7 @@ mod tests {
             assignee: Some("<@U123> & co".into()),
             note: Some("see <https://evil.example.org|this>".into()),
             public: true,
+            notified: Vec::new(),
         };
         let text = slack_event_text(&hostile(), &e);
         for injected in ["<!channel>", "<!here>", "<@U123>", "<https://evil"] {
@@ -308,5 +319,24 @@ mod tests {
         ] {
             assert_eq!(site_link(other, base), None, "{other}");
         }
+    }
+
+    #[test]
+    fn notified_roles_are_mentioned_or_named_escaped() {
+        use crate::tickets::store::Notified;
+        let who = |slack: Option<&str>, name: &str| Notified {
+            role: "r".into(),
+            name: name.into(),
+            email: None,
+            slack: slack.map(str::to_string),
+        };
+        assert_eq!(mentions(&[]), "");
+        assert_eq!(
+            mentions(&[
+                who(Some("<!subteam^S123>"), "Ops"),
+                who(None, "<!channel> team")
+            ]),
+            "\nNotified: <!subteam^S123>, &lt;!channel&gt; team"
+        );
     }
 }

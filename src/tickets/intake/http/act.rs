@@ -128,7 +128,7 @@ pub(super) async fn apply(State(s): State<TicketsState>, req: Request) -> Respon
         note: None,
         public: false,
     };
-    let targets = crate::tickets::targets::event_targets(&inner.config);
+    let targets = crate::tickets::targets::targets_for(&inner.config, action);
     let outcome = inner
         .store
         .change(link.ticket.clone(), change, targets, now)

@@ -155,7 +155,7 @@ pub(super) async fn post_event(
         Ok(c) => c,
         Err((field, msg)) => return bad_field(&field, msg),
     };
-    let targets = crate::tickets::targets::event_targets(&inner.config);
+    let targets = crate::tickets::targets::targets_for(&inner.config, change.action);
     match inner
         .store
         .change(id, change, targets, Timestamp::now())

@@ -198,6 +198,40 @@ impl TicketsState {
             self.0.deliverer.clone(),
         ))
     }
+
+    /// Starts the SLA watcher on the current runtime (`support.watcher.enabled`); its events
+    /// go to every configured target. Stop it with [`WatcherTask::stop`].
+    pub fn spawn_watcher(&self) -> Option<WatcherTask> {
+        let config = &self.0.config;
+        if !config.watcher.enabled {
+            return None;
+        }
+        let watcher = Arc::new(crate::tickets::escalation::watcher::Watcher::new(
+            self.0.store.clone(),
+            config.clone(),
+            self.0.deliverer.target_ids(),
+        ));
+        let task = tokio::spawn(watcher.clone().run());
+        Some(WatcherTask { watcher, task })
+    }
+}
+
+/// The running SLA watcher of a service.
+pub struct WatcherTask {
+    watcher: Arc<crate::tickets::escalation::watcher::Watcher>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl WatcherTask {
+    /// Stops the watcher (an uncommitted decision is rolled back, the next holder takes it)
+    /// and gives its lease up, so a restarted or other process takes over at once.
+    pub async fn stop(self) {
+        self.task.abort();
+        let _ = self.task.await;
+        if let Err(e) = self.watcher.release().await {
+            tracing::warn!("sla watcher: cannot release its lease: {e}");
+        }
+    }
 }
 
 /// Where the ticket data of a site lives by default: `ROOT/data`.
