@@ -65,6 +65,9 @@ struct SlaArgs {
     /// plan as text).
     #[arg(long)]
     json: bool,
+    /// Language of the role and level names (default: the site's default locale).
+    #[arg(long)]
+    locale: Option<String>,
 }
 
 #[derive(Args)]
@@ -346,12 +349,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Sla(args) => {
             if args.json {
-                let v = ayuda::tickets::cli::sla(&args.root, &args.kind, &args.at)?;
+                let v = ayuda::tickets::cli::sla(
+                    &args.root,
+                    &args.kind,
+                    &args.at,
+                    args.locale.as_deref(),
+                )?;
                 println!("{v}");
             } else {
                 print!(
                     "{}",
-                    ayuda::tickets::cli::sla_text(&args.root, &args.kind, &args.at)?
+                    ayuda::tickets::cli::sla_text(
+                        &args.root,
+                        &args.kind,
+                        &args.at,
+                        args.locale.as_deref()
+                    )?
                 );
             }
             Ok(ExitCode::SUCCESS)

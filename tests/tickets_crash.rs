@@ -187,7 +187,7 @@ async fn killed_service_loses_nothing() {
     }
     // Kill once a good share of the tickets got their 201 and the watcher is at work.
     let start = Instant::now();
-    let watching = |r: &Receiver| r.events.keys().any(|(_, e)| e == "ticket.reminded");
+    let watching = |r: &Receiver| r.events.keys().any(|(_, e)| e == "ticket.contact_notified");
     while (accepted.lock().unwrap().len() < 300 || !watching(&receiver.lock().unwrap()))
         && start.elapsed() < Duration::from_secs(60)
     {
@@ -238,7 +238,7 @@ async fn killed_service_loses_nothing() {
             "the receiver failed the first two attempts"
         );
         for event in [
-            "ticket.reminded",
+            "ticket.contact_notified",
             "ticket.target_warning",
             "ticket.breached",
         ] {

@@ -147,7 +147,7 @@ fn sla_prints_the_whole_plan() {
         [
             step("7T10", "ticket.created", "operations-manager"),
             step("8T09", "ticket.target_warning", "operations-manager"),
-            step("8T10", "ticket.reminded", "head-of-technology"),
+            step("8T10", "ticket.contact_notified", "head-of-technology"),
             step("8T10", "ticket.breached", "head-of-technology"),
         ]
     );
@@ -158,4 +158,41 @@ fn sla_prints_the_whole_plan() {
         "{text}"
     );
     assert!(text.contains("ticket.breached"), "{text}");
+}
+
+/// `ayuda sla --locale` names roles and levels in that language; the default is the site's
+/// default locale, and a locale the site does not have is an error naming the site's locales.
+#[test]
+fn sla_names_the_plan_in_the_asked_locale() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(
+        root.path().join("ayuda.yaml"),
+        "locales: [es, en]\ndefault_locale: es\n",
+    )
+    .unwrap();
+    let sla = |locale: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ayuda"));
+        cmd.args(["sla", "--type", "technical", "--at", "2026-03-07T10:00:00Z"])
+            .arg("--root")
+            .arg(root.path());
+        if let Some(l) = locale {
+            cmd.args(["--locale", l]);
+        }
+        cmd.output().unwrap()
+    };
+    let text = |out: std::process::Output| {
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let es = text(sla(None));
+    assert!(es.contains("Nivel 3 · VP y equipo técnico"), "{es}");
+    let en = text(sla(Some("en")));
+    assert!(en.contains("Level 3 · VP and technical team"), "{en}");
+    let fr = sla(Some("fr"));
+    assert!(!fr.status.success());
+    let err = String::from_utf8_lossy(&fr.stderr);
+    assert!(
+        err.contains("--locale fr") && err.contains("es, en"),
+        "{err}"
+    );
 }

@@ -31,25 +31,33 @@ pub fn data_dir(root: &Path, data: Option<PathBuf>) -> PathBuf {
 
 /// `ayuda sla --json`: the deadlines of a ticket of `kind` received `at` (RFC 3339), as the
 /// contract JSON, plus its escalation `plan` (who is told what, when) and the `levels`.
-pub fn sla(root: &Path, kind: &str, at: &str) -> Result<serde_json::Value> {
+pub fn sla(root: &Path, kind: &str, at: &str, locale: Option<&str>) -> Result<serde_json::Value> {
     let (config, cal, d) = sla_deadlines(root, kind, at)?;
+    let locale = plan_locale(&config, locale)?;
     let mut v = calendar::sla_json(kind, &cal, &d);
-    let (plan, levels) = plan::plan_json(&config.support, &cal, kind, &d, config.default_locale());
+    let (plan, levels) = plan::plan_json(&config.support, &cal, kind, &d, &locale);
     v["plan"] = plan;
     v["levels"] = levels;
     Ok(v)
 }
 
-/// `ayuda sla`: the same plan as text, role names in the site's default locale.
-pub fn sla_text(root: &Path, kind: &str, at: &str) -> Result<String> {
+/// `ayuda sla`: the same plan as text, role names in `locale` (default: the site's default).
+pub fn sla_text(root: &Path, kind: &str, at: &str, locale: Option<&str>) -> Result<String> {
     let (config, cal, d) = sla_deadlines(root, kind, at)?;
-    Ok(plan::plan_text(
-        &config.support,
-        &cal,
-        kind,
-        &d,
-        config.default_locale(),
-    ))
+    let locale = plan_locale(&config, locale)?;
+    Ok(plan::plan_text(&config.support, &cal, kind, &d, &locale))
+}
+
+/// `locale` when the site has it, else the site's default locale; an unknown one is an error.
+fn plan_locale(config: &crate::Config, locale: Option<&str>) -> Result<String> {
+    match locale {
+        None => Ok(config.default_locale().to_string()),
+        Some(l) if config.locale_codes().iter().any(|c| c == l) => Ok(l.to_string()),
+        Some(l) => anyhow::bail!(
+            "--locale {l}: the site's locales are {}",
+            config.locale_codes().join(", ")
+        ),
+    }
 }
 
 fn sla_deadlines(

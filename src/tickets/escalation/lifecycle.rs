@@ -138,7 +138,7 @@ impl Action {
             Action::Close => "ticket.closed",
             Action::Reopen => "ticket.reopened",
             Action::Note => "ticket.noted",
-            Action::Remind => "ticket.reminded",
+            Action::Remind => "ticket.contact_notified",
             Action::Warn => "ticket.target_warning",
             Action::Breach => "ticket.breached",
         }

@@ -14,7 +14,7 @@ use serde::Serialize;
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Step {
     pub at: Timestamp,
-    /// The delivered event (`ticket.reminded`).
+    /// The delivered event (`ticket.contact_notified`).
     pub event: &'static str,
     pub notify: Vec<Notified>,
     /// Whether it happens only while the ticket is unacknowledged.
@@ -45,7 +45,7 @@ pub fn steps(config: &SupportConfig, kind: &str, d: &Deadlines, locale: &str) ->
     }
     for c in d.contacts.iter().skip(1) {
         let roles = [c.role.clone()];
-        out.push(step(c.notify_at, "ticket.reminded", &roles, true));
+        out.push(step(c.notify_at, "ticket.contact_notified", &roles, true));
     }
     let target = d.first_response_target;
     let warn_at = (target - config.warn_before(kind)).max(d.received);
@@ -125,7 +125,7 @@ pub fn plan_text(
     for s in steps(config, kind, d, locale) {
         let what = match s.event {
             "ticket.created" => "new ticket",
-            "ticket.reminded" => "still unanswered: next contact",
+            "ticket.contact_notified" => "still unanswered: next contact",
             "ticket.target_warning" => "first-response target",
             _ => "first response breached: escalation contact",
         };
@@ -135,7 +135,7 @@ pub fn plan_text(
             ""
         };
         out.push_str(&format!(
-            "  {}  {:<22} {what}{unless}: {}\n",
+            "  {}  {:<23} {what}{unless}: {}\n",
             cal.rfc3339(s.at),
             s.event,
             people(&s.notify)
@@ -203,7 +203,7 @@ mod tests {
                 ),
                 (
                     "2026-03-08T10:00:00+00:00".into(),
-                    "ticket.reminded",
+                    "ticket.contact_notified",
                     role("head-of-technology")
                 ),
                 (
@@ -224,7 +224,7 @@ mod tests {
         assert_eq!(l3, ["executive-vp", "technical-team"]);
         let text = plan_text(&config, &cal, "technical", &d, "en");
         assert!(
-            text.contains("ticket.reminded        still unanswered: next contact (unless acknowledged): Head of technology <head-of-technology@example.org>"),
+            text.contains("ticket.contact_notified still unanswered: next contact (unless acknowledged): Head of technology <head-of-technology@example.org>"),
             "{text}"
         );
     }

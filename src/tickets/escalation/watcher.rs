@@ -1,7 +1,7 @@
 //! The SLA watcher: each tick it takes (or renews) the watcher lease in the database, asks the
 //! queue what fell due ([`SlaQueue::due`]) and decides, ticket by ticket, whom to tell:
 //!
-//! - a chain contact's `notify_at` while the ticket is unanswered: `ticket.reminded` to that
+//! - a chain contact's `notify_at` while the ticket is unanswered: `ticket.contact_notified` to that
 //!   contact (the next one in the chain);
 //! - the first-response target, `warn_before` earlier: `ticket.target_warning` to the contact
 //!   current at the target;

@@ -73,7 +73,7 @@ async fn watcher_events(store: &Arc<dyn TicketStore>, id: &str) -> Vec<(String, 
 
 /// What an unanswered ticket gets, in order.
 const EVERY_STEP: [&str; 3] = [
-    "ticket.reminded",
+    "ticket.contact_notified",
     "ticket.target_warning",
     "ticket.breached",
 ];
@@ -97,7 +97,7 @@ async fn an_unanswered_ticket_notifies_each_step_exactly_once() {
     assert!(events(&w.tick(t(1)).await.unwrap()).is_empty());
     let tick = w.tick(t(6)).await.unwrap();
     assert!(tick.leader);
-    assert_eq!(events(&tick), ["ticket.reminded"]);
+    assert_eq!(events(&tick), ["ticket.contact_notified"]);
     assert!(events(&w.tick(t(7)).await.unwrap()).is_empty(), "once");
     assert_eq!(
         events(&w.tick(t(10)).await.unwrap()),
@@ -108,7 +108,10 @@ async fn an_unanswered_ticket_notifies_each_step_exactly_once() {
     assert_eq!(
         watcher_events(&store, &id).await,
         [
-            ("ticket.reminded".into(), vec!["head-of-technology".into()]),
+            (
+                "ticket.contact_notified".into(),
+                vec!["head-of-technology".into()]
+            ),
             // The contact current at the target: the head of technology, told at 5 s.
             (
                 "ticket.target_warning".into(),
@@ -124,7 +127,7 @@ async fn an_unanswered_ticket_notifies_each_step_exactly_once() {
         deliveries,
         [
             "ticket.created",
-            "ticket.reminded",
+            "ticket.contact_notified",
             "ticket.target_warning",
             "ticket.breached"
         ]
@@ -178,7 +181,7 @@ async fn a_restart_repeats_nothing_and_loses_nothing() {
     let id = file_ticket(&store, &config).await;
     assert_eq!(
         events(&watcher(&store, &config).tick(t(6)).await.unwrap()),
-        ["ticket.reminded"]
+        ["ticket.contact_notified"]
     );
     drop(store);
     let store = open(dir.path()).await;
@@ -284,5 +287,5 @@ async fn a_released_lease_is_taken_at_once() {
     a.release().await.unwrap();
     let tick = b.tick(t(6)).await.unwrap();
     assert!(tick.leader);
-    assert_eq!(events(&tick), ["ticket.reminded"]);
+    assert_eq!(events(&tick), ["ticket.contact_notified"]);
 }

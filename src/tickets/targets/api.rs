@@ -130,7 +130,7 @@ pub(super) fn id_at(body: &Value, pointer: &str) -> Option<String> {
 }
 
 /// The readable line of an event in a ticketing tool (plain text): what changed, to whom, by
-/// whom, then the note. Events this version does not know (`ticket.reminded`, …) are named
+/// whom, then the note. Events this version does not know (`ticket.contact_notified`, …) are named
 /// from their event name, never refused.
 pub fn event_line(e: &TicketEvent) -> String {
     let what = match e.event.as_str() {

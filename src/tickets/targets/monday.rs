@@ -256,7 +256,7 @@ mod tests {
 
     #[test]
     fn unknown_event_becomes_an_update_and_moves_no_column() {
-        let e = event("ticket.reminded", Action::Note);
+        let e = event("ticket.contact_notified", Action::Note);
         let (columns, update) = event_changes(&target(), &e);
         assert!(columns.is_empty(), "{columns:?}");
         assert_eq!(update.as_deref(), Some("ayuda: reminded (by sla-watcher)"));
