@@ -14,7 +14,7 @@ pub mod urls;
 use crate::config::{Config, ConfigError};
 use crate::content::Library;
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::render::markdown::{self, CalloutTitles, Rendered};
+use crate::render::markdown::{self, Labels, Rendered};
 use crate::render::theme::{Theme, ThemeError};
 use crate::search::{DocSection, SearchDoc};
 use layout::{Layout, lay_out, link_fingerprint, same_places};
@@ -197,20 +197,23 @@ impl Site {
                 }
                 let s = &strings[&a.locale];
                 let get = |k: &str| s.get(k).map_or("", String::as_str);
-                let titles: CalloutTitles = [
-                    get("callout_note"),
-                    get("callout_tip"),
-                    get("callout_important"),
-                    get("callout_warning"),
-                    get("callout_caution"),
-                ];
+                let labels = Labels {
+                    callouts: [
+                        get("callout_note"),
+                        get("callout_tip"),
+                        get("callout_important"),
+                        get("callout_warning"),
+                        get("callout_caution"),
+                    ],
+                    code: get("code_label"),
+                };
                 let resolver = index.resolver(i);
                 let mut r = markdown::render(
                     &a.body,
                     &a.file,
                     a.body_line_offset,
                     &resolver,
-                    &titles,
+                    &labels,
                     config.markdown.raw_html,
                 );
                 // The heading the body opened with is the page's title; links to it still land.
