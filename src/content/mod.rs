@@ -375,22 +375,28 @@ pub fn parse_article(
     default_locale: &str,
 ) -> (Option<Article>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
-    let parts = match frontmatter::split(text) {
-        Ok(p) => p,
-        Err(msg) => {
-            return (
-                None,
-                vec![Diagnostic::error(file, "yaml-syntax", msg).at(Some(1), Some(1))],
-            );
+    // A file whose front matter cannot be read still stands at its path, so links to it keep
+    // resolving and its own YAML error is the only problem reported for it.
+    let mut front_error = None;
+    let parts = frontmatter::split(text).unwrap_or_else(|msg| {
+        front_error = Some(Diagnostic::error(file, "yaml-syntax", msg).at(Some(1), Some(1)));
+        frontmatter::Split {
+            yaml: None,
+            body: "",
+            yaml_line: 0,
+            body_line_offset: 0,
         }
-    };
+    });
     let (front, has_front) = match parts.yaml {
         Some(yaml) => match frontmatter::parse(yaml, file, parts.yaml_line) {
             Ok((fm, ds)) => {
                 diags.extend(ds);
                 (fm, true)
             }
-            Err(d) => return (None, vec![d]),
+            Err(d) => {
+                front_error = Some(d);
+                (FrontMatter::default(), false)
+            }
         },
         None => (FrontMatter::default(), false),
     };
@@ -504,6 +510,9 @@ pub fn parse_article(
         .filter(|s| !s.is_empty())
         .unwrap_or(file_slug);
     let status = front.status.unwrap_or(Status::Published);
+    if let Some(e) = front_error {
+        diags = vec![e];
+    }
     (
         Some(Article {
             file: file.to_string(),

@@ -266,10 +266,13 @@ impl Workspace {
         );
         self.config_text = config_text;
         if site.diagnostics.has_errors() {
+            // A file whose front matter fails is the writer's first fix: its error leads.
+            let mut errors = site.diagnostics.errors.clone();
+            errors.sort_by_key(|d| d.code != "yaml-syntax");
             return Ok(Outcome {
                 build: self.build,
                 ok: false,
-                errors: site.diagnostics.errors.clone(),
+                errors,
                 warnings: site.diagnostics.warnings.clone(),
                 ..Default::default()
             });
