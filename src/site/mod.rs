@@ -4,8 +4,10 @@
 //! [`Site::write`] renders the pages through the theme into an [`Output`] (disk or memory).
 
 pub mod conflicts;
+mod context;
 pub mod feeds;
 mod layout;
+mod listing_pages;
 mod nav;
 pub mod output;
 pub mod pages;
