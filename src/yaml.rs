@@ -3,7 +3,9 @@
 //! serde_yaml is archived upstream; keeping every call behind this module means a maintained
 //! fork is a one-line swap in Cargo.toml and here.
 
+use regex::Regex;
 use serde::de::DeserializeOwned;
+use std::sync::LazyLock;
 
 /// A parsed YAML value, for callers that keep unknown keys.
 pub type Value = serde_yaml::Value;
@@ -22,18 +24,32 @@ pub struct YamlError {
     pub column: Option<usize>,
 }
 
+/// ` at line L column C` in the parser's messages.
+static POSITION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r" at line (\d+) column (\d+)").expect("valid regex"));
+
 impl From<serde_yaml::Error> for YamlError {
     fn from(err: serde_yaml::Error) -> Self {
         let location = err.location();
-        let mut message = err.to_string();
-        // serde_yaml appends " at line L column C"; the position is reported separately.
-        if let Some(idx) = message.find(" at line ") {
-            message.truncate(idx);
+        let text = err.to_string();
+        let mut line = location.as_ref().map(|l| l.line());
+        let mut column = location.as_ref().map(|l| l.column());
+        // libyaml notices an unclosed quote or bracket where the text ends, often lines later
+        // (the closing `---` of front matter); its context ("while scanning a quoted scalar at
+        // line L column C") names where the writer opened it, which is the line to fix.
+        if let Some((_, context)) = text.split_once(", while ")
+            && (context.contains("quoted scalar") || context.contains("flow"))
+            && let Some(c) = POSITION.captures(context)
+        {
+            line = c[1].parse().ok().or(line);
+            column = c[2].parse().ok().or(column);
         }
+        // The positions are reported separately; the words of the context stay.
+        let message = POSITION.replace_all(&text, "").into_owned();
         YamlError {
             message,
-            line: location.as_ref().map(|l| l.line()),
-            column: location.as_ref().map(|l| l.column()),
+            line,
+            column,
         }
     }
 }
@@ -78,6 +94,21 @@ mod tests {
         let err = from_str::<Value>("a: 1\nb: [\n").unwrap_err();
         assert!(err.line.is_some());
         assert!(err.line.unwrap() >= 2, "{err:?}");
+    }
+
+    #[test]
+    fn unclosed_quotes_and_brackets_are_placed_where_they_open() {
+        // libyaml notices both at the end of the text; the writer must fix the opening line.
+        let err = from_str::<Value>("a: 1\nb: \"open\nc: 2\nd: 3\n").unwrap_err();
+        assert_eq!((err.line, err.column), (Some(2), Some(4)), "{err:?}");
+        let err = from_str::<Value>("a: 1\nb: [x\nc: 2\n").unwrap_err();
+        assert_eq!(err.line, Some(2), "{err:?}");
+        assert!(!err.message.contains(" at line "), "{}", err.message);
+        assert!(
+            err.message.contains("while"),
+            "the context stays: {}",
+            err.message
+        );
     }
 
     #[test]

@@ -529,3 +529,30 @@ fn undated_articles_take_their_file_date_in_feeds_never_1970() {
         "{feed}"
     );
 }
+
+#[test]
+fn broken_front_matter_is_its_own_error_at_its_line_and_still_a_link_target() {
+    let built = build_into_temp(&fixture("broken-front-matter"), false);
+    let errors: Vec<(&str, Option<usize>, &str)> = built
+        .report
+        .errors
+        .iter()
+        .map(|d| (d.file.as_str(), d.line, d.code))
+        .collect();
+    // Links to the article whose YAML fails still resolve (by its path, anchors included):
+    // the only errors are its own, on the line of the unclosed quote, and a real broken link.
+    assert_eq!(
+        errors,
+        vec![
+            ("content/b-other.md", Some(5), "broken-link"),
+            ("content/guides/setup.md", Some(3), "yaml-syntax"),
+        ],
+        "{:#?}",
+        built.report.errors
+    );
+    assert!(
+        built.report.warnings.is_empty(),
+        "{:#?}",
+        built.report.warnings
+    );
+}

@@ -242,11 +242,13 @@ fn broken_front_matter_shows_in_status_and_keeps_the_last_good_build() {
     };
     let err = &status["errors"][0];
     assert_eq!(err["file"], "content/es/guia/primeros-pasos.md");
-    // The YAML parser reports the line where it noticed the problem: the title or the next.
-    assert!(
-        err["line"].as_u64().is_some_and(|l| (2..=3).contains(&l)),
-        "{err}"
-    );
+    // The line of the title, where the unclosed `[` opens (the parser notices it later).
+    let title_line = good
+        .lines()
+        .position(|l| l.starts_with("title:"))
+        .expect("a title line")
+        + 1;
+    assert_eq!(err["line"].as_u64(), Some(title_line as u64), "{err}");
     assert!(err["message"].as_str().is_some_and(|m| !m.is_empty()));
     // The last good page is still served.
     let (st, body) = s.get(PAGE);
@@ -258,6 +260,48 @@ fn broken_front_matter_shows_in_status_and_keeps_the_last_good_build() {
     let status = s.status();
     assert_eq!(status["ok"], true);
     assert_eq!(status["errors"].as_array().map(Vec::len), Some(0));
+}
+
+#[test]
+fn a_front_matter_error_leads_and_links_to_its_article_stay_good() {
+    let s = Server::start(&[]);
+    s.wait_for(PAGE, |st, _| st == 200);
+    let broken = "content/es/guia/primeros-pasos.md";
+    // Sorts before the broken file, links to it, and has a broken link of its own.
+    let linking = "content/es/guia/aa-enlaces.md";
+    write(
+        &s.path(linking),
+        "---\ntitle: Enlaces\n---\n\n[Primeros](primeros-pasos.md) y [roto](no-existe.md)\n",
+    );
+    wait_status(&s, |st| has_error_in(st, linking));
+    let good = std::fs::read_to_string(s.path(broken)).expect("read");
+    write(
+        &s.path(broken),
+        &good.replace("title: Primeros pasos", "title: \"Primeros pasos"),
+    );
+    wait_status(&s, |st| has_error_in(st, broken));
+    let status = s.status();
+    let errors = status["errors"].as_array().expect("errors");
+    let title_line = good
+        .lines()
+        .position(|l| l.starts_with("title:"))
+        .expect("a title line")
+        + 1;
+    assert_eq!(errors[0]["file"], broken, "{status}");
+    assert_eq!(errors[0]["code"], "yaml-syntax", "{status}");
+    assert_eq!(
+        errors[0]["line"].as_u64(),
+        Some(title_line as u64),
+        "{status}"
+    );
+    // The link to the broken article still resolves: only the real broken link remains.
+    assert_eq!(errors.len(), 2, "{status}");
+    assert!(
+        errors[1]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("no-existe.md")),
+        "{status}"
+    );
 }
 
 /// Polls the status until `ok(status)` holds; panics with the last one after 10 s.

@@ -92,6 +92,34 @@ pub fn split(text: &str) -> Result<Split<'_>, &'static str> {
     Err("the front matter opened with `---` on line 1 is never closed; add a line `---` after it")
 }
 
+/// The first line (1-based) and column of a top-level `key: "value` or `key: 'value` whose
+/// quote is not closed on its line (legal YAML, but in front matter nearly always a typo).
+fn unclosed_quote(yaml_text: &str) -> Option<(usize, usize)> {
+    yaml_text.lines().enumerate().find_map(|(i, line)| {
+        let (key, rest) = line.split_once(':')?;
+        if key.is_empty() || key.starts_with([' ', '\t', '#', '-']) {
+            return None;
+        }
+        let value = rest.trim_start();
+        let column = line.len() - value.len() + 1;
+        let mut chars = value.chars();
+        let closed = match chars.next()? {
+            '"' => {
+                let mut escaped = false;
+                chars.any(|c| {
+                    let end = c == '"' && !escaped;
+                    escaped = c == '\\' && !escaped;
+                    end
+                })
+            }
+            // `''` is a quote inside single quotes: an odd count of quotes closes it.
+            '\'' => value.matches('\'').count() % 2 == 0,
+            _ => return None,
+        };
+        (!closed).then_some((i + 1, column))
+    })
+}
+
 /// Reads front matter YAML. `file` and `yaml_line` place the diagnostics in the file.
 /// Problems with single keys are reported and the key ignored, so one build shows them all.
 pub fn parse(
@@ -100,12 +128,28 @@ pub fn parse(
     yaml_line: usize,
 ) -> Result<(FrontMatter, Vec<Diagnostic>), Diagnostic> {
     let value: Value = yaml::from_str(yaml_text).map_err(|e| {
+        // A quote left open on one line swallows the lines after it, and the parser stops
+        // where the next quote closes it: the line to fix is where it opened.
+        let opened = e
+            .line
+            .and_then(|at| unclosed_quote(yaml_text).filter(|(l, _)| *l < at));
+        let (line, column, hint) = match opened {
+            Some((l, c)) => (
+                Some(l),
+                Some(c),
+                format!(
+                    "; the quote opened here is not closed on this line (the parser stopped on line {})",
+                    e.line.unwrap_or(l) + yaml_line - 1
+                ),
+            ),
+            None => (e.line, e.column, String::new()),
+        };
         Diagnostic::error(
             file,
             "yaml-syntax",
-            format!("front matter is not valid YAML: {}", e.message),
+            format!("front matter is not valid YAML: {}{hint}", e.message),
         )
-        .at(e.line.map(|l| l + yaml_line - 1), e.column)
+        .at(line.map(|l| l + yaml_line - 1), column)
     })?;
     let map = match value {
         Value::Mapping(m) => m,
@@ -366,7 +410,22 @@ mod tests {
     fn yaml_error_line_is_counted_in_the_file() {
         let err = parse("title: T\nid: x\ntags: [a, b\nother: 1\n", "a.md", 2).unwrap_err();
         assert_eq!(err.code, "yaml-syntax");
-        assert!(err.line.unwrap() >= 4, "{err:?}");
+        assert_eq!(err.line, Some(4), "the line of the unclosed `[`: {err:?}");
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_reported_where_it_opens() {
+        // The quote on the title closes only at `version: "`, where the parser stops.
+        let yaml = "title: \"Tu clave\nid: k\nversion: \"1.0\"\norder: 3\n";
+        let err = parse(yaml, "a.md", 2).unwrap_err();
+        assert_eq!((err.line, err.column), (Some(2), Some(8)), "{err:?}");
+        assert!(
+            err.message.contains("not closed on this line"),
+            "{}",
+            err.message
+        );
+        assert_eq!(unclosed_quote("a: 'it''s'\nb: \"x \\\" y\"\n"), None);
+        assert_eq!(unclosed_quote("a: 1\nb: 'open\n"), Some((2, 4)));
     }
 
     #[test]

@@ -259,7 +259,7 @@ fn index_meta(text: &str, file: &str, raw_html: bool) -> Result<FolderMeta, Diag
             file,
             parts.body_line_offset,
             &Keep,
-            &["Note", "Tip", "Important", "Warning", "Caution"],
+            &crate::render::markdown::Labels::ENGLISH,
             raw_html,
         )
         .html

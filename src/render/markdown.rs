@@ -51,6 +51,23 @@ pub trait Resolver {
 /// Localized titles of the five GitHub alert kinds: note, tip, important, warning, caution.
 pub type CalloutTitles<'a> = [&'a str; 5];
 
+/// Words the renderer writes into the page, in the page's language.
+#[derive(Debug, Clone, Copy)]
+pub struct Labels<'a> {
+    /// Titles of GitHub alerts.
+    pub callouts: CalloutTitles<'a>,
+    /// Accessible name of a code block (`Code`; `Code: Rust` when the language is known).
+    pub code: &'a str,
+}
+
+impl Labels<'static> {
+    /// English labels, for Markdown rendered outside any locale.
+    pub const ENGLISH: Labels<'static> = Labels {
+        callouts: ["Note", "Tip", "Important", "Warning", "Caution"],
+        code: "Code",
+    };
+}
+
 /// An anchor to check once every article has been rendered.
 #[derive(Debug, Clone)]
 pub struct AnchorCheck {
@@ -103,15 +120,17 @@ const EMOJI_CALLOUTS: [(&str, &str); 4] = [
 ];
 
 /// Renders one article body. `file` and `line_offset` place diagnostics at file lines;
-/// `raw_html: false` shows raw HTML escaped ([`super::html_policy`]).
+/// `raw_html: false` shows raw HTML escaped ([`super::html_policy`]). Code blocks are
+/// highlighted ([`super::highlight`]).
 pub fn render(
     body: &str,
     file: &str,
     line_offset: usize,
     resolver: &dyn Resolver,
-    callouts: &CalloutTitles,
+    labels: &Labels,
     raw_html: bool,
 ) -> Rendered {
+    let callouts = &labels.callouts;
     let mut out = Rendered::default();
     let expanded = super::shortcodes::expand(body);
     let body = expanded.text.as_str();
@@ -401,6 +420,12 @@ pub fn render(
                 .at(Some(line), Some(column)),
         );
     });
+    let code_label = if labels.code.is_empty() {
+        "Code"
+    } else {
+        labels.code
+    };
+    let events = super::highlight::apply(events, code_label);
     let events = footnotes_last(events);
     let mut html = String::with_capacity(body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter().map(|(e, _)| e));

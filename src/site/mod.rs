@@ -4,8 +4,10 @@
 //! [`Site::write`] renders the pages through the theme into an [`Output`] (disk or memory).
 
 pub mod conflicts;
+mod context;
 pub mod feeds;
 mod layout;
+mod listing_pages;
 mod nav;
 pub mod output;
 pub mod pages;
@@ -14,7 +16,7 @@ pub mod urls;
 use crate::config::{Config, ConfigError};
 use crate::content::Library;
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::render::markdown::{self, CalloutTitles, Rendered};
+use crate::render::markdown::{self, Labels, Rendered};
 use crate::render::theme::{Theme, ThemeError};
 use crate::search::{DocSection, SearchDoc};
 use layout::{Layout, lay_out, link_fingerprint, same_places};
@@ -199,20 +201,23 @@ impl Site {
                 }
                 let s = &strings[&a.locale];
                 let get = |k: &str| s.get(k).map_or("", String::as_str);
-                let titles: CalloutTitles = [
-                    get("callout_note"),
-                    get("callout_tip"),
-                    get("callout_important"),
-                    get("callout_warning"),
-                    get("callout_caution"),
-                ];
+                let labels = Labels {
+                    callouts: [
+                        get("callout_note"),
+                        get("callout_tip"),
+                        get("callout_important"),
+                        get("callout_warning"),
+                        get("callout_caution"),
+                    ],
+                    code: get("code_label"),
+                };
                 let resolver = index.resolver(i);
                 let mut r = markdown::render(
                     &a.body,
                     &a.file,
                     a.body_line_offset,
                     &resolver,
-                    &titles,
+                    &labels,
                     config.markdown.raw_html,
                 );
                 // The heading the body opened with is the page's title; links to it still land.

@@ -1,4 +1,4 @@
-//! Page contexts (see docs/templates.md) and the rendering of every HTML page.
+//! The rendering of every HTML page; what pages share per locale is in [`super::context`].
 
 use super::nav::SectionIndex;
 use super::output::{Output, url_to_file};
@@ -8,287 +8,30 @@ use crate::content::Article;
 use crate::i18n::format_date;
 use crate::util::{escape_html, truncate_words};
 use rayon::prelude::*;
-use serde::Serialize;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
-use tera::Context;
 
-/// An article in a listing.
-#[derive(Debug, Clone, Serialize)]
-pub struct ListItem {
-    pub id: String,
-    pub title: String,
-    pub url: String,
-    pub description: String,
-    pub updated: String,
-}
-
-/// A section of a category in one locale.
-#[derive(Debug, Clone, Serialize)]
-pub struct SectionView {
-    pub key: String,
-    pub name: String,
-    pub description: String,
-    /// Intro HTML from the folder's `_index.md`.
-    pub intro: String,
-    pub url: String,
-    pub count: usize,
-    pub articles: Vec<ListItem>,
-    #[serde(skip)]
-    order: (i64, String),
-}
-
-/// A category in one locale.
-#[derive(Debug, Clone, Serialize)]
-pub struct CategoryView {
-    pub key: String,
-    pub name: String,
-    pub description: String,
-    /// Intro HTML from the folder's `_index.md`.
-    pub intro: String,
-    pub url: String,
-    pub count: usize,
-    pub sections: Vec<SectionView>,
-    pub articles: Vec<ListItem>,
-    #[serde(skip)]
-    order: (i64, String),
-}
-
-/// Display names of an article's category and section in its locale.
-pub fn taxonomy_names(site: &Site, a: &Article) -> (String, Option<String>) {
-    let dl = &site.library.default_locale;
-    let strings_general = || {
-        site.strings
-            .get(&a.locale)
-            .and_then(|s| s.get("general_category"))
-            .cloned()
-            .unwrap_or_else(|| "General".into())
-    };
-    let cat_fallback = if a.category == "general" && a.front.category.is_none() {
-        strings_general()
-    } else {
-        a.category_label.clone()
-    };
-    let cat = site
-        .library
-        .taxonomy
-        .category(&a.category)
-        .name(&a.locale, dl, &cat_fallback);
-    let sec = a.section.as_ref().map(|s| {
-        site.library.taxonomy.section(&a.category, s).name(
-            &a.locale,
-            dl,
-            a.section_label.as_deref().unwrap_or(s),
-        )
-    });
-    (cat, sec)
-}
-
-fn list_item(site: &Site, i: usize) -> ListItem {
-    let a = &site.library.articles[i];
-    let description = a
-        .front
-        .description
-        .clone()
-        .unwrap_or_else(|| truncate_words(&site.rendered[&i].summary, 160));
-    ListItem {
-        id: a.id.clone(),
-        title: a.title.clone(),
-        url: site.urls[&i].clone(),
-        description,
-        updated: site
-            .history
-            .updated(a)
-            .map(|t| format_date(t, &a.locale))
-            .unwrap_or_default(),
-    }
-}
-
-fn article_order(site: &Site, i: usize) -> (i64, String) {
-    let a = &site.library.articles[i];
-    (a.front.order.unwrap_or(i64::MAX), a.title.to_lowercase())
-}
-
-/// Categories of a locale with their sections and articles, ordered.
-pub fn categories(site: &Site, locale: &str) -> Vec<CategoryView> {
-    let dl = &site.library.default_locale;
-    let mut cats: BTreeMap<String, CategoryView> = BTreeMap::new();
-    let mut idxs: Vec<usize> = site
-        .urls
-        .keys()
-        .copied()
-        .filter(|&i| site.library.articles[i].locale == locale)
-        .collect();
-    idxs.sort_by_cached_key(|&i| article_order(site, i));
-    for i in idxs {
-        let a = &site.library.articles[i];
-        let (cat_name, sec_name) = taxonomy_names(site, a);
-        let node = site.library.taxonomy.category(&a.category);
-        let cat = cats
-            .entry(a.category.clone())
-            .or_insert_with(|| CategoryView {
-                key: a.category.clone(),
-                name: cat_name.clone(),
-                description: node.description(locale, dl),
-                intro: node.intro(locale),
-                url: urls::category_url(locale, &a.category),
-                count: 0,
-                sections: Vec::new(),
-                articles: Vec::new(),
-                order: (node.order.unwrap_or(i64::MAX), cat_name.to_lowercase()),
-            });
-        cat.count += 1;
-        let item = list_item(site, i);
-        match (&a.section, sec_name) {
-            (Some(sec), Some(name)) => {
-                let pos = match cat.sections.iter().position(|s| s.key == *sec) {
-                    Some(p) => p,
-                    None => {
-                        let snode = site.library.taxonomy.section(&a.category, sec);
-                        cat.sections.push(SectionView {
-                            key: sec.clone(),
-                            name: name.clone(),
-                            description: snode.description(locale, dl),
-                            intro: snode.intro(locale),
-                            url: urls::section_url(locale, &a.category, sec),
-                            count: 0,
-                            articles: Vec::new(),
-                            order: (snode.order.unwrap_or(i64::MAX), name.to_lowercase()),
-                        });
-                        cat.sections.len() - 1
-                    }
-                };
-                cat.sections[pos].count += 1;
-                cat.sections[pos].articles.push(item);
-            }
-            _ => cat.articles.push(item),
-        }
-    }
-    let mut out: Vec<CategoryView> = cats.into_values().collect();
-    for c in &mut out {
-        c.sections.sort_by(|a, b| a.order.cmp(&b.order));
-    }
-    out.sort_by(|a, b| a.order.cmp(&b.order));
-    out
-}
-
-/// Context shared by every page of a locale.
-pub struct LocaleContext {
-    site: Value,
-    strings: Value,
-    categories: Vec<CategoryView>,
-    assets: Value,
-    /// `site`, `t` and `assets` converted once; cloning a Tera context shares its values.
-    base: Context,
-}
-
-fn asset_url(site: &Site, name: &str) -> String {
-    match site.theme.static_files.get(name) {
-        Some(bytes) => {
-            let hash = Sha256::digest(bytes);
-            format!("/assets/{name}?v={}", &hex::encode(hash)[..10])
-        }
-        None => format!("/assets/{name}"),
-    }
-}
-
-/// The shared contexts of the locales, by locale code. `ayuda serve` keeps them between
-/// rebuilds: they list every article of their locale, so building one costs a pass over it.
-pub type LocaleContexts = BTreeMap<String, Arc<LocaleContext>>;
-
-impl LocaleContext {
-    /// The `site` value templates see in every page of the locale (navigation, locales): when
-    /// it changes, every page of the locale changes.
-    pub fn site_value(&self) -> &Value {
-        &self.site
-    }
-}
-
-/// Builds the shared contexts of `locales`, in parallel.
-pub fn locale_contexts<'a>(
-    site: &Site,
-    locales: impl IntoIterator<Item = &'a String>,
-) -> LocaleContexts {
-    let locales: Vec<&String> = locales.into_iter().collect();
-    locales
-        .into_par_iter()
-        .map(|l| (l.clone(), Arc::new(locale_context(site, l))))
-        .collect()
-}
-
-fn locale_context(site: &Site, locale: &str) -> LocaleContext {
-    let categories = categories(site, locale);
-    let cat_summaries: Vec<Value> = categories
-        .iter()
-        .map(|c| {
-            json!({
-                "key": c.key, "name": c.name, "description": c.description, "url": c.url,
-                "count": c.count,
-                "sections": c.sections.iter().map(|s| json!({
-                    "key": s.key, "name": s.name, "description": s.description, "url": s.url, "count": s.count
-                })).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    let locales: Vec<Value> = site
-        .library
-        .locales
-        .iter()
-        .map(|l| json!({"code": l, "name": locale_display(site, l), "url": urls::home_url(l)}))
-        .collect();
-    let site_value = json!({
-            "title": site.config.title(locale),
-            "base_url": site.config.base(),
-            "locale": locale,
-            "default_locale": site.library.default_locale,
-            "locales": locales,
-            "categories": cat_summaries,
-            "writer_mode": site.options.writer_mode,
-            "tickets_enabled": site.config.support.tickets_enabled(),
-            "search_url": "/search",
-            "search_example": site.search_examples.get(locale),
-            "ticket_url": urls::ticket_url(locale),
-    });
-    let strings = serde_json::to_value(site.strings.get(locale)).unwrap_or(Value::Null);
-    let assets = json!({"css": asset_url(site, "ayuda.css"), "js": asset_url(site, "ayuda.js")});
-    let mut base = Context::new();
-    base.insert("site", &site_value);
-    base.insert("t", &strings);
-    base.insert("assets", &assets);
-    LocaleContext {
-        site: site_value,
-        strings,
-        categories,
-        assets,
-        base,
-    }
-}
-
-fn locale_display(site: &Site, code: &str) -> String {
-    site.config
-        .configured_locales()
-        .into_iter()
-        .find(|l| l.code == code)
-        .map(|l| l.name)
-        .unwrap_or_else(|| crate::config::locale_name(code).to_string())
-}
+pub use super::context::{
+    CategoryView, ListItem, LocaleContext, LocaleContexts, SectionView, categories,
+    locale_contexts, taxonomy_names,
+};
+use super::context::{article_order, locale_context, locale_display};
+use super::listing_pages::{locale_pages, not_found_page};
 
 /// A page being assembled.
-struct Page {
-    template: &'static str,
-    url: String,
-    title: String,
-    description: String,
+pub(super) struct Page {
+    pub(super) template: &'static str,
+    pub(super) url: String,
+    pub(super) title: String,
+    pub(super) description: String,
     /// (locale, url) of this page in each locale it exists in.
-    versions: Vec<(String, String)>,
-    breadcrumbs: Vec<(String, String)>,
-    json_ld: Value,
-    extra: Vec<(&'static str, Value)>,
+    pub(super) versions: Vec<(String, String)>,
+    pub(super) breadcrumbs: Vec<(String, String)>,
+    pub(super) json_ld: Value,
+    pub(super) extra: Vec<(&'static str, Value)>,
 }
 
-fn absolute(site: &Site, url: &str) -> String {
+pub(super) fn absolute(site: &Site, url: &str) -> String {
     format!("{}{}", site.config.base(), url)
 }
 
@@ -359,7 +102,7 @@ fn render_page(
     Ok(site.theme.render(page.template, &ctx)?)
 }
 
-fn breadcrumb_ld(site: &Site, crumbs: &[(String, String)]) -> Value {
+pub(super) fn breadcrumb_ld(site: &Site, crumbs: &[(String, String)]) -> Value {
     json!({
         "@type": "BreadcrumbList",
         "itemListElement": crumbs.iter().enumerate().map(|(n, (name, url))| json!({
@@ -368,7 +111,7 @@ fn breadcrumb_ld(site: &Site, crumbs: &[(String, String)]) -> Value {
     })
 }
 
-fn home_crumb(site: &Site, lc: &LocaleContext, locale: &str) -> (String, String) {
+pub(super) fn home_crumb(site: &Site, lc: &LocaleContext, locale: &str) -> (String, String) {
     let name = lc
         .strings
         .get("breadcrumb_home")
@@ -712,200 +455,6 @@ fn write_assets(site: &Site, output: &Output) -> Result<(), BuildError> {
         output.copy(&content_dir.join(&rel), &format!("site/files/{rel}"))?;
     }
     Ok(())
-}
-
-fn locale_pages(
-    site: &Site,
-    lc: &LocaleContext,
-    locale: &str,
-    all: &LocaleContexts,
-) -> Vec<(String, Page)> {
-    let mut pages = Vec::new();
-    let home = home_crumb(site, lc, locale);
-    // Home.
-    let mut recent: Vec<usize> = site
-        .urls
-        .keys()
-        .copied()
-        .filter(|&i| site.library.articles[i].locale == locale)
-        .collect();
-    recent.sort_by(|&x, &y| {
-        let ax = &site.library.articles[x];
-        let ay = &site.library.articles[y];
-        (site.history.updated(ay))
-            .cmp(&site.history.updated(ax))
-            .then_with(|| ax.file.cmp(&ay.file))
-    });
-    let recent: Vec<ListItem> = recent
-        .into_iter()
-        .take(6)
-        .map(|i| list_item(site, i))
-        .collect();
-    let homes: Vec<(String, String)> = site
-        .library
-        .locales
-        .iter()
-        .map(|l| (l.clone(), urls::home_url(l)))
-        .collect();
-    pages.push((
-        locale.to_string(),
-        Page {
-            template: "home.html",
-            url: urls::home_url(locale),
-            title: site.config.title(locale).to_string(),
-            description: lc.strings.get("home_description").and_then(Value::as_str).unwrap_or("").to_string(),
-            versions: homes,
-            breadcrumbs: vec![home.clone()],
-            json_ld: json!({"@context": "https://schema.org", "@type": "WebSite", "name": site.config.title(locale), "url": absolute(site, &urls::home_url(locale)), "inLanguage": locale}),
-            extra: vec![("recent", serde_json::to_value(&recent).unwrap_or(Value::Null))],
-        },
-    ));
-    // Categories and sections.
-    for cat in &lc.categories {
-        let versions: Vec<(String, String)> = site
-            .library
-            .locales
-            .iter()
-            .filter(|l| {
-                all.get(*l)
-                    .is_some_and(|c| c.categories.iter().any(|x| x.key == cat.key))
-            })
-            .map(|l| (l.clone(), urls::category_url(l, &cat.key)))
-            .collect();
-        let crumbs = vec![home.clone(), (cat.name.clone(), cat.url.clone())];
-        pages.push((
-            locale.to_string(),
-            Page {
-                template: "category.html",
-                url: cat.url.clone(),
-                title: cat.name.clone(),
-                description: cat.description.clone(),
-                versions,
-                json_ld: json!({"@context": "https://schema.org", "@graph": [breadcrumb_ld(site, &crumbs)]}),
-                breadcrumbs: crumbs,
-                extra: vec![("category", serde_json::to_value(cat).unwrap_or(Value::Null))],
-            },
-        ));
-        for sec in &cat.sections {
-            let versions: Vec<(String, String)> = site
-                .library
-                .locales
-                .iter()
-                .filter(|l| {
-                    all.get(*l).is_some_and(|c| {
-                        c.categories.iter().any(|x| {
-                            x.key == cat.key && x.sections.iter().any(|s| s.key == sec.key)
-                        })
-                    })
-                })
-                .map(|l| (l.clone(), urls::section_url(l, &cat.key, &sec.key)))
-                .collect();
-            let crumbs = vec![
-                home.clone(),
-                (cat.name.clone(), cat.url.clone()),
-                (sec.name.clone(), sec.url.clone()),
-            ];
-            let cat_summary = json!({"key": cat.key, "name": cat.name, "description": cat.description, "url": cat.url});
-            pages.push((
-                locale.to_string(),
-                Page {
-                    template: "section.html",
-                    url: sec.url.clone(),
-                    title: sec.name.clone(),
-                    description: sec.description.clone(),
-                    versions,
-                    json_ld: json!({"@context": "https://schema.org", "@graph": [breadcrumb_ld(site, &crumbs)]}),
-                    breadcrumbs: crumbs,
-                    extra: vec![
-                        ("category", cat_summary),
-                        ("section", serde_json::to_value(sec).unwrap_or(Value::Null)),
-                    ],
-                },
-            ));
-        }
-    }
-    // Ticket form.
-    if site.config.support.tickets_enabled() {
-        let strings = site.strings.get(locale).cloned().unwrap_or_default();
-        let title = strings
-            .get("ticket_title")
-            .cloned()
-            .unwrap_or_else(|| "Open a ticket".into());
-        let url = urls::ticket_url(locale);
-        let versions = homes_for(site, urls::ticket_url);
-        pages.push((
-            locale.to_string(),
-            Page {
-                template: "ticket.html",
-                url: url.clone(),
-                title: title.clone(),
-                description: String::new(),
-                versions,
-                breadcrumbs: vec![home.clone(), (title, url)],
-                json_ld: json!({}),
-                extra: vec![(
-                    "ticket_form",
-                    crate::tickets::form_context(&site.config.support, locale, &strings),
-                )],
-            },
-        ));
-    }
-    // What's new (issue 6): the latest change of each article; the theme may leave it out.
-    if site.theme.has("whats_new.html") {
-        use crate::history::whats_new;
-        let title = whats_new::title(site, locale);
-        let url = whats_new::url(locale);
-        let changes = whats_new::changes(site, locale);
-        pages.push((
-            locale.to_string(),
-            Page {
-                template: "whats_new.html",
-                url: url.clone(),
-                title: title.clone(),
-                description: String::new(),
-                versions: homes_for(site, whats_new::url),
-                breadcrumbs: vec![home.clone(), (title, url)],
-                json_ld: json!({}),
-                extra: vec![(
-                    "changes",
-                    serde_json::to_value(&changes).unwrap_or(Value::Null),
-                )],
-            },
-        ));
-    }
-    // Localized 404.
-    pages.push((
-        locale.to_string(),
-        not_found_page(lc, format!("/{locale}/404.html")),
-    ));
-    pages
-}
-
-/// The "page not found" page of a locale, served from `url`.
-fn not_found_page(lc: &LocaleContext, url: String) -> Page {
-    Page {
-        template: "404.html",
-        url,
-        title: lc
-            .strings
-            .get("not_found_title")
-            .and_then(Value::as_str)
-            .unwrap_or("404")
-            .to_string(),
-        description: String::new(),
-        versions: Vec::new(),
-        breadcrumbs: Vec::new(),
-        json_ld: json!({}),
-        extra: Vec::new(),
-    }
-}
-
-fn homes_for(site: &Site, f: fn(&str) -> String) -> Vec<(String, String)> {
-    site.library
-        .locales
-        .iter()
-        .map(|l| (l.clone(), f(l)))
-        .collect()
 }
 
 /// The shared context of every locale (`site`, `t`, `assets`), for pages the service renders.

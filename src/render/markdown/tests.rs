@@ -30,10 +30,13 @@ impl Resolver for Fake {
     }
 }
 
-const TITLES: CalloutTitles = ["Nota", "Consejo", "Importante", "Advertencia", "Precaución"];
+const LABELS: Labels = Labels {
+    callouts: ["Nota", "Consejo", "Importante", "Advertencia", "Precaución"],
+    code: "Código",
+};
 
 fn r(md: &str) -> Rendered {
-    render(md, "a.md", 3, &Fake, &TITLES, true)
+    render(md, "a.md", 3, &Fake, &LABELS, true)
 }
 
 #[test]

@@ -8,6 +8,7 @@
 
 pub mod build;
 pub mod live;
+mod plan;
 pub mod watch;
 
 use crate::server::{AppState, LoadedSite};

@@ -259,7 +259,10 @@ mod tests {
         let e = event("ticket.contact_notified", Action::Note);
         let (columns, update) = event_changes(&target(), &e);
         assert!(columns.is_empty(), "{columns:?}");
-        assert_eq!(update.as_deref(), Some("ayuda: contact notified (by sla-watcher)"));
+        assert_eq!(
+            update.as_deref(),
+            Some("ayuda: contact notified (by sla-watcher)")
+        );
     }
 
     #[test]

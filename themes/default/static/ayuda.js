@@ -1,6 +1,6 @@
 /* ayuda.js — progressive enhancement for the default theme (vanilla, no build, no external
    requests). Everything works without it. Parts: root language pick, search combobox
-   (ARIA 1.2, /api/suggest), ticket form (suggestions, page field), article feedback, tables. */
+   (ARIA 1.2, /api/suggest), ticket form (suggestions, page field), article feedback, tables, copy buttons. */
 (function () {
   'use strict';
   var d = document;
@@ -309,6 +309,64 @@
     });
   }
 
+  // 6. Code blocks: a copy button above each (keyboard: it is a button), which says "Copied" in
+  //    the page's language for two seconds; the clipboard API where the page may use it (https,
+  //    localhost), else a selection and the copy command.
+  function copyButtons() {
+    $$('.prose').forEach(function (prose) {
+      var label = prose.getAttribute('data-copy-label') || 'Copy';
+      var done = prose.getAttribute('data-copied-label') || 'Copied';
+      $$('pre', prose).forEach(function (pre) {
+        if (pre.parentNode.classList.contains('code-wrap')) return;
+        var wrap = el('div', 'code-wrap'), tools = el('div', 'code-tools');
+        var button = el('button', 'copy-code'), timer, name = pre.getAttribute('aria-label');
+        button.type = 'button';
+        // the visible word starts the accessible name, which says which block it copies
+        function say(word) {
+          button.textContent = word;
+          if (name) button.setAttribute('aria-label', word + ': ' + name);
+        }
+        say(label);
+        var status = el('span', 'visually-hidden');
+        status.setAttribute('role', 'status');
+        tools.appendChild(button);
+        tools.appendChild(status);
+        pre.parentNode.insertBefore(wrap, pre);
+        wrap.appendChild(tools);
+        wrap.appendChild(pre);
+        function copied() {
+          say(done);
+          button.setAttribute('data-copied', '');
+          status.textContent = done;
+          clearTimeout(timer);
+          timer = setTimeout(function () {
+            say(label);
+            button.removeAttribute('data-copied');
+            status.textContent = '';
+          }, 2000);
+        }
+        function fallback(text) {
+          var area = el('textarea');
+          area.value = text;
+          area.setAttribute('readonly', '');
+          area.className = 'visually-hidden';
+          d.body.appendChild(area);
+          area.select();
+          var ok = false;
+          try { ok = d.execCommand('copy'); } catch (e) { /* not allowed */ }
+          d.body.removeChild(area);
+          if (ok) copied();
+        }
+        button.addEventListener('click', function () {
+          var code = pre.querySelector('code') || pre, text = code.textContent;
+          if (navigator.clipboard && window.isSecureContext) {
+            navigator.clipboard.writeText(text).then(copied, function () { fallback(text); });
+          } else fallback(text);
+        });
+      });
+    });
+  }
+
   // Task-list checkboxes from Markdown have no label: name them after their item's text.
   function taskLists() {
     $$('.prose li > input[type="checkbox"]').forEach(function (cb) {
@@ -324,6 +382,7 @@
     var vote = d.querySelector('form[data-feedback]');
     if (vote) { feedback(vote); reportOpened(); }
     tables();
+    copyButtons();
     taskLists();
     var summary = d.getElementById('error-summary');
     if (summary) summary.focus({ preventScroll: false });
