@@ -11,6 +11,7 @@ mod listing_pages;
 mod nav;
 pub mod output;
 pub mod pages;
+pub mod resolver;
 pub mod urls;
 
 use crate::config::{Config, ConfigError};
