@@ -61,10 +61,13 @@ struct SlaArgs {
     /// Site root: the folder with ayuda.yaml.
     #[arg(long, default_value = ".")]
     root: PathBuf,
-    /// JSON on one line: the deadlines, the escalation `plan` and the `levels` (default: the
-    /// plan as text).
+    /// Compact JSON on one line (default: pretty JSON): the deadlines, the escalation `plan`
+    /// and the `levels`.
     #[arg(long)]
     json: bool,
+    /// The escalation plan as text for people: who is told what, when, and who levels 1–3 are.
+    #[arg(long, conflicts_with = "json")]
+    plan: bool,
     /// Language of the role and level names (default: the site's default locale).
     #[arg(long)]
     locale: Option<String>,
@@ -348,24 +351,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Sla(args) => {
-            if args.json {
-                let v = ayuda::tickets::cli::sla(
-                    &args.root,
-                    &args.kind,
-                    &args.at,
-                    args.locale.as_deref(),
-                )?;
-                println!("{v}");
-            } else {
+            let locale = args.locale.as_deref();
+            if args.plan {
                 print!(
                     "{}",
-                    ayuda::tickets::cli::sla_text(
-                        &args.root,
-                        &args.kind,
-                        &args.at,
-                        args.locale.as_deref()
-                    )?
+                    ayuda::tickets::cli::sla_text(&args.root, &args.kind, &args.at, locale)?
                 );
+            } else {
+                let v = ayuda::tickets::cli::sla(&args.root, &args.kind, &args.at, locale)?;
+                if args.json {
+                    println!("{v}");
+                } else {
+                    println!("{}", serde_json::to_string_pretty(&v)?);
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

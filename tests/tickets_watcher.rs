@@ -113,9 +113,7 @@ fn sla_prints_the_whole_plan() {
         cmd.args(["sla", "--type", "technical", "--at", "2026-03-07T10:00:00Z"])
             .arg("--root")
             .arg(root.path());
-        if json {
-            cmd.arg("--json");
-        }
+        cmd.arg(if json { "--json" } else { "--plan" });
         let out = cmd.output().unwrap();
         assert!(out.status.success(), "{out:?}");
         String::from_utf8(out.stdout).unwrap()
@@ -172,9 +170,16 @@ fn sla_names_the_plan_in_the_asked_locale() {
     .unwrap();
     let sla = |locale: Option<&str>| {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ayuda"));
-        cmd.args(["sla", "--type", "technical", "--at", "2026-03-07T10:00:00Z"])
-            .arg("--root")
-            .arg(root.path());
+        cmd.args([
+            "sla",
+            "--type",
+            "technical",
+            "--at",
+            "2026-03-07T10:00:00Z",
+            "--plan",
+        ])
+        .arg("--root")
+        .arg(root.path());
         if let Some(l) = locale {
             cmd.args(["--locale", l]);
         }
@@ -195,4 +200,32 @@ fn sla_names_the_plan_in_the_asked_locale() {
         err.contains("--locale fr") && err.contains("es, en"),
         "{err}"
     );
+}
+
+/// Without `--plan`, `ayuda sla` prints the contract's JSON as it always did (pretty), with the
+/// plan inside: tooling that parses it keeps working.
+#[test]
+fn sla_without_flags_prints_the_contract_json() {
+    let root = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ayuda"))
+        .args(["sla", "--type", "technical", "--at", "2026-03-07T10:00:00Z"])
+        .arg("--root")
+        .arg(root.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in [
+        "type",
+        "received",
+        "time_zone",
+        "business_hours",
+        "first_response_target",
+        "first_response_breach",
+        "contacts",
+        "plan",
+        "levels",
+    ] {
+        assert!(v.get(key).is_some(), "{key} missing: {v}");
+    }
 }
