@@ -277,12 +277,38 @@ fn main() -> ExitCode {
             };
         }
     };
+    if !serves(&cli) {
+        end_quietly_on_a_closed_pipe();
+    }
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// Whether the command runs a service, which must outlive clients that close their sockets.
+fn serves(cli: &Cli) -> bool {
+    match &cli.command {
+        Command::Serve(_) => true,
+        Command::Tickets(t) => matches!(
+            t.command,
+            ayuda::tickets::cli::TicketsCommand::ServeApi { .. }
+        ),
+        _ => false,
+    }
+}
+
+/// Commands whose output is piped (`ayuda search … | head`) end when the reader closes the
+/// pipe, as other command-line tools do, instead of panicking in `println!`. Rust ignores
+/// SIGPIPE by default; this gives it back its default action for the commands that only print.
+fn end_quietly_on_a_closed_pipe() {
+    // SAFETY: called once at start, before any thread exists; `signal` with SIG_DFL only
+    // resets the disposition and touches no memory.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

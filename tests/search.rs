@@ -433,3 +433,21 @@ fn a_synonym_entry_no_article_matches_is_a_warning_with_its_line() {
     assert_eq!(unused[0].line, Some(9), "{:?}", unused[0]);
     assert!(unused[0].message.contains("search.synonyms.es[2]"));
 }
+
+/// `ayuda search … | head` ends quietly when the reader closes the pipe, as other command-line
+/// tools do, instead of panicking in `println!` ("failed printing to stdout").
+#[test]
+fn search_output_into_a_closed_pipe_is_not_a_panic() {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ayuda"))
+        .args(["search", "contraseña", "--dist"])
+        .arg(dist())
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("run ayuda search");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(out.status.code(), Some(101), "{stderr}");
+}
