@@ -30,6 +30,9 @@ pub struct Disk {
     staged: Mutex<BTreeSet<String>>,
     /// Folders written whole by another writer (the search indexes), replaced at commit.
     trees: Mutex<BTreeSet<String>>,
+    /// Top folders the live output did not have, moved in whole at commit: they hold only
+    /// what this build wrote, so there is nothing stale in them to look for.
+    moved_whole: Mutex<BTreeSet<String>>,
 }
 
 /// An output problem, naming the file.
@@ -73,6 +76,7 @@ impl Output {
             written: Mutex::new(HashSet::new()),
             staged: Mutex::new(BTreeSet::new()),
             trees: Mutex::new(BTreeSet::new()),
+            moved_whole: Mutex::new(BTreeSet::new()),
         }))
     }
 
@@ -173,6 +177,7 @@ impl Output {
                 whole.insert(top);
             }
         }
+        lock(&d.moved_whole)?.extend(whole.iter().map(|top| top.to_string()));
         for rel in staged.iter() {
             if rel.split('/').next().is_some_and(|top| whole.contains(top)) {
                 continue;
@@ -243,7 +248,7 @@ impl Output {
             return Ok(());
         };
         let dir = d.root.join(sub);
-        if !dir.is_dir() {
+        if !dir.is_dir() || lock(&d.moved_whole)?.contains(sub) {
             return Ok(());
         }
         let written = lock(&d.written)?;

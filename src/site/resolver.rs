@@ -5,7 +5,6 @@
 use super::urls::*;
 use crate::config::LinkLevel;
 use crate::content::Article;
-use crate::content::paths::resolves_inside;
 use crate::render::markdown::{Resolution, Resolver};
 use crate::util::decode_path;
 use std::path::{Path, PathBuf};
@@ -334,17 +333,16 @@ impl ArticleResolver<'_> {
                     p
                 }
             });
+        let kind = self.index.linked_file(&target);
         match under {
-            Ok(_) if target.is_file() && !resolves_inside(&self.index.content_dir, &target) => {
-                Resolution::Broken {
-                    code: crate::content::paths::UNSAFE_PATH,
-                    message: format!(
-                        "`{src}` is a symbolic link that leads outside the content folder; it is not published"
-                    ),
-                    error: true,
-                }
-            }
-            Ok(rel) if target.is_file() => match crate::util::path_problem(&rel) {
+            Ok(_) if kind == LinkedFile::Outside => Resolution::Broken {
+                code: crate::content::paths::UNSAFE_PATH,
+                message: format!(
+                    "`{src}` is a symbolic link that leads outside the content folder; it is not published"
+                ),
+                error: true,
+            },
+            Ok(rel) if kind == LinkedFile::Inside => match crate::util::path_problem(&rel) {
                 None => Resolution::Asset {
                     url: file_url(&rel),
                 },

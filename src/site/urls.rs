@@ -138,6 +138,22 @@ pub struct LinkIndex<'a> {
     pub urls: &'a BTreeMap<usize, String>,
     pub(super) tables: &'a LinkTables,
     pub(super) content_dir: PathBuf,
+    /// What each linked file turned out to be, looked up once per build: many articles link
+    /// the same images, and each look-up resolves every folder of the path.
+    files: std::sync::Mutex<HashMap<PathBuf, LinkedFile>>,
+    /// `content_dir` with its links resolved, once (`None` when it cannot be resolved).
+    content_canon: Option<PathBuf>,
+}
+
+/// A file an article links to, as the file system has it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum LinkedFile {
+    /// Not there, or not a file.
+    Missing,
+    /// A file inside the content folder once every link is resolved.
+    Inside,
+    /// A file reached through a link that leads outside the content folder.
+    Outside,
 }
 
 impl<'a> LinkIndex<'a> {
@@ -153,7 +169,29 @@ impl<'a> LinkIndex<'a> {
             urls,
             tables,
             content_dir: content_dir.to_path_buf(),
+            files: std::sync::Mutex::new(HashMap::new()),
+            content_canon: content_dir.canonicalize().ok(),
         }
+    }
+
+    /// What `target` is: missing, a file inside the content folder, or one outside it.
+    pub(super) fn linked_file(&self, target: &Path) -> LinkedFile {
+        let cached = self.files.lock().ok().and_then(|m| m.get(target).copied());
+        if let Some(kind) = cached {
+            return kind;
+        }
+        let kind = if !target.is_file() {
+            LinkedFile::Missing
+        } else {
+            match (&self.content_canon, target.canonicalize()) {
+                (Some(dir), Ok(real)) if real.starts_with(dir) => LinkedFile::Inside,
+                _ => LinkedFile::Outside,
+            }
+        };
+        if let Ok(mut m) = self.files.lock() {
+            m.insert(target.to_path_buf(), kind);
+        }
+        kind
     }
 
     /// The best article with `id` for a reader of `locale`: same locale, else the default, else any.
