@@ -33,6 +33,9 @@ pub struct Disk {
     /// Top folders the live output did not have, moved in whole at commit: they hold only
     /// what this build wrote, so there is nothing stale in them to look for.
     moved_whole: Mutex<BTreeSet<String>>,
+    /// Whether the output folder existed when the build started: in a new folder no file can
+    /// be unchanged, so none is compared.
+    had_output: bool,
 }
 
 /// An output problem, naming the file.
@@ -70,6 +73,7 @@ impl Output {
     /// cleared first: its files were never committed.
     pub fn disk(root: PathBuf) -> Output {
         let _ = std::fs::remove_dir_all(root.join(STAGING));
+        let had_output = root.exists();
         Output::Disk(Box::new(Disk {
             staging: root.join(STAGING),
             root,
@@ -77,6 +81,7 @@ impl Output {
             staged: Mutex::new(BTreeSet::new()),
             trees: Mutex::new(BTreeSet::new()),
             moved_whole: Mutex::new(BTreeSet::new()),
+            had_output,
         }))
     }
 
@@ -93,8 +98,9 @@ impl Output {
         match self {
             Output::Disk(d) => {
                 let live = d.root.join(rel);
-                let unchanged = std::fs::metadata(&live)
-                    .is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+                let unchanged = d.had_output
+                    && std::fs::metadata(&live)
+                        .is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
                     && std::fs::read(&live).is_ok_and(|old| old == bytes);
                 if unchanged {
                     // Written again with the live bytes: an earlier staged version loses.
