@@ -176,6 +176,10 @@ enum ReportCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The ticket administrator's figures: tickets received per day, first-response SLA met,
+    /// breached and pending per ISO week by type and agent, median and p90 first-response
+    /// time, open tickets by level, satisfaction; as text, --json, --csv or --html FILE.
+    Tickets(ayuda::tickets::report::cli::TicketsReportArgs),
 }
 
 #[derive(Args)]
@@ -489,7 +493,13 @@ fn search_report(args: SearchReportArgs) -> anyhow::Result<ExitCode> {
 fn report_command(args: ReportArgs) -> anyhow::Result<ExitCode> {
     use ayuda::feedback::report;
     let data = ayuda::tickets::cli::data_dir(&args.dirs.root, args.dirs.data);
-    let ReportCommand::Content { since, dist, json } = args.command;
+    let (since, dist, json) = match args.command {
+        ReportCommand::Content { since, dist, json } => (since, dist, json),
+        ReportCommand::Tickets(t) => {
+            ayuda::tickets::report::cli::run(&t, &args.dirs.root, &data)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
     let since = match since.as_deref().map(report::parse_since).transpose() {
         Ok(s) => s,
         Err(e) => {
