@@ -42,7 +42,8 @@ enum Command {
     /// Print the most frequent searches that found nothing, per locale (the search part of
     /// `ayuda report content`).
     SearchReport(SearchReportArgs),
-    /// Reports from the service's data: `report content` is the writers' to-do list.
+    /// Reports from the service's data: `report content` is the writers' to-do list,
+    /// `report tickets` the ticket administrator's figures.
     Report(ReportArgs),
     /// Serve the help center with search and tickets: `--dist DIR` serves a build (ops);
     /// otherwise builds ROOT into memory, watches it, rebuilds what changed and live-reloads
