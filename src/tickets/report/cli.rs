@@ -2,11 +2,13 @@
 
 use super::{TicketReport, bounds, compute, html, period, text};
 use crate::tickets::calendar::Calendar;
-use crate::tickets::store::{DB_FILE, SqliteStore, StoreError};
+use crate::tickets::queue::report::{open_by_level, report_tickets};
+use crate::tickets::store::{DB_FILE, StoreError, open_pool};
 use anyhow::{Context, Result, anyhow, bail};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
+use sqlx::sqlite::SqlitePool;
 use std::path::{Path, PathBuf};
 
 /// The options of `ayuda report tickets` (`--root` and `--data` are `report`'s).
@@ -38,17 +40,17 @@ fn date(flag: &str, text: Option<&str>) -> Result<Option<Date>> {
     .transpose()
 }
 
-/// The report of the queue `store` for the days `from`..=`to` of `tz` at `now`.
+/// The report of the queue database `pool` for the days `from`..=`to` of `tz` at `now`.
 pub async fn report(
-    store: &SqliteStore,
+    pool: &SqlitePool,
     tz: &TimeZone,
     time_zone: &str,
     days: (Date, Date),
     now: Timestamp,
 ) -> Result<TicketReport, StoreError> {
     let (start, end) = bounds(tz, days.0, days.1).map_err(StoreError::Data)?;
-    let tickets = store.report_tickets(start, end).await?;
-    let open = store.open_by_level().await?;
+    let tickets = report_tickets(pool, start, end).await?;
+    let open = open_by_level(pool).await?;
     Ok(compute(&tickets, open, tz, time_zone, days, now))
 }
 
@@ -73,11 +75,11 @@ pub fn run(args: &TicketsReportArgs, root: &Path, data: &Path) -> Result<()> {
     }
     let runtime = tokio::runtime::Runtime::new()?;
     let r = runtime.block_on(async {
-        let store = SqliteStore::open(data).await?;
-        report(&store, tz, cal.time_zone_name(), days, now).await
+        let pool = open_pool(data).await?;
+        report(&pool, tz, cal.time_zone_name(), days, now).await
     })?;
     if let Some(file) = &args.html {
-        std::fs::write(file, html::render_html(&r))
+        std::fs::write(file, html::render_html(&r, html::Styles::Inline))
             .with_context(|| format!("writing {}", file.display()))?;
         eprintln!("wrote {}", file.display());
     }

@@ -12,7 +12,9 @@ const CHART_H: u64 = 160;
 /// Room under the bars for labels and above for the scale.
 const PAD: u64 = 24;
 
-const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;margin:0 auto;max-width:70rem;\
+/// The page's styles: in its `<style>` element for a file, at [`super::http::STYLE_PATH`] when
+/// the service serves it (its Content-Security-Policy allows no inline style).
+pub const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;margin:0 auto;max-width:70rem;\
 padding:1rem;color:#1a1a1a;background:#fff}h1{font-size:1.6rem}h2{font-size:1.25rem;\
 margin-top:2rem}.chart{display:flex;flex-wrap:wrap;gap:1.5rem;align-items:flex-start}\
 svg{max-width:100%;height:auto;border:1px solid #ccc}table{border-collapse:collapse}\
@@ -180,13 +182,26 @@ fn week_detail(out: &mut String, w: &Week) {
     out.push_str("</tbody></table>");
 }
 
+/// Where the page takes its styles from.
+#[derive(Debug, Clone, Copy)]
+pub enum Styles<'a> {
+    /// In a `<style>` element: the file stands alone.
+    Inline,
+    /// A stylesheet at this path of the same site.
+    Linked(&'a str),
+}
+
 /// The whole page.
-pub fn render_html(r: &TicketReport) -> String {
+pub fn render_html(r: &TicketReport, styles: Styles<'_>) -> String {
     let title = format!("Tickets from {} to {}", r.from, r.to);
+    let styles = match styles {
+        Styles::Inline => format!("<style>{STYLE}</style>"),
+        Styles::Linked(href) => format!("<link rel=\"stylesheet\" href=\"{}\">", esc(href)),
+    };
     let mut out = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{t}</title><style>{STYLE}</style></head><body><main><h1>{t}</h1>\
+         <title>{t}</title>{styles}</head><body><main><h1>{t}</h1>\
          <p>Days and ISO weeks in {zone}; made {generated}.</p>",
         t = esc(&title),
         zone = esc(&r.time_zone),

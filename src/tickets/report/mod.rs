@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod html;
+pub mod http;
 pub mod text;
 
 use crate::tickets::escalation::lifecycle::sla_met;

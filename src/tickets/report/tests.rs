@@ -109,7 +109,7 @@ async fn scenario() -> TicketReport {
 
     let tz = madrid();
     let days = (day(PERIOD.0), day(PERIOD.1));
-    cli::report(&store, &tz, "Europe/Madrid", days, at(NOW))
+    cli::report(&store.pool, &tz, "Europe/Madrid", days, at(NOW))
         .await
         .unwrap()
 }
@@ -230,7 +230,7 @@ async fn json_csv_and_text_carry_the_figures() {
 #[tokio::test]
 async fn html_draws_one_bar_per_day_and_two_per_week() {
     let r = scenario().await;
-    let page = html::render_html(&r);
+    let page = html::render_html(&r, html::Styles::Inline);
     assert_eq!(page.matches("class=\"bar received\"").count(), 14);
     assert_eq!(page.matches("class=\"bar met\"").count(), 2);
     assert_eq!(page.matches("class=\"bar breached\"").count(), 2);
@@ -261,7 +261,7 @@ fn html_and_csv_escape_type_and_agent_names() {
     };
     let days = (day("2026-03-23"), day("2026-03-23"));
     let r = compute(&[t], vec![], &madrid(), "Europe/Madrid", days, at(NOW));
-    let page = html::render_html(&r);
+    let page = html::render_html(&r, html::Styles::Inline);
     assert!(
         !page.contains("<script>") && !page.contains("a<b>"),
         "{page}"
