@@ -42,7 +42,8 @@ enum Command {
     /// Print the most frequent searches that found nothing, per locale (the search part of
     /// `ayuda report content`).
     SearchReport(SearchReportArgs),
-    /// Reports from the service's data: `report content` is the writers' to-do list.
+    /// Reports from the service's data: `report content` is the writers' to-do list,
+    /// `report tickets` the ticket administrator's figures.
     Report(ReportArgs),
     /// Serve the help center with search and tickets: `--dist DIR` serves a build (ops);
     /// otherwise builds ROOT into memory, watches it, rebuilds what changed and live-reloads
@@ -179,6 +180,10 @@ enum ReportCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The ticket administrator's figures: tickets received per day, first-response SLA met,
+    /// breached and pending per ISO week by type and agent, median and p90 first-response
+    /// time, open tickets by level, satisfaction; as text, --json, --csv or --html FILE.
+    Tickets(ayuda::tickets::report::cli::TicketsReportArgs),
 }
 
 #[derive(Args)]
@@ -513,7 +518,13 @@ fn search_report(args: SearchReportArgs) -> anyhow::Result<ExitCode> {
 fn report_command(args: ReportArgs) -> anyhow::Result<ExitCode> {
     use ayuda::feedback::report;
     let data = ayuda::tickets::cli::data_dir(&args.dirs.root, args.dirs.data);
-    let ReportCommand::Content { since, dist, json } = args.command;
+    let (since, dist, json) = match args.command {
+        ReportCommand::Content { since, dist, json } => (since, dist, json),
+        ReportCommand::Tickets(t) => {
+            ayuda::tickets::report::cli::run(&t, &args.dirs.root, &data)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
     let since = match since.as_deref().map(report::parse_since).transpose() {
         Ok(s) => s,
         Err(e) => {

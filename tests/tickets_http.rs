@@ -391,6 +391,8 @@ async fn metrics_show_the_queue_per_target() {
         "ayuda_tickets{level=\"1\",status=\"received\"} 1",
         "ayuda_tickets_breached 0",
         "ayuda_tickets_unacknowledged_past_target 0",
+        "ayuda_tickets_sla_met 0",
+        "ayuda_tickets_first_response_seconds_count 0",
     ] {
         assert!(text.contains(line), "{line} missing:\n{text}");
     }

@@ -258,6 +258,16 @@ pub fn render_tickets(stats: &crate::tickets::store::TicketStats) -> String {
         "# HELP ayuda_tickets_unacknowledged_past_target Tickets not acknowledged past their first-response target.\n# TYPE ayuda_tickets_unacknowledged_past_target gauge\nayuda_tickets_unacknowledged_past_target {}",
         stats.unacknowledged_past_target
     );
+    let _ = writeln!(
+        out,
+        "# HELP ayuda_tickets_sla_met Tickets acknowledged at or before their first-response breach time.\n# TYPE ayuda_tickets_sla_met gauge\nayuda_tickets_sla_met {}",
+        stats.sla_met
+    );
+    let _ = writeln!(
+        out,
+        "# HELP ayuda_tickets_first_response_seconds Reception to first acknowledgement of acknowledged tickets (sum/count: the mean; percentiles: ayuda report tickets).\n# TYPE ayuda_tickets_first_response_seconds summary\nayuda_tickets_first_response_seconds_sum {:.3}\nayuda_tickets_first_response_seconds_count {}",
+        stats.first_response_seconds, stats.first_responses
+    );
     out
 }
 

@@ -11,6 +11,7 @@ pub mod config;
 pub mod escalation;
 pub mod intake;
 pub mod queue;
+pub mod report;
 pub mod targets;
 
 // The paths the service, the tests and `main.rs` use, kept across the move into sub-folders.

@@ -46,6 +46,11 @@ impl AgentKeys {
         })
     }
 
+    /// The queue database these keys live in (the agents' report reads it).
+    pub fn database(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     /// Issues a key for `name` (refused while it has an active one); the key, to print once.
     pub async fn add(&self, name: &str) -> Result<String, StoreError> {
         let name = checked(name)?;

@@ -126,7 +126,10 @@ pub(super) async fn ticket_stats(
     let row = sqlx::query(
         "SELECT COALESCE(SUM(CASE WHEN first_response_ms IS NULL THEN first_response_breach_ms < ?1
                                   ELSE first_response_ms > first_response_breach_ms END), 0),
-                COALESCE(SUM(first_response_ms IS NULL AND first_response_target_ms < ?1), 0)
+                COALESCE(SUM(first_response_ms IS NULL AND first_response_target_ms < ?1), 0),
+                COALESCE(SUM(first_response_ms <= first_response_breach_ms), 0),
+                COUNT(first_response_ms),
+                COALESCE(SUM(first_response_ms - created_ms), 0)
          FROM tickets",
     )
     .bind(now.as_millisecond())
@@ -136,6 +139,9 @@ pub(super) async fn ticket_stats(
         by_status_level,
         breached: row.try_get(0)?,
         unacknowledged_past_target: row.try_get(1)?,
+        sla_met: row.try_get(2)?,
+        first_responses: row.try_get(3)?,
+        first_response_seconds: row.try_get::<i64, _>(4)? as f64 / 1000.0,
     })
 }
 
@@ -306,6 +312,7 @@ mod tests {
             [("acknowledged".into(), 1, 1), ("received".into(), 1, 1)]
         );
         assert_eq!((stats.breached, stats.unacknowledged_past_target), (1, 1));
+        assert_eq!((stats.sla_met, stats.first_responses), (1, 1));
         // Acknowledged now, after its breach: still breached, no longer unanswered.
         store
             .change(late.id, ack("ops"), vec![], Timestamp::now())
@@ -313,6 +320,7 @@ mod tests {
             .unwrap();
         let stats = store.ticket_stats(Timestamp::now()).await.unwrap();
         assert_eq!((stats.breached, stats.unacknowledged_past_target), (1, 0));
+        assert_eq!((stats.sla_met, stats.first_responses), (1, 2));
     }
 
     /// A queue written before the lifecycle: its jobs survive the table rebuild as the

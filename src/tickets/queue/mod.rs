@@ -4,6 +4,7 @@ pub mod agents;
 mod events;
 pub mod external;
 mod model;
+pub mod report;
 pub use model::*;
 pub mod store;
 pub mod watch;

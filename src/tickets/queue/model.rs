@@ -118,6 +118,12 @@ pub struct TicketStats {
     pub breached: i64,
     /// Not acknowledged and past the first-response target.
     pub unacknowledged_past_target: i64,
+    /// Acknowledged at or before the breach time.
+    pub sla_met: i64,
+    /// Acknowledged tickets and the sum of their first-response times (reception to first
+    /// acknowledgement), for a mean.
+    pub first_responses: i64,
+    pub first_response_seconds: f64,
 }
 
 /// Which tickets `ayuda tickets list` shows.

@@ -265,7 +265,7 @@ async fn commit_group(
     Ok(out)
 }
 
-fn level(v: i64) -> Result<u8, StoreError> {
+pub(super) fn level(v: i64) -> Result<u8, StoreError> {
     u8::try_from(v).map_err(|_| StoreError::Data(format!("stored ticket: level {v}")))
 }
 

@@ -21,6 +21,7 @@ use crate::tickets::escalation::links::ACT_PATH;
 use crate::tickets::guard::{self, TokenCheck};
 use crate::tickets::keys::KeyCheck;
 use crate::tickets::messages::{self, Msg};
+use crate::tickets::report::http as report;
 use crate::tickets::store::Ticket;
 use crate::tickets::validate::{self, FieldErrors, TicketInput};
 use answer::{Ctx, Mode, header_str};
@@ -41,6 +42,8 @@ pub fn router(state: TicketsState) -> Router {
         .route("/tickets/form", get(draft::draft_page))
         .route(ACT_PATH, get(act::show).post(act::apply))
         .route("/api/tickets/{id}/events", post(events::post_event))
+        .route(report::REPORT_PATH, get(report::page))
+        .route(report::STYLE_PATH, get(report::style))
         .with_state(state)
 }
 
