@@ -20,6 +20,7 @@ use axum::extract::{Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
+use std::net::IpAddr;
 
 /// What a page of the flow shows; rendered as `ticket_action.html` (see docs/templates.md).
 #[derive(Default)]
@@ -36,7 +37,7 @@ struct ActPage {
 
 /// The page's language and the site locale to render it in: the agent's browser language
 /// when the site has it, else the site's default.
-fn lang_of(s: &TicketsState, headers: &HeaderMap) -> (&'static str, String) {
+pub(super) fn lang_of(s: &TicketsState, headers: &HeaderMap) -> (&'static str, String) {
     let inner = s.inner();
     let lang = header_str(headers, "accept-language")
         .and_then(messages::from_accept_language)
@@ -82,35 +83,14 @@ pub(super) async fn show(
 }
 
 pub(super) async fn apply(State(s): State<TicketsState>, req: Request) -> Response {
-    let inner = s.inner();
-    let headers = req.headers().clone();
-    let (lang, locale) = lang_of(&s, &headers);
-    let ip = inner.proxy.client_of(req.headers(), req.extensions());
-    if let Err(wait) = inner.limiter.take(ip, 1.0) {
-        let status = StatusCode::TOO_MANY_REQUESTS;
-        let r = message(&s, lang, &locale, status, Msg::RateLimited(wait));
-        return guard::with_retry_after(r, wait);
-    }
-    if !guard::origin_allowed(
-        header_str(&headers, "origin"),
-        header_str(&headers, "sec-fetch-site"),
-        header_str(&headers, "host"),
-        &inner.base_url,
-        &inner.config.form.allowed_origins,
-    ) {
-        return message(&s, lang, &locale, StatusCode::FORBIDDEN, Msg::Origin);
-    }
-    let limit = inner.config.limits.max_body_bytes;
-    let read = guard::read_input(req, true, limit, inner.body_timeout, link_from_form);
-    let link = match read.await {
-        Ok(Some(l)) => l,
-        Ok(None) => return refused(&s, lang, &locale, LinkError::Tampered),
-        Err(guard::InputError::TooLarge) => {
-            let status = StatusCode::PAYLOAD_TOO_LARGE;
-            return message(&s, lang, &locale, status, Msg::TooLarge(limit));
-        }
-        Err(guard::InputError::Answer(r)) => return r,
+    let (lang, locale) = lang_of(&s, req.headers());
+    let fail = |status, msg: Msg| message(&s, lang, &locale, status, msg);
+    let (link, ip) = match guarded_form(&s, req, link_from_form, fail).await {
+        Ok((Some(l), ip)) => (l, ip),
+        Ok((None, _)) => return refused(&s, lang, &locale, LinkError::Tampered),
+        Err(r) => return r,
     };
+    let inner = s.inner();
     let now = Timestamp::now();
     let action = match link.verify(&inner.links, now) {
         Ok(a) => a,
@@ -166,6 +146,41 @@ pub(super) async fn apply(State(s): State<TicketsState>, req: Request) -> Respon
         error,
     };
     render(&s, lang, &locale, status, page)
+}
+
+/// The guards of the pages' form posts, in order: the per-client limit, the Origin /
+/// Sec-Fetch-Site check, then a bounded body read through `parse`. A refusal is answered by
+/// `fail` (with `Retry-After` when limited); else the form and the client's address.
+pub(super) async fn guarded_form<T: serde::de::DeserializeOwned>(
+    s: &TicketsState,
+    req: Request,
+    parse: fn(&[u8]) -> T,
+    fail: impl Fn(StatusCode, Msg) -> Response,
+) -> Result<(T, IpAddr), Response> {
+    let inner = s.inner();
+    let headers = req.headers();
+    let ip = inner.proxy.client_of(headers, req.extensions());
+    if let Err(wait) = inner.limiter.take(ip, 1.0) {
+        let r = fail(StatusCode::TOO_MANY_REQUESTS, Msg::RateLimited(wait));
+        return Err(guard::with_retry_after(r, wait));
+    }
+    if !guard::origin_allowed(
+        header_str(headers, "origin"),
+        header_str(headers, "sec-fetch-site"),
+        header_str(headers, "host"),
+        &inner.base_url,
+        &inner.config.form.allowed_origins,
+    ) {
+        return Err(fail(StatusCode::FORBIDDEN, Msg::Origin));
+    }
+    let limit = inner.config.limits.max_body_bytes;
+    match guard::read_input(req, true, limit, inner.body_timeout, parse).await {
+        Ok(form) => Ok((form, ip)),
+        Err(guard::InputError::TooLarge) => {
+            Err(fail(StatusCode::PAYLOAD_TOO_LARGE, Msg::TooLarge(limit)))
+        }
+        Err(guard::InputError::Answer(r)) => Err(r),
+    }
 }
 
 /// The link fields of a posted form; `None` when one is missing or malformed.
@@ -319,7 +334,7 @@ fn render(
         .into_response()
 }
 
-fn esc(v: &serde_json::Value) -> String {
+pub(super) fn esc(v: &serde_json::Value) -> String {
     let s = match v {
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Null => String::new(),
