@@ -4,8 +4,7 @@
 //!   to an article never runs as a script);
 //! - `Referrer-Policy: same-origin`: other sites never learn which page (or which thank-you
 //!   link, which carries a signature) a reader came from; the ticket form still reads its own
-//!   site's referrer; a page that sets its own (stricter) policy keeps it: the partner's
-//!   status page sends `no-referrer`;
+//!   site's referrer;
 //! - `Content-Security-Policy` ([`DEFAULT_CSP`], or `server.content_security_policy`): scripts,
 //!   styles and connections from the site only, no inline script, no plugins; the default theme
 //!   has no inline script, style or event handler;
@@ -74,10 +73,10 @@ pub async fn add(State(h): State<Arc<SecurityHeaders>>, req: Request, next: Next
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    // A page that asks for a stricter policy keeps it (the status page: `no-referrer`).
-    headers
-        .entry(header::REFERRER_POLICY)
-        .or_insert(HeaderValue::from_static("same-origin"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     let tickets = is_ticket_path(&path);
     let csp = if tickets { &h.csp_tickets } else { &h.csp };
     if let Some(v) = csp {
@@ -138,27 +137,6 @@ mod tests {
         let h = headers_of(&app, post_req).await;
         assert_eq!(h["cache-control"], "no-store", "answers may echo the key");
         assert!(h.contains_key("content-security-policy"));
-    }
-
-    #[tokio::test]
-    async fn a_page_asking_for_no_referrer_keeps_it() {
-        let app = Router::new()
-            .route(
-                "/tickets/status",
-                get(|| async { ([(header::REFERRER_POLICY, "no-referrer")], "status") }),
-            )
-            .layer(axum::middleware::from_fn_with_state(
-                Arc::new(SecurityHeaders::default()),
-                add,
-            ));
-        let req = axum::http::Request::get("/tickets/status")
-            .body(Body::empty())
-            .unwrap();
-        let h = headers_of(&app, req).await;
-        assert_eq!(
-            h["referrer-policy"], "no-referrer",
-            "the stricter policy wins"
-        );
     }
 
     #[test]
