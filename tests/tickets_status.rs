@@ -105,7 +105,10 @@ async fn the_signed_page_shows_status_level_and_public_notes_only() {
             .contains("no-store")
     );
     assert_eq!(headers["x-robots-tag"], "noindex");
-    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert_eq!(
+        headers["referrer-policy"], "same-origin",
+        "the signed address never reaches another site"
+    );
     // A resolved ticket offers the confirmation; before that, it does not.
     assert!(!page.contains("/tickets/status/confirm"), "{page}");
 }
@@ -278,7 +281,10 @@ async fn the_themed_thank_you_page_links_to_the_themed_status_page() {
         page.contains("<meta name=\"robots\" content=\"noindex\">"),
         "{page}"
     );
-    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert_eq!(
+        headers["referrer-policy"], "same-origin",
+        "the signed address never reaches another site"
+    );
     let (status, _, page) = get_page(&s, "/tickets/status").await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(page.contains("id=\"lookup-key\""), "{page}");

@@ -414,7 +414,7 @@ fn render(s: &TicketsState, lang: &str, locale: &str, status: StatusCode, page: 
     h.insert("x-robots-tag", HeaderValue::from_static("noindex"));
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     r
 }
