@@ -217,6 +217,45 @@ async fn its_solved_closes_a_resolved_ticket_as_the_partner() {
     );
     let (_, _, page) = get_page(&s, &path).await;
     assert!(page.contains("Cerrado"), "{page}");
+    // Confirmed is final for the partner: a crafted "still a problem" on a closed ticket
+    // changes nothing (agents may still reopen it).
+    let (status, _, page) = send(&s, confirm(&path, "reopen", "otra vez")).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{page}");
+    assert_eq!(status_of(&s, &id).await.status, "closed");
+}
+
+#[tokio::test]
+async fn the_page_speaks_the_tickets_language() {
+    let s = site("").await;
+    let mut t = ticket();
+    t["locale"] = "pt".into();
+    let (status, _, body) = send(&s, json_post(&t, Some(&s.key))).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let url = v["status_url"].as_str().unwrap();
+    let path = url.strip_prefix("https://help.example.org").unwrap();
+    // The browser's language does not matter: the ticket's does.
+    let req = Request::get(path)
+        .header("accept-language", "en")
+        .body(Body::empty())
+        .unwrap();
+    let (status, _, page) = send(&s, req).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("Estado do seu ticket") && page.contains("Recebido"),
+        "{page}"
+    );
+    assert!(page.contains("<html lang=\"pt\""), "{page}");
+    // The lookup form follows the browser.
+    let req = Request::get("/tickets/status")
+        .header("accept-language", "en")
+        .body(Body::empty())
+        .unwrap();
+    let (_, _, page) = send(&s, req).await;
+    assert!(
+        page.contains("Look up a ticket") && page.contains("Company key"),
+        "{page}"
+    );
 }
 
 #[tokio::test]

@@ -185,6 +185,15 @@ pub(super) async fn confirm(State(s): State<TicketsState>, req: Request) -> Resp
         }
         _ => return message(&s, lang, &locale, StatusCode::BAD_REQUEST, Msg::Rejected),
     };
+    // The partner answers a resolution only: a closed ticket stays closed for them (agents may
+    // still reopen it), whatever a crafted post says.
+    let view = match load(&s, lang, &locale, &form.id).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    if view.status != "resolved" {
+        return not_resolved(&s, view, form.sig);
+    }
     let change = Change {
         action,
         actor: PARTNER_ACTOR.to_string(),
@@ -195,40 +204,35 @@ pub(super) async fn confirm(State(s): State<TicketsState>, req: Request) -> Resp
     };
     let targets = crate::tickets::targets::targets_for(&inner.config, action);
     let now = Timestamp::now();
-    let refused_now = match inner
+    match inner
         .store
         .change(form.id.clone(), change, targets, now)
         .await
     {
         Ok(c) => {
-            tracing::info!(ticket = %c.id, action = action.as_str(), "confirmed by the partner");
-            false
+            tracing::info!(ticket = %c.id, action = action.as_str(), "answered by the partner");
+            let to = status_path(&inner.links, &form.id);
+            (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
         }
-        Err(StoreError::Refused(_)) => true,
-        Err(StoreError::NotFound(_)) => return not_found(&s, lang, &locale),
+        // Someone acted first (an agent reopened, the watcher closed): say what it is now.
+        Err(StoreError::Refused(_)) => match load(&s, lang, &locale, &form.id).await {
+            Ok(view) => not_resolved(&s, view, form.sig),
+            Err(r) => r,
+        },
+        Err(StoreError::NotFound(_)) => not_found(&s, lang, &locale),
         Err(e) => {
             tracing::error!("status confirmation: {e}");
-            return message(
-                &s,
-                lang,
-                &locale,
-                StatusCode::SERVICE_UNAVAILABLE,
-                Msg::Unavailable,
-            );
+            let status = StatusCode::SERVICE_UNAVAILABLE;
+            message(&s, lang, &locale, status, Msg::Unavailable)
         }
-    };
-    if !refused_now {
-        let to = status_path(&inner.links, &form.id);
-        return (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
     }
-    match load(&s, lang, &locale, &form.id).await {
-        Ok(view) => {
-            let lang = messages::lang_of(&view.ticket.locale);
-            let error = text::not_resolved(lang, &act_text::status(lang, &view.status));
-            ticket_page(&s, StatusCode::CONFLICT, view, form.sig, Some(error))
-        }
-        Err(r) => r,
-    }
+}
+
+/// 409: the ticket is not resolved (any more), so the partner's answer changed nothing.
+fn not_resolved(s: &TicketsState, view: TicketView, sig: String) -> Response {
+    let lang = messages::lang_of(&view.ticket.locale);
+    let error = text::not_resolved(lang, &act_text::status(lang, &view.status));
+    ticket_page(s, StatusCode::CONFLICT, view, sig, Some(error))
 }
 
 /// The actor of the partner's confirmations in the ticket's events.
