@@ -306,6 +306,17 @@ async fn act(store: &Arc<dyn TicketStore>, id: &str, action: Action, to: Option<
         .unwrap();
 }
 
+/// A ticket acknowledged at 1 s and resolved at 2 s, under `auto_close_after: 100s`.
+async fn resolved_at_2s(dir: &std::path::Path) -> (SupportConfig, Arc<dyn TicketStore>, String) {
+    let mut config = config();
+    config.auto_close_after = Dur(SignedDuration::from_secs(100));
+    let store = open(dir).await;
+    let id = file_ticket(&store, &config).await;
+    act(&store, &id, Action::Ack, None, 1).await;
+    act(&store, &id, Action::Resolve, None, 2).await;
+    (config, store, id)
+}
+
 fn closed(tick: &Tick) -> usize {
     events(tick)
         .iter()
@@ -316,12 +327,7 @@ fn closed(tick: &Tick) -> usize {
 #[tokio::test]
 async fn a_resolved_ticket_closes_once_after_auto_close_after_and_not_before() {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = config();
-    config.auto_close_after = Dur(SignedDuration::from_secs(100));
-    let store = open(dir.path()).await;
-    let id = file_ticket(&store, &config).await;
-    act(&store, &id, Action::Ack, None, 1).await;
-    act(&store, &id, Action::Resolve, None, 2).await;
+    let (config, store, id) = resolved_at_2s(dir.path()).await;
     let w = watcher(&store, &config);
     assert_eq!(closed(&w.tick(t(50)).await.unwrap()), 0);
     assert_eq!(closed(&w.tick(t(101)).await.unwrap()), 0, "not before");
@@ -348,12 +354,7 @@ async fn a_resolved_ticket_closes_once_after_auto_close_after_and_not_before() {
 #[tokio::test]
 async fn a_ticket_reopened_before_the_deadline_stays_open() {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = config();
-    config.auto_close_after = Dur(SignedDuration::from_secs(100));
-    let store = open(dir.path()).await;
-    let id = file_ticket(&store, &config).await;
-    act(&store, &id, Action::Ack, None, 1).await;
-    act(&store, &id, Action::Resolve, None, 2).await;
+    let (config, store, id) = resolved_at_2s(dir.path()).await;
     act(&store, &id, Action::Reopen, None, 50).await;
     act(&store, &id, Action::Resolve, None, 60).await;
     let w = watcher(&store, &config);

@@ -213,13 +213,26 @@ async fn load(
     locale: &str,
     id: &str,
 ) -> Result<TicketView, Response> {
+    let missing = || not_found(s, lang, locale);
+    let down = |status, msg| message(s, lang, locale, status, msg);
+    load_view(s, id, "action link", missing, down).await
+}
+
+/// Ticket `id`, or the page that says it is unknown (`missing`) or that the storage failed
+/// (`down` with 503; the error is logged under `what`).
+pub(super) async fn load_view(
+    s: &TicketsState,
+    id: &str,
+    what: &str,
+    missing: impl FnOnce() -> Response,
+    down: impl FnOnce(StatusCode, Msg) -> Response,
+) -> Result<TicketView, Response> {
     match s.inner().store.get(id.to_string()).await {
         Ok(Some(v)) => Ok(v),
-        Ok(None) => Err(not_found(s, lang, locale)),
+        Ok(None) => Err(missing()),
         Err(e) => {
-            tracing::error!("action link: {e}");
-            let status = StatusCode::SERVICE_UNAVAILABLE;
-            Err(message(s, lang, locale, status, Msg::Unavailable))
+            tracing::error!("{what}: {e}");
+            Err(down(StatusCode::SERVICE_UNAVAILABLE, Msg::Unavailable))
         }
     }
 }
@@ -308,30 +321,52 @@ fn render(
     page: ActPage,
 ) -> Response {
     let ctx = context(lang, &page);
-    let mut html = None;
-    if let Some(r) = &s.inner().renderer {
-        let meta = PageMeta {
-            title: page.title.clone(),
-            url: ACT_PATH.to_string(),
-            description: String::new(),
-        };
-        match r.render(
-            "ticket_action.html",
-            locale,
-            &meta,
-            &[("action", ctx.clone())],
-        ) {
-            Ok(h) => html = Some(h),
-            Err(e) => tracing::error!("rendering ticket_action.html: {e}"),
-        }
-    }
-    let html = html.unwrap_or_else(|| fallback(lang, &page.title, &ctx));
+    let view = ThemedPage {
+        template: "ticket_action.html",
+        url: ACT_PATH,
+        key: "action",
+        title: &page.title,
+    };
+    let html = view.html(s, locale, ctx, |c| fallback(lang, &page.title, c));
     (
         status,
         [(header::CACHE_CONTROL, "private, no-store")],
         axum::response::Html(html),
     )
         .into_response()
+}
+
+/// A page of the service in the theme: `template` with the context under `key`.
+pub(super) struct ThemedPage<'a> {
+    pub template: &'static str,
+    pub url: &'static str,
+    pub key: &'static str,
+    pub title: &'a str,
+}
+
+impl ThemedPage<'_> {
+    /// The page in the site's theme, or `fallback`'s plain HTML without a theme (tests,
+    /// `tickets serve-api`) or when the template fails (logged).
+    pub fn html(
+        &self,
+        s: &TicketsState,
+        locale: &str,
+        ctx: serde_json::Value,
+        fallback: impl FnOnce(&serde_json::Value) -> String,
+    ) -> String {
+        if let Some(r) = &s.inner().renderer {
+            let meta = PageMeta {
+                title: self.title.to_string(),
+                url: self.url.to_string(),
+                description: String::new(),
+            };
+            match r.render(self.template, locale, &meta, &[(self.key, ctx.clone())]) {
+                Ok(h) => return h,
+                Err(e) => tracing::error!("rendering {}: {e}", self.template),
+            }
+        }
+        fallback(&ctx)
+    }
 }
 
 pub(super) fn esc(v: &serde_json::Value) -> String {

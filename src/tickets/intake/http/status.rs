@@ -9,11 +9,10 @@
 //! the per-client limit and the Origin / Sec-Fetch-Site check of the other form posts.
 
 use super::TicketsState;
-use super::act::{esc, guarded_form, lang_of};
+use super::act::{ThemedPage, esc, guarded_form, lang_of, load_view};
 use super::act_text;
 use super::status_text as text;
 use super::thanks::due_text;
-use crate::render::theme::PageMeta;
 use crate::tickets::escalation::lifecycle::{Action, Change};
 use crate::tickets::escalation::links::{STATUS_PATH, status_path, verify_status};
 use crate::tickets::keys::KeyCheck;
@@ -244,15 +243,9 @@ async fn load(
     locale: &str,
     id: &str,
 ) -> Result<TicketView, Response> {
-    match s.inner().store.get(id.to_string()).await {
-        Ok(Some(v)) => Ok(v),
-        Ok(None) => Err(not_found(s, lang, locale)),
-        Err(e) => {
-            tracing::error!("status page: {e}");
-            let status = StatusCode::SERVICE_UNAVAILABLE;
-            Err(message(s, lang, locale, status, Msg::Unavailable))
-        }
-    }
+    let missing = || not_found(s, lang, locale);
+    let down = |status, msg| message(s, lang, locale, status, msg);
+    load_view(s, id, "status page", missing, down).await
 }
 
 /// The page of a ticket, in the ticket's language.
@@ -391,24 +384,13 @@ fn context(s: &TicketsState, lang: &str, locale: &str, p: &Page) -> serde_json::
 
 fn render(s: &TicketsState, lang: &str, locale: &str, status: StatusCode, page: Page) -> Response {
     let ctx = context(s, lang, locale, &page);
-    let mut html = None;
-    if let Some(r) = &s.inner().renderer {
-        let meta = PageMeta {
-            title: page.title.clone(),
-            url: STATUS_PATH.to_string(),
-            description: String::new(),
-        };
-        match r.render(
-            "ticket_status.html",
-            locale,
-            &meta,
-            &[("status", ctx.clone())],
-        ) {
-            Ok(h) => html = Some(h),
-            Err(e) => tracing::error!("rendering ticket_status.html: {e}"),
-        }
-    }
-    let html = html.unwrap_or_else(|| fallback(lang, &page.title, &ctx));
+    let view = ThemedPage {
+        template: "ticket_status.html",
+        url: STATUS_PATH,
+        key: "status",
+        title: &page.title,
+    };
+    let html = view.html(s, locale, ctx, |c| fallback(lang, &page.title, c));
     let mut r = (status, axum::response::Html(html)).into_response();
     let h = r.headers_mut();
     h.insert(
