@@ -27,7 +27,7 @@ use std::sync::Arc;
 const BATCH: u32 = 200;
 
 /// The actor of the closes of resolved tickets the partner did not answer.
-pub const AUTO_CLOSE_ACTOR: &str = "auto-close";
+const AUTO_CLOSE_ACTOR: &str = "auto-close";
 
 /// The watcher of one process.
 pub struct Watcher {

@@ -235,7 +235,7 @@ fn not_resolved(s: &TicketsState, view: TicketView, sig: String) -> Response {
 }
 
 /// The actor of the partner's confirmations in the ticket's events.
-pub const PARTNER_ACTOR: &str = "partner";
+const PARTNER_ACTOR: &str = "partner";
 
 async fn load(
     s: &TicketsState,
