@@ -199,6 +199,7 @@ impl Default for SupportConfig {
             contacts: default_contacts(),
             levels: default_levels(),
             watcher: WatcherConfig::default(),
+            auto_close_after: Dur(jiff::SignedDuration::from_hours(5 * 24)),
             targets: vec![TargetConfig {
                 path: Some("deliveries.jsonl".into()),
                 ..TargetConfig::of(TargetKind::Jsonl)
@@ -231,6 +232,28 @@ mod tests {
         assert_eq!(outside.contacts[1].role, "head-of-technology");
         for r in c.contacts.values() {
             assert!(r.email.as_deref().unwrap().ends_with("@example.org"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod auto_close_tests {
+    use super::*;
+
+    #[test]
+    fn auto_close_after_defaults_to_five_days_and_reads_days() {
+        assert_eq!(
+            SupportConfig::default().auto_close_after.0,
+            SignedDuration::from_hours(120)
+        );
+        let c = crate::Config::parse("support:\n  auto_close_after: 3d\n").unwrap();
+        assert_eq!(c.support.auto_close_after.0, SignedDuration::from_hours(72));
+        let c = crate::Config::parse("support:\n  auto_close_after: 2d 12h\n").unwrap();
+        assert_eq!(c.support.auto_close_after.0, SignedDuration::from_hours(60));
+        for bad in ["soon", "10m", "91d", "1mo"] {
+            let yaml = format!("support:\n  auto_close_after: {bad}\n");
+            let e = crate::Config::parse(&yaml).unwrap_err().to_string();
+            assert!(e.contains("support.auto_close_after"), "{bad}: {e}");
         }
     }
 }

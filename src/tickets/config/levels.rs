@@ -88,6 +88,13 @@ impl SupportConfig {
             ));
         }
         check_warn("support.watcher.warn_before", w.warn_before)?;
+        let close = self.auto_close_after.0;
+        if close < SignedDuration::from_hours(1) || close > SignedDuration::from_hours(90 * 24) {
+            return Err((
+                "support.auto_close_after".into(),
+                format!("{close:#} is out of range; use 1h to 90d"),
+            ));
+        }
         for (i, t) in self.types.iter().enumerate() {
             check_type(self, &format!("support.types[{i}]"), t)?;
         }

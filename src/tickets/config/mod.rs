@@ -42,6 +42,9 @@ pub struct SupportConfig {
     pub levels: BTreeMap<u8, Level>,
     /// The SLA watcher: interval, warning ahead of the target, on or off.
     pub watcher: WatcherConfig,
+    /// How long a resolved ticket waits for the partner's answer before the SLA watcher closes
+    /// it as confirmed (actor `auto-close`).
+    pub auto_close_after: Dur,
     /// Where each accepted ticket is delivered (one job per target).
     pub targets: Vec<TargetConfig>,
     /// Input and abuse limits.
@@ -439,7 +442,8 @@ impl Default for DeliveryPolicy {
     }
 }
 
-/// A duration written as `2h`, `90m`, `1h 30m`, `30s` or ISO 8601 (`PT2H`).
+/// A duration written as `2h`, `90m`, `1h 30m`, `30s`, `5d` (days of 24 hours) or ISO 8601
+/// (`PT2H`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Dur(pub SignedDuration);
 
@@ -457,12 +461,18 @@ impl<'de> Deserialize<'de> for Dur {
         impl Visitor<'_> for V {
             type Value = Dur;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a duration such as `2h`, `90m`, `1h 30m` or `24h`")
+                f.write_str("a duration such as `2h`, `90m`, `1h 30m`, `24h` or `5d`")
             }
             fn visit_str<E: de::Error>(self, s: &str) -> Result<Dur, E> {
-                let parsed: SignedDuration = s.trim().parse().map_err(|_| {
+                // Days (`5d`) are 24 hours: jiff's spans read them, its durations do not.
+                let parsed = s.trim().parse::<SignedDuration>().ok().or_else(|| {
+                    let span: jiff::Span = s.trim().parse().ok()?;
+                    span.to_duration(jiff::SpanRelativeTo::days_are_24_hours())
+                        .ok()
+                });
+                let parsed = parsed.ok_or_else(|| {
                     E::custom(format!(
-                        "`{s}` is not a duration; write e.g. `2h`, `90m`, `1h 30m` or `24h`"
+                        "`{s}` is not a duration; write e.g. `2h`, `90m`, `1h 30m`, `24h` or `5d`"
                     ))
                 })?;
                 if parsed.is_negative() {

@@ -173,6 +173,42 @@ impl ActionLink {
     }
 }
 
+/// The purpose of the partner's status links: an action link's signature never opens a status
+/// page, and a status link's never acts.
+const STATUS: &str = "status";
+
+/// The path of the partner's status page.
+pub const STATUS_PATH: &str = "/tickets/status";
+
+/// Status links do not expire: the partner keeps the link of the reception for the life of the
+/// ticket, and it only shows the ticket's public side (and the confirmation while resolved).
+const STATUS_EXP: i64 = i64::MAX;
+
+/// The signature of the status link of `ticket`.
+pub fn status_sig(signer: &LinkSigner, ticket: &str) -> String {
+    signer.sign(STATUS, &[("ticket", ticket)], STATUS_EXP)
+}
+
+/// Checks the signature of a status link of `ticket`.
+pub fn verify_status(signer: &LinkSigner, ticket: &str, sig: &str) -> Result<(), LinkError> {
+    signer.verify(
+        STATUS,
+        &[("ticket", ticket)],
+        STATUS_EXP,
+        sig,
+        Timestamp::UNIX_EPOCH,
+    )
+}
+
+/// The path and query of the status page of `ticket` (`/tickets/status?id=…&sig=…`).
+pub fn status_path(signer: &LinkSigner, ticket: &str) -> String {
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("id", ticket)
+        .append_pair("sig", &status_sig(signer, ticket))
+        .finish();
+    format!("{STATUS_PATH}?{query}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,5 +329,30 @@ mod tests {
             ..l.clone()
         };
         assert_eq!(forged.verify(&s, now), Err(LinkError::Tampered));
+    }
+
+    #[test]
+    fn status_links_verify_for_their_ticket_only_and_never_act() {
+        let now = Timestamp::now();
+        let (s, l) = link(now);
+        let sig = status_sig(&s, "T-7K3M-Q9");
+        assert_eq!(verify_status(&s, "T-7K3M-Q9", &sig), Ok(()));
+        assert_eq!(
+            verify_status(&s, "T-0000-00", &sig),
+            Err(LinkError::Tampered)
+        );
+        assert_eq!(
+            verify_status(&s, "T-7K3M-Q9", &l.sig),
+            Err(LinkError::Tampered)
+        );
+        let as_action = ActionLink { sig, ..l };
+        assert_eq!(as_action.verify(&s, now), Err(LinkError::Tampered));
+        assert_eq!(
+            status_path(&s, "T-7K3M-Q9"),
+            format!(
+                "/tickets/status?id=T-7K3M-Q9&sig={}",
+                status_sig(&s, "T-7K3M-Q9")
+            )
+        );
     }
 }

@@ -6,7 +6,9 @@
 //! - the first-response target, `warn_before` earlier: `ticket.target_warning` to the contact
 //!   current at the target;
 //! - the breach: `ticket.breached`, recorded once, to the escalation contact (the roles of the
-//!   level above the ticket's, `support.levels`).
+//!   level above the ticket's, `support.levels`);
+//! - a ticket resolved `support.auto_close_after` ago without the partner's answer: closed as
+//!   confirmed (`ticket.closed`, actor `auto-close`).
 //!
 //! Nothing is kept in memory between ticks: the database says what is due and what was done,
 //! so a restart resumes where the last committed decision left off, and the unique
@@ -15,14 +17,17 @@
 
 use crate::tickets::calendar::ContactDue;
 use crate::tickets::config::SupportConfig;
-use crate::tickets::escalation::lifecycle::{Action, MAX_LEVEL};
-use crate::tickets::queue::watch::{Decision, Due, Step, WATCHER_LEASE};
+use crate::tickets::escalation::lifecycle::{Action, Change, MAX_LEVEL};
+use crate::tickets::queue::watch::{Decision, Due, SlaQueue, Step, WATCHER_LEASE};
 use crate::tickets::store::{Notified, StoreError, Ticket, TicketEvent, TicketStore};
 use jiff::{SignedDuration, Timestamp};
 use std::sync::Arc;
 
 /// Steps looked at per query; a tick repeats until nothing more is due.
 const BATCH: u32 = 200;
+
+/// The actor of the closes of resolved tickets the partner did not answer.
+const AUTO_CLOSE_ACTOR: &str = "auto-close";
 
 /// The watcher of one process.
 pub struct Watcher {
@@ -91,7 +96,7 @@ impl Watcher {
                 }
             }
             if decisions.is_empty() {
-                return Ok(tick);
+                break;
             }
             let ids = queue.decide(decisions, now).await?;
             for ((ticket, event, recorded), id) in steps.into_iter().zip(ids) {
@@ -100,6 +105,50 @@ impl Watcher {
                     None if !recorded => tick.skipped += 1,
                     None => {}
                 }
+            }
+        }
+        self.auto_close(queue, now, &mut tick).await?;
+        Ok(tick)
+    }
+
+    /// Closes, as confirmed, the tickets resolved `support.auto_close_after` ago or more that
+    /// the partner did not answer. The lifecycle makes it happen once: a ticket closed (or
+    /// reopened) meanwhile refuses the change.
+    async fn auto_close(
+        &self,
+        queue: &dyn SlaQueue,
+        now: Timestamp,
+        tick: &mut Tick,
+    ) -> Result<(), StoreError> {
+        let before = now - self.config.auto_close_after.0;
+        loop {
+            let ids = queue.resolved_before(before, BATCH).await?;
+            let full = ids.len() as u32 >= BATCH;
+            let mut closed = 0;
+            for id in ids {
+                let change = Change {
+                    action: Action::Close,
+                    actor: AUTO_CLOSE_ACTOR.to_string(),
+                    to: None,
+                    level: None,
+                    note: None,
+                    public: false,
+                };
+                match self
+                    .store
+                    .change(id.clone(), change, self.targets.clone(), now)
+                    .await
+                {
+                    Ok(c) => {
+                        closed += 1;
+                        tick.recorded.push((c.id, c.event.event));
+                    }
+                    Err(StoreError::Refused(_) | StoreError::NotFound(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            if !full || closed == 0 {
+                return Ok(());
             }
         }
     }
@@ -224,6 +273,14 @@ pub fn recipients(config: &SupportConfig, ticket: &Ticket, e: &TicketEvent) -> V
     }
     if e.action == Action::Escalate {
         let roles = level_roles(config, &ticket.kind, e.to_level);
+        return notified(config, &roles, &ticket.locale);
+    }
+    if e.action == Action::Reopen {
+        // The partner says it is not solved: whoever had it last, else the ticket's level.
+        let roles = match &e.assignee {
+            Some(a) => vec![a.clone()],
+            None => level_roles(config, &ticket.kind, e.to_level),
+        };
         return notified(config, &roles, &ticket.locale);
     }
     Vec::new()

@@ -289,3 +289,96 @@ async fn a_released_lease_is_taken_at_once() {
     assert!(tick.leader);
     assert_eq!(events(&tick), ["ticket.contact_notified"]);
 }
+
+/// Records `action` on ticket `id` at `at` as `actor`.
+async fn act(store: &Arc<dyn TicketStore>, id: &str, action: Action, to: Option<&str>, at: i64) {
+    let change = Change {
+        action,
+        actor: "operations-manager".into(),
+        to: to.map(str::to_string),
+        level: None,
+        note: None,
+        public: false,
+    };
+    store
+        .change(id.to_string(), change, vec!["hook".into()], t(at))
+        .await
+        .unwrap();
+}
+
+/// A ticket acknowledged at 1 s and resolved at 2 s, under `auto_close_after: 100s`.
+async fn resolved_at_2s(dir: &std::path::Path) -> (SupportConfig, Arc<dyn TicketStore>, String) {
+    let mut config = config();
+    config.auto_close_after = Dur(SignedDuration::from_secs(100));
+    let store = open(dir).await;
+    let id = file_ticket(&store, &config).await;
+    act(&store, &id, Action::Ack, None, 1).await;
+    act(&store, &id, Action::Resolve, None, 2).await;
+    (config, store, id)
+}
+
+fn closed(tick: &Tick) -> usize {
+    events(tick)
+        .iter()
+        .filter(|e| **e == "ticket.closed")
+        .count()
+}
+
+#[tokio::test]
+async fn a_resolved_ticket_closes_once_after_auto_close_after_and_not_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let (config, store, id) = resolved_at_2s(dir.path()).await;
+    let w = watcher(&store, &config);
+    assert_eq!(closed(&w.tick(t(50)).await.unwrap()), 0);
+    assert_eq!(closed(&w.tick(t(101)).await.unwrap()), 0, "not before");
+    let tick = w.tick(t(102)).await.unwrap();
+    assert_eq!(tick.recorded, [(id.clone(), "ticket.closed".to_string())]);
+    assert_eq!(closed(&w.tick(t(103)).await.unwrap()), 0, "once");
+    assert_eq!(closed(&w.tick(t(500)).await.unwrap()), 0, "once");
+    let view = store.get(id.clone()).await.unwrap().unwrap();
+    assert_eq!(view.status, "closed");
+    let last = view.events.last().unwrap();
+    assert_eq!(
+        (last.action, last.actor.as_str()),
+        (Action::Close, "auto-close")
+    );
+    let closes = view.events.iter().filter(|e| e.action == Action::Close);
+    assert_eq!(closes.count(), 1);
+    let delivered = view
+        .deliveries
+        .iter()
+        .filter(|d| d.event == "ticket.closed");
+    assert_eq!(delivered.count(), 1, "delivered like any close");
+}
+
+#[tokio::test]
+async fn a_ticket_reopened_before_the_deadline_stays_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let (config, store, id) = resolved_at_2s(dir.path()).await;
+    act(&store, &id, Action::Reopen, None, 50).await;
+    act(&store, &id, Action::Resolve, None, 60).await;
+    let w = watcher(&store, &config);
+    // The clock counts from the latest resolution.
+    assert_eq!(closed(&w.tick(t(120)).await.unwrap()), 0);
+    assert_eq!(closed(&w.tick(t(160)).await.unwrap()), 1);
+}
+
+#[tokio::test]
+async fn reopening_notifies_the_last_assignee() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config();
+    let store = open(dir.path()).await;
+    let id = file_ticket(&store, &config).await;
+    act(&store, &id, Action::Ack, None, 1).await;
+    act(&store, &id, Action::Assign, Some("head-of-technology"), 2).await;
+    act(&store, &id, Action::Resolve, None, 3).await;
+    act(&store, &id, Action::Reopen, None, 4).await;
+    let view = store.get(id.clone()).await.unwrap().unwrap();
+    let reopen = view.events.last().unwrap();
+    assert_eq!(reopen.action, Action::Reopen);
+    let told: Vec<String> = recipients(&config, &view.ticket, reopen)
+        .into_iter()
+        .map(|n| n.role)
+        .collect();
+    assert_eq!(told, ["head-of-technology"]);
+}

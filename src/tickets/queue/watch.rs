@@ -98,6 +98,9 @@ pub trait SlaQueue: Send + Sync {
     /// before).
     fn decide(&self, decisions: Vec<Decision>, now: Timestamp)
     -> StoreFuture<'_, Vec<Option<i64>>>;
+    /// References of tickets `resolved` since `before` or earlier (their latest resolution),
+    /// at most `limit`, oldest resolution first: the ones `support.auto_close_after` closes.
+    fn resolved_before(&self, before: Timestamp, limit: u32) -> StoreFuture<'_, Vec<String>>;
 }
 
 impl SlaQueue for SqliteStore {
@@ -151,6 +154,29 @@ impl SlaQueue for SqliteStore {
             Ok(ids)
         })
     }
+
+    fn resolved_before(&self, before: Timestamp, limit: u32) -> StoreFuture<'_, Vec<String>> {
+        Box::pin(resolved_before(&self.pool, before, limit))
+    }
+}
+
+async fn resolved_before(
+    pool: &SqlitePool,
+    before: Timestamp,
+    limit: u32,
+) -> Result<Vec<String>, StoreError> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT t.id FROM tickets t
+         JOIN (SELECT ticket_seq, MAX(at_ms) AS at_ms FROM ticket_events
+               WHERE action = 'resolve' GROUP BY ticket_seq) r ON r.ticket_seq = t.seq
+         WHERE t.status = 'resolved' AND r.at_ms <= ?1
+         ORDER BY r.at_ms LIMIT ?2",
+    )
+    .bind(before.as_millisecond())
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
 fn millis(d: SignedDuration) -> i64 {

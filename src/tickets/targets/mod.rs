@@ -165,9 +165,10 @@ pub fn event_targets(config: &SupportConfig) -> Vec<String> {
 }
 
 /// The targets an agent's `action` gets a job for: [`event_targets`], plus email for an
-/// escalation, which writes to the new level's mailboxes (`support.levels`).
+/// escalation, which writes to the new level's mailboxes (`support.levels`), and for a reopen,
+/// which writes to the last assignee's.
 pub fn targets_for(config: &SupportConfig, action: Action) -> Vec<String> {
-    if action != Action::Escalate {
+    if !matches!(action, Action::Escalate | Action::Reopen) {
         return event_targets(config);
     }
     config.targets.iter().map(|t| t.id()).collect()

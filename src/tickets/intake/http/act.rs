@@ -20,6 +20,7 @@ use axum::extract::{Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
+use std::net::IpAddr;
 
 /// What a page of the flow shows; rendered as `ticket_action.html` (see docs/templates.md).
 #[derive(Default)]
@@ -36,7 +37,7 @@ struct ActPage {
 
 /// The page's language and the site locale to render it in: the agent's browser language
 /// when the site has it, else the site's default.
-fn lang_of(s: &TicketsState, headers: &HeaderMap) -> (&'static str, String) {
+pub(super) fn lang_of(s: &TicketsState, headers: &HeaderMap) -> (&'static str, String) {
     let inner = s.inner();
     let lang = header_str(headers, "accept-language")
         .and_then(messages::from_accept_language)
@@ -82,35 +83,14 @@ pub(super) async fn show(
 }
 
 pub(super) async fn apply(State(s): State<TicketsState>, req: Request) -> Response {
-    let inner = s.inner();
-    let headers = req.headers().clone();
-    let (lang, locale) = lang_of(&s, &headers);
-    let ip = inner.proxy.client_of(req.headers(), req.extensions());
-    if let Err(wait) = inner.limiter.take(ip, 1.0) {
-        let status = StatusCode::TOO_MANY_REQUESTS;
-        let r = message(&s, lang, &locale, status, Msg::RateLimited(wait));
-        return guard::with_retry_after(r, wait);
-    }
-    if !guard::origin_allowed(
-        header_str(&headers, "origin"),
-        header_str(&headers, "sec-fetch-site"),
-        header_str(&headers, "host"),
-        &inner.base_url,
-        &inner.config.form.allowed_origins,
-    ) {
-        return message(&s, lang, &locale, StatusCode::FORBIDDEN, Msg::Origin);
-    }
-    let limit = inner.config.limits.max_body_bytes;
-    let read = guard::read_input(req, true, limit, inner.body_timeout, link_from_form);
-    let link = match read.await {
-        Ok(Some(l)) => l,
-        Ok(None) => return refused(&s, lang, &locale, LinkError::Tampered),
-        Err(guard::InputError::TooLarge) => {
-            let status = StatusCode::PAYLOAD_TOO_LARGE;
-            return message(&s, lang, &locale, status, Msg::TooLarge(limit));
-        }
-        Err(guard::InputError::Answer(r)) => return r,
+    let (lang, locale) = lang_of(&s, req.headers());
+    let fail = |status, msg: Msg| message(&s, lang, &locale, status, msg);
+    let (link, ip) = match guarded_form(&s, req, link_from_form, fail).await {
+        Ok((Some(l), ip)) => (l, ip),
+        Ok((None, _)) => return refused(&s, lang, &locale, LinkError::Tampered),
+        Err(r) => return r,
     };
+    let inner = s.inner();
     let now = Timestamp::now();
     let action = match link.verify(&inner.links, now) {
         Ok(a) => a,
@@ -168,6 +148,41 @@ pub(super) async fn apply(State(s): State<TicketsState>, req: Request) -> Respon
     render(&s, lang, &locale, status, page)
 }
 
+/// The guards of the pages' form posts, in order: the per-client limit, the Origin /
+/// Sec-Fetch-Site check, then a bounded body read through `parse`. A refusal is answered by
+/// `fail` (with `Retry-After` when limited); else the form and the client's address.
+pub(super) async fn guarded_form<T: serde::de::DeserializeOwned>(
+    s: &TicketsState,
+    req: Request,
+    parse: fn(&[u8]) -> T,
+    fail: impl Fn(StatusCode, Msg) -> Response,
+) -> Result<(T, IpAddr), Response> {
+    let inner = s.inner();
+    let headers = req.headers();
+    let ip = inner.proxy.client_of(headers, req.extensions());
+    if let Err(wait) = inner.limiter.take(ip, 1.0) {
+        let r = fail(StatusCode::TOO_MANY_REQUESTS, Msg::RateLimited(wait));
+        return Err(guard::with_retry_after(r, wait));
+    }
+    if !guard::origin_allowed(
+        header_str(headers, "origin"),
+        header_str(headers, "sec-fetch-site"),
+        header_str(headers, "host"),
+        &inner.base_url,
+        &inner.config.form.allowed_origins,
+    ) {
+        return Err(fail(StatusCode::FORBIDDEN, Msg::Origin));
+    }
+    let limit = inner.config.limits.max_body_bytes;
+    match guard::read_input(req, true, limit, inner.body_timeout, parse).await {
+        Ok(form) => Ok((form, ip)),
+        Err(guard::InputError::TooLarge) => {
+            Err(fail(StatusCode::PAYLOAD_TOO_LARGE, Msg::TooLarge(limit)))
+        }
+        Err(guard::InputError::Answer(r)) => Err(r),
+    }
+}
+
 /// The link fields of a posted form; `None` when one is missing or malformed.
 fn link_from_form(body: &[u8]) -> Option<ActionLink> {
     let mut link = ActionLink {
@@ -198,13 +213,26 @@ async fn load(
     locale: &str,
     id: &str,
 ) -> Result<TicketView, Response> {
+    let missing = || not_found(s, lang, locale);
+    let down = |status, msg| message(s, lang, locale, status, msg);
+    load_view(s, id, "action link", missing, down).await
+}
+
+/// Ticket `id`, or the page that says it is unknown (`missing`) or that the storage failed
+/// (`down` with 503; the error is logged under `what`).
+pub(super) async fn load_view(
+    s: &TicketsState,
+    id: &str,
+    what: &str,
+    missing: impl FnOnce() -> Response,
+    down: impl FnOnce(StatusCode, Msg) -> Response,
+) -> Result<TicketView, Response> {
     match s.inner().store.get(id.to_string()).await {
         Ok(Some(v)) => Ok(v),
-        Ok(None) => Err(not_found(s, lang, locale)),
+        Ok(None) => Err(missing()),
         Err(e) => {
-            tracing::error!("action link: {e}");
-            let status = StatusCode::SERVICE_UNAVAILABLE;
-            Err(message(s, lang, locale, status, Msg::Unavailable))
+            tracing::error!("{what}: {e}");
+            Err(down(StatusCode::SERVICE_UNAVAILABLE, Msg::Unavailable))
         }
     }
 }
@@ -293,24 +321,13 @@ fn render(
     page: ActPage,
 ) -> Response {
     let ctx = context(lang, &page);
-    let mut html = None;
-    if let Some(r) = &s.inner().renderer {
-        let meta = PageMeta {
-            title: page.title.clone(),
-            url: ACT_PATH.to_string(),
-            description: String::new(),
-        };
-        match r.render(
-            "ticket_action.html",
-            locale,
-            &meta,
-            &[("action", ctx.clone())],
-        ) {
-            Ok(h) => html = Some(h),
-            Err(e) => tracing::error!("rendering ticket_action.html: {e}"),
-        }
-    }
-    let html = html.unwrap_or_else(|| fallback(lang, &page.title, &ctx));
+    let view = ThemedPage {
+        template: "ticket_action.html",
+        url: ACT_PATH,
+        key: "action",
+        title: &page.title,
+    };
+    let html = view.html(s, locale, ctx, |c| fallback(lang, &page.title, c));
     (
         status,
         [(header::CACHE_CONTROL, "private, no-store")],
@@ -319,7 +336,40 @@ fn render(
         .into_response()
 }
 
-fn esc(v: &serde_json::Value) -> String {
+/// A page of the service in the theme: `template` with the context under `key`.
+pub(super) struct ThemedPage<'a> {
+    pub template: &'static str,
+    pub url: &'static str,
+    pub key: &'static str,
+    pub title: &'a str,
+}
+
+impl ThemedPage<'_> {
+    /// The page in the site's theme, or `fallback`'s plain HTML without a theme (tests,
+    /// `tickets serve-api`) or when the template fails (logged).
+    pub fn html(
+        &self,
+        s: &TicketsState,
+        locale: &str,
+        ctx: serde_json::Value,
+        fallback: impl FnOnce(&serde_json::Value) -> String,
+    ) -> String {
+        if let Some(r) = &s.inner().renderer {
+            let meta = PageMeta {
+                title: self.title.to_string(),
+                url: self.url.to_string(),
+                description: String::new(),
+            };
+            match r.render(self.template, locale, &meta, &[(self.key, ctx.clone())]) {
+                Ok(h) => return h,
+                Err(e) => tracing::error!("rendering {}: {e}", self.template),
+            }
+        }
+        fallback(&ctx)
+    }
+}
+
+pub(super) fn esc(v: &serde_json::Value) -> String {
     let s = match v {
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Null => String::new(),

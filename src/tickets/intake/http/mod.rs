@@ -1,7 +1,8 @@
 //! The ticket endpoints, as a self-contained router the service merges:
 //! `POST /api/tickets`, `GET /api/tickets/token`, the thank-you page `GET /tickets/thanks`,
 //! the form again after a refused form post `GET /tickets/form` ([`draft`]), the action links'
-//! confirmation page `GET|POST /tickets/act` and the tools' report
+//! confirmation page `GET|POST /tickets/act`, the partner's status page and lookup form
+//! `GET|POST /tickets/status` with its confirmation `POST /tickets/status/confirm`, and the tools' report
 //! `POST /api/tickets/{id}/events`.
 
 mod act;
@@ -10,6 +11,8 @@ mod answer;
 mod draft;
 mod events;
 mod state;
+mod status;
+mod status_text;
 mod thanks;
 
 pub use draft::{DRAFT_CAPACITY, DRAFT_TTL, Draft, Drafts};
@@ -17,7 +20,7 @@ pub use events::{TIMESTAMP_HEADER, signed_bytes as events_signed_bytes};
 pub use state::{Inner, OpenError, TicketsState, default_data_dir, load_secret};
 
 use crate::tickets::calendar::{self};
-use crate::tickets::escalation::links::ACT_PATH;
+use crate::tickets::escalation::links::{ACT_PATH, STATUS_PATH};
 use crate::tickets::guard::{self, TokenCheck};
 use crate::tickets::keys::KeyCheck;
 use crate::tickets::messages::{self, Msg};
@@ -41,6 +44,8 @@ pub fn router(state: TicketsState) -> Router {
         .route("/tickets/thanks", get(thanks::thanks))
         .route("/tickets/form", get(draft::draft_page))
         .route(ACT_PATH, get(act::show).post(act::apply))
+        .route(STATUS_PATH, get(status::show).post(status::lookup))
+        .route(status::CONFIRM_PATH, post(status::confirm))
         .route("/api/tickets/{id}/events", post(events::post_event))
         .route(report::REPORT_PATH, get(report::page))
         .route(report::STYLE_PATH, get(report::style))
@@ -235,6 +240,7 @@ async fn post_ticket(State(s): State<TicketsState>, req: Request) -> Response {
                     "first_response_due": cal.rfc3339(d.first_response_target),
                     "first_response_breach": cal.rfc3339(d.first_response_breach),
                     "thanks_url": thanks,
+                    "status_url": thanks::status_url(&s, &stored.id),
                 })),
             )
                 .into_response()

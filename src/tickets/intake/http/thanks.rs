@@ -28,6 +28,12 @@ pub(super) fn thanks_url(s: &TicketsState, id: &str, locale: &str, tz: &str) -> 
     url
 }
 
+/// The absolute address of the partner's status page of ticket `id` (signed, no expiry).
+pub(super) fn status_url(s: &TicketsState, id: &str) -> String {
+    let path = crate::tickets::escalation::links::status_path(&s.0.links, id);
+    format!("{}{path}", s.0.base_url.trim_end_matches('/'))
+}
+
 #[derive(serde::Deserialize)]
 pub(super) struct ThanksQuery {
     id: String,
@@ -88,6 +94,7 @@ pub(super) async fn thanks(
         "type_label": type_label,
         "status": t.status,
         "email": t.email,
+        "status_url": crate::tickets::escalation::links::status_path(&inner.links, &t.id),
         "first_response_due": due_text(target, &tz, &locale, now),
         "first_response_due_iso": calendar::rfc3339(target, &tz),
         "first_response_breach": due_text(breach, &tz, &locale, now),
