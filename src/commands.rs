@@ -58,18 +58,8 @@ pub(crate) fn search(args: SearchArgs) -> anyhow::Result<ExitCode> {
         ..Default::default()
     })?;
     if args.json {
-        let hits: Vec<serde_json::Value> = results
-            .hits
-            .iter()
-            .map(|h| {
-                serde_json::json!({"id": h.id, "title": h.title, "url": h.url, "locale": h.locale,
-                    "category": h.category, "snippet": h.snippet, "score": h.score})
-            })
-            .collect();
-        println!(
-            "{}",
-            serde_json::json!({"total": results.total, "hits": hits})
-        );
+        // The same answer as `GET /api/search`.
+        println!("{}", serde_json::to_string(&results)?);
     } else {
         for (i, h) in results.hits.iter().enumerate() {
             println!("{:>2}. {}  {}", i + 1, h.title, h.url);

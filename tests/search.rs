@@ -451,3 +451,28 @@ fn search_output_into_a_closed_pipe_is_not_a_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_ne!(out.status.code(), Some(101), "{stderr}");
 }
+
+/// `ayuda search --json` answers like `/api/search`: the contract's `total` and `hits`, plus
+/// what the results page tells the partner (`partial`, `matched_words`, `missing_words`, and
+/// `corrected` when a typo was corrected), so tools see the same truth.
+#[test]
+fn the_cli_json_says_when_only_some_words_matched() {
+    let run = |q: &str| -> serde_json::Value {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ayuda"))
+            .args(["search", q, "--locale", "es", "--json", "--dist"])
+            .arg(dist())
+            .output()
+            .expect("run ayuda search");
+        assert!(out.status.success(), "{out:?}");
+        serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+    };
+    let v = run("contraseña zzzqqxw");
+    assert!(v["total"].as_u64().unwrap_or(0) > 0, "{v}");
+    assert!(
+        v["hits"][0]["id"].is_string() && v["hits"][0]["score"].is_number(),
+        "{v}"
+    );
+    assert_eq!(v["partial"], true, "{v}");
+    assert_eq!(v["missing_words"], serde_json::json!(["zzzqqxw"]), "{v}");
+    assert_eq!(run("contraseña")["partial"], false);
+}
