@@ -77,6 +77,8 @@ fn the_content_report_lists_what_writers_should_fix_first() {
                     opened: vec!["contrasena".into()],
                     time_zone: "UTC".into(),
                     deadlines: deadlines(&config, &cal, "technical", now).unwrap(),
+                    cc: Vec::new(),
+                    partner_time_zone: None,
                     progress: Default::default(),
                 },
                 Vec::new(),

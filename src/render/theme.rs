@@ -258,6 +258,35 @@ impl PageRenderer {
         }
     }
 
+    /// A renderer of the built-in default theme without site contexts: mails of a service
+    /// started without a built site still have their templates and strings.
+    pub fn embedded() -> Result<PageRenderer, ThemeError> {
+        Ok(PageRenderer::new(
+            Theme::from_files(embedded_files())?,
+            BTreeMap::new(),
+            "en".into(),
+        ))
+    }
+
+    /// Renders a template that is not a page (a mail) for `locale`: `t` (the locale's
+    /// strings), `site` (the build's, when known) and `mail`.
+    pub fn render_mail(
+        &self,
+        template: &str,
+        locale: &str,
+        mail: &serde_json::Value,
+    ) -> Result<String, ThemeError> {
+        let mut ctx = Context::new();
+        let site = self
+            .contexts
+            .get(locale)
+            .map_or_else(|| serde_json::json!({"title": ""}), |c| c["site"].clone());
+        ctx.insert("site", &site);
+        ctx.insert("t", &self.theme.strings_for(locale));
+        ctx.insert("mail", mail);
+        self.theme.render(template, &ctx)
+    }
+
     /// The locale to use for a requested one: itself when the site has it, else the default.
     pub fn locale<'a>(&'a self, requested: Option<&'a str>) -> &'a str {
         match requested {

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod server;
+pub mod smtp;
 pub mod tickets;
 
 use ayuda::site::{BuildOptions, BuildReport, build};

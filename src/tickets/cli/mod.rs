@@ -130,7 +130,7 @@ pub fn tickets_change(
 ) -> Result<Changed> {
     let config = load_config(root)?;
     ensure_queue(data)?;
-    let targets = crate::tickets::targets::targets_for(&config.support, change.action);
+    let targets = crate::tickets::targets::targets_for(&config.support, &change);
     runtime()?.block_on(async {
         let store = SqliteStore::open(data).await?;
         match store

@@ -171,6 +171,7 @@ impl SupportConfig {
             }
         }
         self.check_levels()?;
+        partner_email::validate(self)?;
         self.check_ranges()
     }
 

@@ -14,11 +14,14 @@ mod check;
 mod defaults;
 mod keypath;
 mod levels;
+mod partner_email;
 mod vendors;
 
 pub use actions::{EventsApiConfig, LinksConfig};
 pub use keypath::key_path_line;
 pub use levels::{LEVELS, Level, WatcherConfig};
+pub(crate) use partner_email::PARTNER_EMAIL_TARGET;
+pub use partner_email::PartnerEmailConfig;
 
 /// `support:` in ayuda.yaml.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -60,6 +63,8 @@ pub struct SupportConfig {
     pub links: LinksConfig,
     /// `POST /api/tickets/{id}/events` for the team's tools.
     pub events_api: EventsApiConfig,
+    /// Mails to the partner who opened a ticket.
+    pub partner_email: PartnerEmailConfig,
 }
 
 /// Business hours per weekday.

@@ -145,6 +145,12 @@ impl Action {
     }
 }
 
+/// The actor of the partner's confirmations (status page) in the ticket's events.
+pub(crate) const PARTNER_ACTOR: &str = "partner";
+
+/// The actor of the closes of resolved tickets the partner did not answer.
+pub(crate) const AUTO_CLOSE_ACTOR: &str = "auto-close";
+
 /// The highest support level (VP and technical team).
 pub const MAX_LEVEL: u8 = 3;
 

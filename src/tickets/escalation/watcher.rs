@@ -17,7 +17,7 @@
 
 use crate::tickets::calendar::ContactDue;
 use crate::tickets::config::SupportConfig;
-use crate::tickets::escalation::lifecycle::{Action, Change, MAX_LEVEL};
+use crate::tickets::escalation::lifecycle::{AUTO_CLOSE_ACTOR, Action, Change, MAX_LEVEL};
 use crate::tickets::queue::watch::{Decision, Due, SlaQueue, Step, WATCHER_LEASE};
 use crate::tickets::store::{Notified, StoreError, Ticket, TicketEvent, TicketStore};
 use jiff::{SignedDuration, Timestamp};
@@ -25,9 +25,6 @@ use std::sync::Arc;
 
 /// Steps looked at per query; a tick repeats until nothing more is due.
 const BATCH: u32 = 200;
-
-/// The actor of the closes of resolved tickets the partner did not answer.
-const AUTO_CLOSE_ACTOR: &str = "auto-close";
 
 /// The watcher of one process.
 pub struct Watcher {
@@ -52,6 +49,11 @@ impl Watcher {
     /// A watcher recording events for `targets`, under a holder id unique to this process.
     pub fn new(store: Arc<dyn TicketStore>, config: SupportConfig, targets: Vec<String>) -> Self {
         let holder = format!("pid{}-{:016x}", std::process::id(), rand::random::<u64>());
+        // The partner hears of an auto-close only; reminders and breaches are the team's.
+        let targets = targets
+            .into_iter()
+            .filter(|t| t != crate::tickets::config::PARTNER_EMAIL_TARGET)
+            .collect();
         Watcher {
             store,
             config,
@@ -134,11 +136,12 @@ impl Watcher {
                     note: None,
                     public: false,
                 };
-                match self
-                    .store
-                    .change(id.clone(), change, self.targets.clone(), now)
-                    .await
-                {
+                let targets = crate::tickets::targets::with_partner_mail(
+                    &self.config,
+                    self.targets.clone(),
+                    &change,
+                );
+                match self.store.change(id.clone(), change, targets, now).await {
                     Ok(c) => {
                         closed += 1;
                         tick.recorded.push((c.id, c.event.event));

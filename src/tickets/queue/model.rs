@@ -27,6 +27,12 @@ pub struct Ticket {
     pub opened: Vec<String>,
     pub time_zone: String,
     pub deadlines: Deadlines,
+    /// Addresses the partner asked to copy on the mails about the ticket (the form's CC).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cc: Vec<String>,
+    /// The partner's IANA time zone (the form's `tz`), for the deadlines in the partner's mails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partner_time_zone: Option<String>,
     /// Level, assignee and first response (the lifecycle's part of the ticket).
     #[serde(flatten, default)]
     pub progress: Progress,

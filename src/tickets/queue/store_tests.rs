@@ -26,6 +26,8 @@ pub(crate) fn ticket(i: usize) -> Ticket {
         opened: Vec::new(),
         time_zone: "UTC".into(),
         deadlines: deadlines(&config, &cal, "business", now).unwrap(),
+        cc: Vec::new(),
+        partner_time_zone: None,
         progress: Default::default(),
     }
 }

@@ -83,6 +83,32 @@ pub(super) fn snippet(body: &[u8]) -> String {
     }
 }
 
+/// Ok once no delivery of `job`'s ticket to its target for an event before `event_id` is
+/// pending; until then a failure that retries when the earlier one is next tried and spends
+/// no attempt, so the target sees a ticket's events in order.
+pub(super) async fn after_earlier(
+    job: &Job,
+    event_id: i64,
+    ids: &dyn ExternalIds,
+) -> Result<(), Failure> {
+    let db = |e: crate::tickets::store::StoreError| Failure::new(e.to_string());
+    let (ticket, target) = (job.ticket.id.clone(), job.target.clone());
+    let earlier = ids.earlier_pending(ticket.clone(), target.clone(), event_id);
+    if let Some(next) = earlier.await.map_err(db)? {
+        // Not an attempt at the target: give the claim's count back, and look again when the
+        // earlier delivery is next tried (soon when it is in flight or due).
+        ids.uncount_attempt(job.id).await.map_err(db)?;
+        let mut f = Failure::waiting(format!(
+            "waiting: an earlier delivery of {ticket} to `{target}` is still pending"
+        ));
+        f.retry_after = Some(next.duration_since(jiff::Timestamp::now()))
+            .filter(|d| d.is_positive())
+            .map(|d| d.unsigned_abs());
+        return Err(f);
+    }
+    Ok(())
+}
+
 /// The external id of `job`'s ticket in its target, once the reception and every earlier event
 /// of the ticket were delivered there; until then a failure that retries later, so the tool
 /// sees a ticket's events in order and never an update before the record exists. Waiting
@@ -94,19 +120,7 @@ pub(super) async fn record_for_event(
 ) -> Result<String, Failure> {
     let db = |e: crate::tickets::store::StoreError| Failure::new(e.to_string());
     let (ticket, target) = (job.ticket.id.clone(), job.target.clone());
-    let earlier = ids.earlier_pending(ticket.clone(), target.clone(), event.id);
-    if let Some(next) = earlier.await.map_err(db)? {
-        // Not an attempt at the tool: give the claim's count back, and look again when the
-        // earlier delivery is next tried (soon when it is in flight or due).
-        ids.uncount_attempt(job.id).await.map_err(db)?;
-        let mut f = Failure::waiting(format!(
-            "waiting: an earlier delivery of {ticket} to `{target}` is still pending"
-        ));
-        f.retry_after = Some(next.duration_since(jiff::Timestamp::now()))
-            .filter(|d| d.is_positive())
-            .map(|d| d.unsigned_abs());
-        return Err(f);
-    }
+    after_earlier(job, event.id, ids).await?;
     ids.external_id(ticket.clone(), target.clone())
         .await
         .map_err(db)?

@@ -24,6 +24,16 @@ impl Deliverer {
                 None => return Ok(()),
             },
         };
+        self.send_mail(t, msg).await
+    }
+
+    /// Sends `msg` through the SMTP settings of email target `t` (relay, port, security,
+    /// credentials from the environment), within `support.deliveries.timeout`.
+    pub(super) async fn send_mail(
+        &self,
+        t: &TargetConfig,
+        msg: lettre::Message,
+    ) -> Result<(), Failure> {
         use lettre::transport::smtp::authentication::Credentials;
         use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
         let host = t.smtp_host.clone().unwrap_or_default();
@@ -54,6 +64,40 @@ impl Deliverer {
     }
 }
 
+/// Message ids of a mail thread: `Message-ID` of the mail about `event` (the thread's first
+/// mail, the reception, when `None`) and the thread's root id for `In-Reply-To` and
+/// `References`. `thread` tells threads of one ticket apart (`""` the team's, `partner`).
+pub(super) fn thread_ids(ticket: &Ticket, thread: &str, event: Option<i64>) -> (String, String) {
+    let root = match thread {
+        "" => ticket.id.clone(),
+        t => format!("{}.{t}", ticket.id),
+    };
+    let id = match event {
+        None => root.clone(),
+        Some(e) => format!("{root}.{e}"),
+    };
+    (
+        format!("<{id}@ayuda.tickets>"),
+        format!("<{root}@ayuda.tickets>"),
+    )
+}
+
+/// Threads `msg` as the mail about `event` of `thread` (see [`thread_ids`]): the reception
+/// starts the thread, every later mail answers it.
+pub(super) fn threaded(
+    msg: lettre::message::MessageBuilder,
+    ticket: &Ticket,
+    thread: &str,
+    event: Option<i64>,
+) -> lettre::message::MessageBuilder {
+    let (id, root) = thread_ids(ticket, thread, event);
+    let msg = msg.message_id(Some(id));
+    match event {
+        None => msg,
+        Some(_) => msg.in_reply_to(root.clone()).references(root),
+    }
+}
+
 /// The message of `ticket` for target `t`: recipients, headers and body, no network.
 fn message(
     config: &SupportConfig,
@@ -78,7 +122,7 @@ fn message(
         ));
     }
     let subject = format!("[{}] {}: {}", ticket.id, ticket.kind, ticket.subject);
-    let msg = builder(t, &subject, &to)?.message_id(Some(format!("<{}@ayuda.tickets>", ticket.id)));
+    let msg = threaded(builder(t, &subject, &to)?, ticket, "", None);
     let msg = match ticket.email.parse() {
         Ok(reply) => msg.reply_to(reply),
         Err(_) => msg,
@@ -101,12 +145,20 @@ fn links_text(links: &[(Action, String)]) -> String {
 }
 
 /// A message from the target's sender to `to` with `subject`.
-fn builder(
+pub(super) fn builder(
     t: &TargetConfig,
     subject: &str,
     to: &[String],
 ) -> Result<lettre::message::MessageBuilder, Failure> {
-    let from = t.from.clone().unwrap_or_default();
+    sender(t.from.as_deref().unwrap_or_default(), subject, to)
+}
+
+/// A message from `from` to `to` with `subject`, whose control characters become spaces.
+pub(super) fn sender(
+    from: &str,
+    subject: &str,
+    to: &[String],
+) -> Result<lettre::message::MessageBuilder, Failure> {
     // Tickets stored before single-line fields were enforced may hold line breaks: a header
     // never gets them (lettre would encode them, this keeps the subject readable).
     let subject = subject
@@ -166,11 +218,7 @@ fn event_message(
         ticket.subject, ticket.description
     ));
     body.push_str(&links_text(links));
-    let thread = format!("<{}@ayuda.tickets>", ticket.id);
-    builder(t, &subject, &to)?
-        .message_id(Some(format!("<{}.{}@ayuda.tickets>", ticket.id, e.id)))
-        .in_reply_to(thread.clone())
-        .references(thread)
+    threaded(builder(t, &subject, &to)?, ticket, "", Some(e.id))
         .header(ContentType::TEXT_PLAIN)
         .body(body)
         .map(Some)
@@ -253,6 +301,8 @@ mod tests {
             opened: Vec::new(),
             time_zone: "UTC".into(),
             deadlines: deadlines(&config, &cal, "business", now).unwrap(),
+            cc: Vec::new(),
+            partner_time_zone: None,
             progress: Default::default(),
         };
         let target: TargetConfig = serde_json::from_value(serde_json::json!({

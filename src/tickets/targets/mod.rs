@@ -11,6 +11,7 @@ mod email;
 mod jsonl;
 mod links;
 pub mod monday;
+mod partner_mail;
 mod slack;
 mod webhook;
 pub mod zendesk;
@@ -20,8 +21,8 @@ pub use api::event_line;
 pub use links::{allowed_actions, link_actor};
 pub use slack::{slack_blocks, slack_event_message};
 
-use crate::tickets::config::{SupportConfig, TargetConfig, TargetKind};
-use crate::tickets::escalation::lifecycle::Action;
+use crate::tickets::config::{PARTNER_EMAIL_TARGET, SupportConfig, TargetConfig, TargetKind};
+use crate::tickets::escalation::lifecycle::{Action, Change};
 use crate::tickets::queue::external::ExternalIds;
 use crate::tickets::store::{Job, Ticket, TicketEvent};
 use hmac::{KeyInit, Mac};
@@ -79,6 +80,8 @@ pub struct Deliverer {
     pub metrics: crate::server::Metrics,
     /// Signs the one-click action links of notifications (none: no links).
     links: Option<crate::tickets::escalation::links::LinkSigner>,
+    /// The site's theme for partner mails (none: the built-in theme).
+    renderer: Option<std::sync::Arc<crate::render::theme::PageRenderer>>,
 }
 
 impl Deliverer {
@@ -99,6 +102,7 @@ impl Deliverer {
             status: crate::tickets::queue::worker::Status::default(),
             metrics: crate::tickets::queue::worker::metrics(),
             links: None,
+            renderer: None,
         })
     }
 
@@ -108,15 +112,23 @@ impl Deliverer {
         self.status.get()
     }
 
-    /// Ids of the targets a new ticket gets a job for.
+    /// Ids of the targets a new ticket gets a job for: the configured ones, and the partner's
+    /// mail when `support.partner_email` is on.
     pub fn target_ids(&self) -> Vec<String> {
-        self.targets.keys().cloned().collect()
+        let mut ids: Vec<String> = self.targets.keys().cloned().collect();
+        if self.config.partner_email.enabled {
+            ids.push(PARTNER_EMAIL_TARGET.into());
+        }
+        ids
     }
 
     /// One delivery attempt of a job: its ticket's reception or a lifecycle event, to its
     /// target; `ids` keeps the records ticketing tools (Monday, Zendesk) create.
     pub async fn deliver(&self, job: &Job, ids: &dyn ExternalIds) -> Result<(), Failure> {
         let (target, ticket, event) = (&job.target, &job.ticket, job.event.as_ref());
+        if target == PARTNER_EMAIL_TARGET {
+            return self.partner_email(job, ids).await;
+        }
         let Some(t) = self.targets.get(target) else {
             return Err(Failure::new(format!(
                 "target `{target}` is no longer configured"
@@ -164,14 +176,30 @@ pub fn event_targets(config: &SupportConfig) -> Vec<String> {
         .collect()
 }
 
-/// The targets an agent's `action` gets a job for: [`event_targets`], plus email for an
+/// The targets a lifecycle `change` gets a job for: [`event_targets`], plus email for an
 /// escalation, which writes to the new level's mailboxes (`support.levels`), and for a reopen,
-/// which writes to the last assignee's.
-pub fn targets_for(config: &SupportConfig, action: Action) -> Vec<String> {
-    if !matches!(action, Action::Escalate | Action::Reopen) {
-        return event_targets(config);
+/// which writes to the last assignee's; plus the partner's mail for a resolution, an
+/// auto-close and a public note ([`with_partner_mail`]).
+pub fn targets_for(config: &SupportConfig, change: &Change) -> Vec<String> {
+    let targets = if matches!(change.action, Action::Escalate | Action::Reopen) {
+        config.targets.iter().map(|t| t.id()).collect()
+    } else {
+        event_targets(config)
+    };
+    with_partner_mail(config, targets, change)
+}
+
+/// `targets` and, when partner mails are on and `change` sends one, the partner's mail.
+pub fn with_partner_mail(
+    config: &SupportConfig,
+    mut targets: Vec<String>,
+    change: &Change,
+) -> Vec<String> {
+    targets.retain(|t| t != PARTNER_EMAIL_TARGET);
+    if config.partner_email.enabled && partner_mail::change_mails_partner(change) {
+        targets.push(PARTNER_EMAIL_TARGET.into());
     }
-    config.targets.iter().map(|t| t.id()).collect()
+    targets
 }
 
 /// The `Idempotency-Key` of a delivery: the ticket reference for its reception, reference and

@@ -201,6 +201,8 @@ fn field(ticket: &Ticket, name: &str) -> Option<String> {
 pub fn item_columns(t: &TargetConfig, ticket: &Ticket) -> Map<String, Value> {
     let received = Ticket {
         status: "received".into(),
+        cc: Vec::new(),
+        partner_time_zone: None,
         progress: Progress::default(),
         ..ticket.clone()
     };

@@ -214,6 +214,8 @@ mod tests {
             opened: Vec::new(),
             time_zone: "UTC".into(),
             deadlines: deadlines(&config, &cal, "business", now).unwrap(),
+            cc: Vec::new(),
+            partner_time_zone: None,
             progress: Default::default(),
         }
     }

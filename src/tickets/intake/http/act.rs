@@ -108,7 +108,7 @@ pub(super) async fn apply(State(s): State<TicketsState>, req: Request) -> Respon
         note: None,
         public: false,
     };
-    let targets = crate::tickets::targets::targets_for(&inner.config, action);
+    let targets = crate::tickets::targets::targets_for(&inner.config, &change);
     let outcome = inner
         .store
         .change(link.ticket.clone(), change, targets, now)

@@ -155,7 +155,7 @@ pub(super) async fn post_event(
         Ok(c) => c,
         Err((field, msg)) => return bad_field(&field, msg),
     };
-    let targets = crate::tickets::targets::targets_for(&inner.config, change.action);
+    let targets = crate::tickets::targets::targets_for(&inner.config, &change);
     match inner
         .store
         .change(id, change, targets, Timestamp::now())

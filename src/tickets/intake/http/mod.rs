@@ -18,6 +18,7 @@ mod thanks;
 pub use draft::{DRAFT_CAPACITY, DRAFT_TTL, Draft, Drafts};
 pub use events::{TIMESTAMP_HEADER, signed_bytes as events_signed_bytes};
 pub use state::{Inner, OpenError, TicketsState, default_data_dir, load_secret};
+pub(crate) use thanks::due_text;
 
 use crate::tickets::calendar::{self};
 use crate::tickets::escalation::links::{ACT_PATH, STATUS_PATH};
@@ -202,6 +203,10 @@ async fn post_ticket(State(s): State<TicketsState>, req: Request) -> Response {
         opened: valid.opened,
         time_zone: inner.calendar.time_zone_name().to_string(),
         deadlines,
+        cc: Vec::new(),
+        partner_time_zone: Some(ctx.input.tz.trim())
+            .filter(|tz| !tz.is_empty() && jiff::tz::TimeZone::get(tz).is_ok())
+            .map(str::to_string),
         progress: Default::default(),
     };
     let stored = match inner

@@ -162,7 +162,8 @@ impl TicketsState {
         let links = LinkSigner::new(&secret);
         let deliverer = Deliverer::new(&support, data.to_path_buf(), config.base())
             .map_err(OpenError::Other)?
-            .with_links(links.clone());
+            .with_links(links.clone())
+            .with_renderer(renderer.clone());
         Ok(TicketsState::new(Inner {
             limiter: RateLimiter::from_env(support.limits.rate_limit_per_minute),
             proxy: ProxyTrust::new(

@@ -13,6 +13,7 @@ use super::act::{ThemedPage, esc, guarded_form, lang_of, load_view};
 use super::act_text;
 use super::status_text as text;
 use super::thanks::due_text;
+use crate::tickets::escalation::lifecycle::PARTNER_ACTOR;
 use crate::tickets::escalation::lifecycle::{Action, Change};
 use crate::tickets::escalation::links::{STATUS_PATH, status_path, verify_status};
 use crate::tickets::keys::KeyCheck;
@@ -201,7 +202,7 @@ pub(super) async fn confirm(State(s): State<TicketsState>, req: Request) -> Resp
         public: note.is_some(),
         note,
     };
-    let targets = crate::tickets::targets::targets_for(&inner.config, action);
+    let targets = crate::tickets::targets::targets_for(&inner.config, &change);
     let now = Timestamp::now();
     match inner
         .store
@@ -233,9 +234,6 @@ fn not_resolved(s: &TicketsState, view: TicketView, sig: String) -> Response {
     let error = text::not_resolved(lang, &act_text::status(lang, &view.status));
     ticket_page(s, StatusCode::CONFLICT, view, sig, Some(error))
 }
-
-/// The actor of the partner's confirmations in the ticket's events.
-const PARTNER_ACTOR: &str = "partner";
 
 async fn load(
     s: &TicketsState,

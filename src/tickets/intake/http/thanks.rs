@@ -129,7 +129,7 @@ pub(super) async fn thanks(
 
 /// When a deadline falls, as the partner reads it in `tz` seen from `now`: "hoy a las 11:00",
 /// "mañana a las 09:30" or "el 9 de marzo de 2026 a las 11:00", then the zone.
-pub(super) fn due_text(at: Timestamp, tz: &TimeZone, locale: &str, now: Timestamp) -> String {
+pub(crate) fn due_text(at: Timestamp, tz: &TimeZone, locale: &str, now: Timestamp) -> String {
     let z = at.to_zoned(tz.clone());
     let today = now.to_zoned(tz.clone()).date();
     let hm = format!("{:02}:{:02}", z.hour(), z.minute());
