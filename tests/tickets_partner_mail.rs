@@ -36,6 +36,7 @@ async fn open(s: &Site, locale: &str, tz: &str) -> String {
     t["locale"] = locale.into();
     t["tz"] = tz.into();
     t["partner"] = "Partner TV".into();
+    t["cc"] = "lead@partner.example.org".into();
     let (status, _, body) = send(s, json_post(&t, None)).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     serde_json::from_str::<serde_json::Value>(&body).unwrap()["id"]
@@ -91,6 +92,15 @@ async fn the_partner_gets_a_threaded_mail_at_reception_on_public_notes_and_on_re
     let id = open(&s, "es", "Europe/Madrid").await;
     let received = &partner_mails(&sink, 1).await[0];
     assert_eq!(received.from, "help-center@example.org");
+    // The form's CC is copied: a recipient and a header.
+    assert_eq!(
+        received.rcpt,
+        ["ana@partner.example.org", "lead@partner.example.org"]
+    );
+    assert_eq!(
+        received.header("cc").as_deref(),
+        Some("lead@partner.example.org")
+    );
     assert_eq!(
         received.header("reply-to").as_deref(),
         Some("support@example.org")

@@ -9,6 +9,9 @@ use std::collections::BTreeMap;
 /// Most suggested or opened articles a ticket carries.
 pub const MAX_ARTICLES: usize = 20;
 
+/// Most addresses the CC field copies on the partner's mails.
+pub const MAX_CC: usize = 5;
+
 /// A ticket as posted, before validation. Unknown JSON fields are ignored so the theme's JS can
 /// evolve; form posts are read into the same shape.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -27,6 +30,10 @@ pub struct TicketInput {
     pub suggested: Vec<String>,
     /// Articles the partner opened from the suggestions.
     pub opened: Vec<String>,
+    /// Addresses to copy on the partner's mails: a list, or one string of addresses separated
+    /// by commas, semicolons or spaces.
+    #[serde(deserialize_with = "addresses")]
+    pub cc: Vec<String>,
     /// The partner's IANA time zone (set by the form's JS) for the thank-you page.
     pub tz: String,
     /// Partner key sent as a form field (the API uses `Authorization: Bearer`).
@@ -61,6 +68,7 @@ impl TicketInput {
                 "draft" => t.draft = v,
                 "suggested" | "suggested[]" => t.suggested.extend(split_list(&v)),
                 "opened" | "opened[]" => t.opened.extend(split_list(&v)),
+                "cc" | "cc[]" => t.cc.extend(split_addresses(&v)),
                 _ => {}
             }
         }
@@ -73,7 +81,7 @@ impl TicketInput {
         serde_json::json!({
             "name": self.name, "email": self.email, "partner": self.partner, "type": self.kind,
             "subject": self.subject, "description": self.description, "locale": self.locale,
-            "page": self.page, "tz": self.tz,
+            "page": self.page, "tz": self.tz, "cc": self.cc.join(", "),
             "suggested": self.suggested.join(","), "opened": self.opened.join(","),
         })
     }
@@ -84,6 +92,52 @@ fn split_list(v: &str) -> impl Iterator<Item = String> + '_ {
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_string)
+}
+
+/// The addresses of a CC string: separated by commas, semicolons or whitespace (line breaks
+/// too, so none reaches a mail header).
+fn split_addresses(v: &str) -> impl Iterator<Item = String> + '_ {
+    v.split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// The CC field of a JSON ticket: a string of addresses or a list of them.
+fn addresses<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match Option::<OneOrMany>::deserialize(d)? {
+        None => Vec::new(),
+        Some(OneOrMany::One(s)) => split_addresses(&s).collect(),
+        Some(OneOrMany::Many(list)) => list.iter().flat_map(|s| split_addresses(s)).collect(),
+    })
+}
+
+/// The CC addresses of a ticket whose partner writes from `email`: each an address, at most
+/// [`MAX_CC`] once repeats and the partner's own address are dropped.
+fn cc_list(errors: &mut FieldErrors, cc: &[String], email: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for a in cc.iter().map(|a| a.trim()).filter(|a| !a.is_empty()) {
+        if a.chars().any(|c| c.is_control() || is_bidi_control(c)) {
+            errors.insert("cc", Msg::Characters);
+            return out;
+        }
+        if a.len() > 254 || !is_email(a) {
+            errors.insert("cc", Msg::Email);
+            return out;
+        }
+        if !a.eq_ignore_ascii_case(email) && !out.iter().any(|o| o.eq_ignore_ascii_case(a)) {
+            out.push(a.to_string());
+        }
+    }
+    if out.len() > MAX_CC {
+        errors.insert("cc", Msg::TooManyItems(MAX_CC));
+    }
+    out
 }
 
 /// A ticket whose fields passed validation (trimmed).
@@ -99,6 +153,8 @@ pub struct ValidTicket {
     pub page: String,
     pub suggested: Vec<String>,
     pub opened: Vec<String>,
+    /// Addresses copied on the partner's mails.
+    pub cc: Vec<String>,
 }
 
 /// Field errors by field name.
@@ -120,6 +176,7 @@ pub fn validate(
     if !errors.contains_key("email") && !is_email(&email) {
         errors.insert("email", Msg::Email);
     }
+    let cc = cc_list(&mut errors, &input.cc, &email);
     // The partner a key was issued to is the ticket's partner: a key cannot file for another.
     let partner_raw = partner_from_key.unwrap_or(&input.partner);
     let partner = line(&mut errors, "partner", partner_raw, 1, l.partner_max);
@@ -179,6 +236,7 @@ pub fn validate(
         page,
         suggested: input.suggested.clone(),
         opened: input.opened.clone(),
+        cc,
     })
 }
 
@@ -498,5 +556,63 @@ mod tests {
         let e = check(&t).unwrap_err();
         assert!(e["email"].text("pt").contains("e-mail"));
         assert!(e["email"].text("es").contains("correo"));
+    }
+
+    /// The CC field: up to MAX_CC addresses, from a form (commas, semicolons or spaces) or JSON
+    /// (a string or a list); each one an address, repeats and the partner's own address dropped.
+    #[test]
+    fn cc_takes_a_few_valid_addresses() {
+        let form = TicketInput::from_form(
+            b"cc=lead%40partner.example.org%3B+Ops%40Partner.example.org,ana%40partner.example.org&cc=ops%40partner.example.org",
+        );
+        let mut t = good();
+        t.cc = form.cc;
+        let v = check(&t).unwrap();
+        assert_eq!(
+            v.cc,
+            ["lead@partner.example.org", "Ops@Partner.example.org"]
+        );
+        let json: TicketInput =
+            serde_json::from_str(r#"{"cc": "a@partner.example.org, b@partner.example.org"}"#)
+                .unwrap();
+        assert_eq!(json.cc, ["a@partner.example.org", "b@partner.example.org"]);
+        let json: TicketInput =
+            serde_json::from_str(r#"{"cc": ["a@partner.example.org"]}"#).unwrap();
+        assert_eq!(json.cc, ["a@partner.example.org"]);
+        assert_eq!(check(&good()).unwrap().cc, Vec::<String>::new());
+
+        let with = |cc: &[&str]| {
+            let mut t = good();
+            t.cc = cc.iter().map(|c| c.to_string()).collect();
+            t.subject = "ab".into();
+            check(&t).unwrap_err()
+        };
+        // Every error in the same round: the subject's too.
+        let e = with(&["lead@partner.example.org", "not an address"]);
+        assert_eq!(e.get("cc"), Some(&Msg::Email));
+        assert!(e.contains_key("subject"), "{e:?}");
+        let six: Vec<String> = (0..=MAX_CC)
+            .map(|i| format!("p{i}@partner.example.org"))
+            .collect();
+        let six: Vec<&str> = six.iter().map(String::as_str).collect();
+        assert_eq!(with(&six).get("cc"), Some(&Msg::TooManyItems(MAX_CC)));
+        assert_eq!(
+            with(&["a@partner.example.org\u{202E}"]).get("cc"),
+            Some(&Msg::Characters)
+        );
+        let form =
+            TicketInput::from_form(b"cc=a%40partner.example.org%0D%0ABcc%3A+x%40evil.example.org");
+        assert_eq!(form.cc.len(), 3, "{:?}", form.cc);
+        let mut t = good();
+        t.cc = form.cc;
+        assert_eq!(check(&t).unwrap_err().get("cc"), Some(&Msg::Email));
+        assert_eq!(
+            TicketInput {
+                cc: vec!["a@partner.example.org".into()],
+                ..good()
+            }
+            .form_values()["cc"],
+            "a@partner.example.org"
+        );
     }
 }

@@ -242,12 +242,17 @@ pub(crate) fn event_summary(e: &TicketEvent) -> String {
 fn email_text(config: &SupportConfig, ticket: &Ticket) -> String {
     let d = &ticket.deadlines;
     let mut out = format!(
-        "Ticket {}\nType: {}\nPartner: {}\nFrom: {} <{}>\nLocale: {}\nPage: {}\n\nFirst response due: {}\nBreach: {}\n",
+        "Ticket {}\nType: {}\nPartner: {}\nFrom: {} <{}>\nCC: {}\nLocale: {}\nPage: {}\n\nFirst response due: {}\nBreach: {}\n",
         ticket.id,
         type_label(config, ticket, "en"),
         ticket.partner,
         ticket.name,
         ticket.email,
+        if ticket.cc.is_empty() {
+            "-".to_string()
+        } else {
+            ticket.cc.join(", ")
+        },
         ticket.locale,
         ticket.page,
         when(ticket, d.first_response_target),
@@ -322,6 +327,22 @@ mod tests {
         assert!(
             headers.contains("Subject: [T-AAAA-BB] business: Hola  Bcc"),
             "{headers}"
+        );
+        // The partner's copies are named to the team, never mailed by the team's mail.
+        let mut ticket = ticket;
+        ticket.cc = vec!["lead@partner.example.org".into()];
+        let raw = String::from_utf8(message(&config, &target, &ticket, &[]).unwrap().formatted())
+            .unwrap();
+        assert!(
+            raw.contains("\r\nCC: lead@partner.example.org\r\n"),
+            "{raw}"
+        );
+        assert!(
+            !raw.split("\r\n\r\n")
+                .next()
+                .unwrap_or_default()
+                .contains("Cc:"),
+            "{raw}"
         );
     }
 

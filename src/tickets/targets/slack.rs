@@ -52,6 +52,13 @@ pub fn slack_blocks(
             .unwrap_or_else(|| c.role.clone());
         fields.push(serde_json::json!({"type": "mrkdwn", "text": format!("*Contact*\n{who}")}));
     }
+    if !ticket.cc.is_empty() {
+        // The partner's copies, as text: each address escaped like every ticket value.
+        let cc: Vec<String> = ticket.cc.iter().map(|a| esc(a)).collect();
+        fields.push(
+            serde_json::json!({"type": "mrkdwn", "text": format!("*CC*\n{}", cc.join(", "))}),
+        );
+    }
     let mut blocks = vec![
         serde_json::json!({"type": "header", "text": {"type": "plain_text", "text": format!("{} · {}", ticket.id, truncate(&ticket.subject, 120))}}),
         serde_json::json!({"type": "section", "fields": fields}),

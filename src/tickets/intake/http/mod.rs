@@ -203,7 +203,7 @@ async fn post_ticket(State(s): State<TicketsState>, req: Request) -> Response {
         opened: valid.opened,
         time_zone: inner.calendar.time_zone_name().to_string(),
         deadlines,
-        cc: Vec::new(),
+        cc: valid.cc,
         partner_time_zone: Some(ctx.input.tz.trim())
             .filter(|tz| !tz.is_empty() && jiff::tz::TimeZone::get(tz).is_ok())
             .map(str::to_string),

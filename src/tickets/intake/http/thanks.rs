@@ -94,6 +94,7 @@ pub(super) async fn thanks(
         "type_label": type_label,
         "status": t.status,
         "email": t.email,
+        "cc": t.cc.join(", "),
         "status_url": crate::tickets::escalation::links::status_path(&inner.links, &t.id),
         "first_response_due": due_text(target, &tz, &locale, now),
         "first_response_due_iso": calendar::rfc3339(target, &tz),
