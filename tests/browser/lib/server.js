@@ -31,8 +31,9 @@ export function ayudaBin() {
 // sleep; everything else keeps the defaults.
 const SUPPORT = 'support:\n  form:\n    min_fill_seconds: 0\n';
 
-function siteConfig(yaml) {
-  if (!/^support:/m.test(yaml)) return yaml.replace(/\n*$/, '\n') + SUPPORT;
+function siteConfig(yaml, support = '') {
+  if (!/^support:/m.test(yaml)) return yaml.replace(/\n*$/, '\n') + SUPPORT + support;
+  if (support) throw new Error('ayuda.yaml already has support: adjust tests/browser/lib/server.js');
   if (/^ {2}form:/m.test(yaml)) {
     throw new Error('ayuda.yaml already has support.form: adjust tests/browser/lib/server.js');
   }
@@ -51,14 +52,15 @@ function binary() {
   return bin;
 }
 
-/** A temporary folder holding a copy of the example site in root/. */
-function copySite() {
+/** A temporary folder holding a copy of the example site in root/; `support` adds lines to
+ * its `support:` section. */
+function copySite(support = '') {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ayuda-browser-'));
   const root = path.join(tmp, 'root');
   fs.mkdirSync(root);
   fs.cpSync(path.join(repoRoot, 'content'), path.join(root, 'content'), { recursive: true });
   const yaml = fs.readFileSync(path.join(repoRoot, 'ayuda.yaml'), 'utf8');
-  fs.writeFileSync(path.join(root, 'ayuda.yaml'), siteConfig(yaml));
+  fs.writeFileSync(path.join(root, 'ayuda.yaml'), siteConfig(yaml, support));
   const env = { ...process.env, AYUDA_TICKETS_RATE_LIMIT: '0', NO_COLOR: '1', TMPDIR: tmp };
   delete env.AYUDA_TICKETS_SECRET;
   return { tmp, root, data: path.join(tmp, 'data'), env };
@@ -131,11 +133,12 @@ async function spawnServe(bin, args, env, tmp) {
 
 /**
  * Builds the example site, issues a partner key and starts the service; `env` adds or
- * replaces environment variables of the service (e.g. `AYUDA_TICKETS_RATE_LIMIT`).
+ * replaces environment variables of the service (e.g. `AYUDA_TICKETS_RATE_LIMIT`), `support`
+ * adds lines (indented two spaces) to the site's `support:` section.
  */
-export async function startServer({ env: extraEnv = {} } = {}) {
+export async function startServer({ env: extraEnv = {}, support = '' } = {}) {
   const bin = binary();
-  const site = copySite();
+  const site = copySite(support);
   const { tmp, root, data } = site;
   const env = { ...site.env, ...extraEnv };
   const dist = path.join(tmp, 'dist');
