@@ -7,16 +7,6 @@ mod common;
 use axum::http::StatusCode;
 use common::tickets::*;
 
-fn with<'a>(
-    mut fields: Vec<(&'a str, &'a str)>,
-    name: &'a str,
-    value: &'a str,
-) -> Vec<(&'a str, &'a str)> {
-    fields.retain(|(k, _)| *k != name);
-    fields.push((name, value));
-    fields
-}
-
 #[tokio::test]
 async fn a_wrong_cc_comes_back_with_the_other_errors_and_keeps_what_was_typed() {
     let (s, _built) = themed_site("  form: {min_fill_seconds: 0}\n").await;

@@ -67,16 +67,6 @@ async fn post_and_follow(
     (location, page_status, headers, page)
 }
 
-fn with<'a>(
-    mut fields: Vec<(&'a str, &'a str)>,
-    name: &'a str,
-    value: &'a str,
-) -> Vec<(&'a str, &'a str)> {
-    fields.retain(|(k, _)| *k != name);
-    fields.push((name, value));
-    fields
-}
-
 #[tokio::test]
 async fn form_errors_redirect_to_a_draft_page_that_keeps_the_values() {
     let s = site("  form: {min_fill_seconds: 0}\n").await;

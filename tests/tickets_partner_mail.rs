@@ -7,10 +7,10 @@ mod common;
 
 use axum::http::StatusCode;
 use ayuda::tickets::TicketsState;
-use ayuda::tickets::escalation::lifecycle::{Action, Change};
+use ayuda::tickets::escalation::lifecycle::Action;
 use ayuda::tickets::escalation::watcher::Watcher;
 use common::smtp::{Mail, Sink};
-use common::tickets::{Site, get_page, json_post, send};
+use common::tickets::{Site, get_page, json_post, send, view_of};
 
 /// A site whose team mail and partner mails go to `sink`, deliveries retried within 50 ms.
 async fn mail_site(sink: &Sink) -> Site {
@@ -47,14 +47,7 @@ async fn open(s: &Site, locale: &str, tz: &str) -> String {
 
 /// Applies `action` as an agent would (`ayuda tickets`), with the targets the CLI picks.
 async fn act(s: &Site, id: &str, action: Action, note: Option<&str>, public: bool) {
-    let change = Change {
-        action,
-        actor: "operations-manager".into(),
-        to: None,
-        level: None,
-        note: note.map(str::to_string),
-        public,
-    };
+    let change = common::tickets::agent_change(action, note, public);
     let targets = ayuda::tickets::deliver::targets_for(&s.state.inner().config, &change);
     s.state
         .inner()
@@ -62,6 +55,31 @@ async fn act(s: &Site, id: &str, action: Action, note: Option<&str>, public: boo
         .change(id.to_string(), change, targets, jiff::Timestamp::now())
         .await
         .unwrap();
+}
+
+/// Applies `action` with a public `note` and returns the partner's `n`-th mail, threaded
+/// under the reception: its subject and text.
+async fn public_reply(
+    s: &Site,
+    sink: &Sink,
+    id: &str,
+    action: Action,
+    note: &str,
+    n: usize,
+) -> (String, String) {
+    act(s, id, action, Some(note), true).await;
+    let mail = partner_mails(sink, n).await.swap_remove(n - 1);
+    for header in ["in-reply-to", "references"] {
+        assert_eq!(
+            mail.header(header),
+            Some(format!("<{id}.partner@ayuda.tickets>")),
+            "{header}"
+        );
+    }
+    (
+        mail.header("subject").unwrap_or_default(),
+        mail.part("text/plain"),
+    )
 }
 
 /// The mails sent to the partner (not the team's).
@@ -157,49 +175,35 @@ async fn the_partner_gets_a_threaded_mail_at_reception_on_public_notes_and_on_re
         false,
     )
     .await;
-    act(
+    let (subject, text) = public_reply(
         &s,
+        &sink,
         &id,
         Action::Ack,
-        Some("Estamos revisando el reproductor."),
-        true,
+        "Estamos revisando el reproductor.",
+        2,
     )
     .await;
-    let mails = partner_mails(&sink, 2).await;
-    let note = &mails[1];
     assert_eq!(
-        note.header("subject"),
-        Some(format!(
-            "[{id}] Nueva respuesta del equipo de soporte: El video no carga"
-        ))
+        subject,
+        format!("[{id}] Nueva respuesta del equipo de soporte: El video no carga")
     );
-    assert_eq!(
-        note.header("in-reply-to"),
-        Some(format!("<{id}.partner@ayuda.tickets>"))
-    );
-    assert_eq!(
-        note.header("references"),
-        Some(format!("<{id}.partner@ayuda.tickets>"))
-    );
-    let text = note.part("text/plain");
     assert!(text.contains("Estamos revisando el reproductor."), "{text}");
     assert!(!text.contains("registros internos"), "{text}");
 
-    act(
+    let (subject, text) = public_reply(
         &s,
+        &sink,
         &id,
         Action::Resolve,
-        Some("Actualizamos el reproductor a la versión 3.2."),
-        true,
+        "Actualizamos el reproductor a la versión 3.2.",
+        3,
     )
     .await;
-    let mails = partner_mails(&sink, 3).await;
-    let resolved = &mails[2];
     assert_eq!(
-        resolved.header("subject"),
-        Some(format!("[{id}] Tu ticket está resuelto: El video no carga"))
+        subject,
+        format!("[{id}] Tu ticket está resuelto: El video no carga")
     );
-    let text = resolved.part("text/plain");
     assert!(
         text.contains("Lo que se hizo:\nActualizamos el reproductor a la versión 3.2."),
         "{text}"
@@ -218,14 +222,7 @@ async fn the_partner_gets_a_threaded_mail_at_reception_on_public_notes_and_on_re
         // Opening the link changes nothing: the page asks.
         assert!(page.contains("/tickets/status/confirm"), "{page}");
     }
-    let view = s
-        .state
-        .inner()
-        .store
-        .get(id.clone())
-        .await
-        .unwrap()
-        .unwrap();
+    let view = view_of(&s, &id).await;
     assert_eq!(view.status, "resolved");
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(to_partner(&sink.mails()).len(), 3, "one mail per event");
@@ -306,14 +303,7 @@ async fn a_relay_down_then_up_delivers_each_mail_exactly_once() {
     // The relay refuses: the job is retried, nothing is lost.
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     assert!(sink.mails().is_empty());
-    let view = s
-        .state
-        .inner()
-        .store
-        .get(id.clone())
-        .await
-        .unwrap()
-        .unwrap();
+    let view = view_of(&s, &id).await;
     let job = view
         .deliveries
         .iter()

@@ -6,8 +6,8 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use ayuda::tickets::escalation::lifecycle::{Action, Change};
-use common::tickets::{Site, get_page, json_post, send, site, ticket};
+use ayuda::tickets::escalation::lifecycle::Action;
+use common::tickets::{Site, get_page, json_post, send, site, ticket, view_of as status_of};
 
 /// Posts a ticket with the site's key: its reference and `status_url` (path and query).
 async fn open_ticket(s: &Site) -> (String, String) {
@@ -24,14 +24,7 @@ async fn open_ticket(s: &Site) -> (String, String) {
 }
 
 async fn change(s: &Site, id: &str, action: Action, note: Option<&str>, public: bool) {
-    let c = Change {
-        action,
-        actor: "operations-manager".into(),
-        to: None,
-        level: None,
-        note: note.map(str::to_string),
-        public,
-    };
+    let c = common::tickets::agent_change(action, note, public);
     s.state
         .inner()
         .store
@@ -176,16 +169,6 @@ fn confirm(path: &str, answer: &str, comment: &str) -> Request<Body> {
         ("comment", comment),
     ];
     form("/tickets/status/confirm", &fields)
-}
-
-async fn status_of(s: &Site, id: &str) -> ayuda::tickets::store::TicketView {
-    s.state
-        .inner()
-        .store
-        .get(id.to_string())
-        .await
-        .unwrap()
-        .unwrap()
 }
 
 #[tokio::test]

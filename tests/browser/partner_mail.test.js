@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { startServer } from './lib/server.js';
 import { startSmtp } from './lib/smtp.js';
 import { launch, newPage, noViolations } from './lib/browser.js';
+import { openTicket } from './lib/ticket_form.js';
 
 let server, browser, smtp;
 before(async () => {
@@ -44,20 +45,10 @@ function link(text, label) {
 
 test('reception mail with CC, resolution mail, "Sigue el problema" reopens on the status page', async () => {
   const page = await newPage(browser, server.base);
-  await page.goto('/es/tickets/new/');
-  await page.locator('form.ticket-form[data-token-ready]').waitFor({ state: 'attached' });
-  await page.getByLabel('Nombre y apellido').fill('Ana Pérez');
-  await page.getByLabel('Correo electrónico').fill('ana@partner.example.org');
-  await page.getByLabel('Copia (CC, opcional)').fill('lead@partner.example.org');
-  await page.getByLabel('Empresa (partner)').fill('Partner TV');
-  await page.getByLabel('Clave de partner').fill(server.key);
-  await page.getByLabel('Tipo de ticket').selectOption('operations');
-  await page.getByLabel('Asunto').fill('Informe mensual');
-  await page.getByLabel('Descripción').fill('El informe mensual de consumo no se descarga desde el panel.');
-  await noViolations(page, 'form with a CC');
-  await page.getByRole('button', { name: 'Enviar ticket' }).click();
-  await page.waitForURL((u) => u.pathname === '/tickets/thanks');
-  const ref = (await page.locator('.ticket-ref').textContent()).trim();
+  const ref = await openTicket(page, server.key, {
+    cc: 'lead@partner.example.org',
+    beforeSend: (p) => noViolations(p, 'form with a CC'),
+  });
   assert.equal((await page.locator('.ticket-cc').textContent()).trim(), 'lead@partner.example.org');
 
   const received = await smtp.waitFor(

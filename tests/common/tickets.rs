@@ -110,6 +110,33 @@ pub fn form_fields<'a>(key: &'a str, token: &'a str, website: &'a str) -> Vec<(&
     ]
 }
 
+/// `fields` with `name` set to `value` (replaced, or added).
+pub fn with<'a>(
+    mut fields: Vec<(&'a str, &'a str)>,
+    name: &'a str,
+    value: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    fields.retain(|(k, _)| *k != name);
+    fields.push((name, value));
+    fields
+}
+
+/// A change by the operations manager, as `ayuda tickets ACTION [--note N] [--public]`.
+pub fn agent_change(
+    action: ayuda::tickets::escalation::lifecycle::Action,
+    note: Option<&str>,
+    public: bool,
+) -> ayuda::tickets::escalation::lifecycle::Change {
+    ayuda::tickets::escalation::lifecycle::Change {
+        action,
+        actor: "operations-manager".into(),
+        to: None,
+        level: None,
+        note: note.map(str::to_string),
+        public,
+    }
+}
+
 /// `fields` form-urlencoded.
 pub fn encode(fields: &[(&str, &str)]) -> String {
     form_urlencoded::Serializer::new(String::new())
@@ -184,6 +211,17 @@ pub async fn send_valid_form(s: &Site) -> String {
     let (status, headers, page) = send(s, form_post(&body, Some("https://help.example.org"))).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
     headers["location"].to_str().unwrap().to_string()
+}
+
+/// Ticket `id` with its events and deliveries.
+pub async fn view_of(s: &Site, id: &str) -> ayuda::tickets::store::TicketView {
+    s.state
+        .inner()
+        .store
+        .get(id.to_string())
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 /// The one ticket stored, with its deliveries.

@@ -1,7 +1,8 @@
 //! Intake: a post passes the guards ([`guard`]) and the partner key check ([`keys`]), is
-//! validated ([`validate`]) and answered in the partner's language ([`messages`]) by the
+//! validated ([`validate`], with the CC field in `cc`) and answered in the partner's language ([`messages`]) by the
 //! HTTP handlers ([`http`]).
 
+mod cc;
 pub mod guard;
 pub mod http;
 pub mod keys;

@@ -1,6 +1,8 @@
 //! Ticket input: the raw fields as posted (JSON or form) and their validation into field-level
 //! errors. Pure: no IO, so the tables of cases in the tests cover every rule.
 
+pub use super::cc::MAX_CC;
+use super::cc::{addresses, cc_list, split_addresses};
 use crate::tickets::config::{Limits, SupportConfig};
 use crate::tickets::messages::Msg;
 use serde::Deserialize;
@@ -8,9 +10,6 @@ use std::collections::BTreeMap;
 
 /// Most suggested or opened articles a ticket carries.
 pub const MAX_ARTICLES: usize = 20;
-
-/// Most addresses the CC field copies on the partner's mails.
-pub const MAX_CC: usize = 5;
 
 /// A ticket as posted, before validation. Unknown JSON fields are ignored so the theme's JS can
 /// evolve; form posts are read into the same shape.
@@ -92,52 +91,6 @@ fn split_list(v: &str) -> impl Iterator<Item = String> + '_ {
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_string)
-}
-
-/// The addresses of a CC string: separated by commas, semicolons or whitespace (line breaks
-/// too, so none reaches a mail header).
-fn split_addresses(v: &str) -> impl Iterator<Item = String> + '_ {
-    v.split(|c: char| c == ',' || c == ';' || c.is_whitespace())
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-}
-
-/// The CC field of a JSON ticket: a string of addresses or a list of them.
-fn addresses<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMany {
-        One(String),
-        Many(Vec<String>),
-    }
-    Ok(match Option::<OneOrMany>::deserialize(d)? {
-        None => Vec::new(),
-        Some(OneOrMany::One(s)) => split_addresses(&s).collect(),
-        Some(OneOrMany::Many(list)) => list.iter().flat_map(|s| split_addresses(s)).collect(),
-    })
-}
-
-/// The CC addresses of a ticket whose partner writes from `email`: each an address, at most
-/// [`MAX_CC`] once repeats and the partner's own address are dropped.
-fn cc_list(errors: &mut FieldErrors, cc: &[String], email: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for a in cc.iter().map(|a| a.trim()).filter(|a| !a.is_empty()) {
-        if a.chars().any(|c| c.is_control() || is_bidi_control(c)) {
-            errors.insert("cc", Msg::Characters);
-            return out;
-        }
-        if a.len() > 254 || !is_email(a) {
-            errors.insert("cc", Msg::Email);
-            return out;
-        }
-        if !a.eq_ignore_ascii_case(email) && !out.iter().any(|o| o.eq_ignore_ascii_case(a)) {
-            out.push(a.to_string());
-        }
-    }
-    if out.len() > MAX_CC {
-        errors.insert("cc", Msg::TooManyItems(MAX_CC));
-    }
-    out
 }
 
 /// A ticket whose fields passed validation (trimmed).
