@@ -322,3 +322,46 @@ async fn a_relay_down_then_up_delivers_each_mail_exactly_once() {
     // Without the partner's zone, the calendar's.
     assert!(mails[0].part("text/plain").contains("(America/Bogota)"));
 }
+
+/// A site's own `templates/email/partner.txt` replaces the theme's, as any template does; the
+/// site's title signs the mails.
+#[tokio::test]
+async fn a_site_overrides_the_mail_template() {
+    let sink = Sink::start().await;
+    let root = common::root_with_content(
+        &common::fixture("serve").join("content"),
+        "title: {es: Ayuda de ejemplo, en: Example help}\nlocales: [es, en]\ndefault_locale: es\n",
+    );
+    let templates = root.path().join("templates/email");
+    std::fs::create_dir_all(&templates).unwrap();
+    std::fs::write(
+        templates.join("partner.txt"),
+        "Ticket {{ mail.ticket.id }} ({{ mail.kind }}) · {{ site.title }}\n",
+    )
+    .unwrap();
+    let built = common::build_into_temp(root.path(), false);
+    let yaml = std::fs::read_to_string(root.path().join("ayuda.yaml")).unwrap();
+    let config = ayuda::Config::parse(&format!(
+        "{yaml}support:\n  partner_key_required: false\n  targets:\n    - {{kind: email, smtp_host: 127.0.0.1, smtp_port: {}, smtp_security: none, from: help-center@example.org}}\n  partner_email: {{enabled: true, reply_to: support@example.org}}\n",
+        sink.port
+    ))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = TicketsState::open(&config, &dir.path().join("data"), Some(built.out.path()))
+        .await
+        .unwrap();
+    state.spawn_worker();
+    let s = Site {
+        dir,
+        state,
+        key: String::new(),
+    };
+    let id = open(&s, "es", "").await;
+    let mail = &partner_mails(&sink, 1).await[0];
+    assert_eq!(
+        mail.part("text/plain"),
+        format!("Ticket {id} (received) · Ayuda de ejemplo")
+    );
+    // The HTML part is still the theme's.
+    assert!(mail.part("text/html").contains("<p>Ayuda de ejemplo</p>"));
+}
