@@ -122,9 +122,16 @@ pub fn create_body(ticket: &Ticket) -> Value {
         .chars()
         .map(|c| if c.is_alphanumeric() { c } else { '_' })
         .collect();
+    // The partner's copies are named in the description, not added as Zendesk CCs: ayuda's own
+    // partner mails copy them, and Zendesk would mail them a second time.
+    let body = if ticket.cc.is_empty() {
+        ticket.description.clone()
+    } else {
+        format!("{}\n\nCC: {}", ticket.description, ticket.cc.join(", "))
+    };
     json!({"ticket": {
         "subject": ticket.subject,
-        "comment": {"body": ticket.description, "public": true},
+        "comment": {"body": body, "public": true},
         "requester": {"name": ticket.name, "email": ticket.email},
         "external_id": ticket.id,
         "tags": ["ayuda", format!("ayuda_type_{kind}"), level_tag(1)],
@@ -182,6 +189,28 @@ mod tests {
         assert_eq!(body["ticket"]["additional_tags"], json!(["ayuda_level_3"]));
         assert_eq!(body["ticket"]["remove_tags"], json!(["ayuda_level_1"]));
         assert_eq!(body["ticket"]["comment"]["public"], true);
+    }
+
+    /// The agents see the partner's copies in the ticket's first comment.
+    #[test]
+    fn the_description_names_the_copies() {
+        let mut ticket = crate::tickets::store::tests::ticket(1);
+        assert_eq!(
+            create_body(&ticket)["ticket"]["comment"]["body"],
+            ticket.description.as_str()
+        );
+        ticket.cc = vec![
+            "lead@partner.example.org".into(),
+            "ops@partner.example.org".into(),
+        ];
+        let body = create_body(&ticket);
+        let text = body["ticket"]["comment"]["body"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            text.ends_with("\n\nCC: lead@partner.example.org, ops@partner.example.org"),
+            "{text}"
+        );
     }
 
     #[test]
