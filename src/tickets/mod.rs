@@ -17,7 +17,7 @@ pub mod targets;
 // The paths the service, the tests and `main.rs` use, kept across the move into sub-folders.
 pub use escalation::calendar;
 pub use intake::{guard, http, keys, messages, validate};
-pub use queue::store;
+pub use queue::{store, survey};
 pub use targets as deliver;
 
 pub use config::SupportConfig;

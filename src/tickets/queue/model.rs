@@ -124,6 +124,8 @@ pub struct TicketStats {
     /// acknowledgement), for a mean.
     pub first_responses: i64,
     pub first_response_seconds: f64,
+    /// Survey answers per score: (score 1–5, answers), scores without answers left out.
+    pub survey_answers: Vec<(u8, i64)>,
 }
 
 /// Which tickets `ayuda tickets list` shows.
@@ -163,6 +165,18 @@ pub struct TicketView {
     /// Oldest first.
     pub events: Vec<TicketEvent>,
     pub deliveries: Vec<Delivery>,
+    /// The partner's answer to the satisfaction survey, once given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey: Option<SurveyAnswer>,
+}
+
+/// The partner's answer to the satisfaction survey of a closed ticket.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SurveyAnswer {
+    /// 1 (very unhappy) to 5 (very happy).
+    pub score: u8,
+    pub comment: Option<String>,
+    pub at: Timestamp,
 }
 
 /// One line of `ayuda tickets list`.

@@ -187,6 +187,7 @@ pub(crate) fn event_summary(e: &TicketEvent) -> String {
         Action::Escalate => format!("escalated to level {}", e.to_level),
         Action::Assign => "assigned".into(),
         Action::Note => "note added".into(),
+        Action::Rate => "rated by the partner".into(),
         _ => e.to.replace('_', " "),
     }
 }

@@ -2,7 +2,8 @@
 //! `POST /api/tickets`, `GET /api/tickets/token`, the thank-you page `GET /tickets/thanks`,
 //! the form again after a refused form post `GET /tickets/form` ([`draft`]), the action links'
 //! confirmation page `GET|POST /tickets/act`, the partner's status page and lookup form
-//! `GET|POST /tickets/status` with its confirmation `POST /tickets/status/confirm`, and the tools' report
+//! `GET|POST /tickets/status` with its confirmation `POST /tickets/status/confirm`, the
+//! satisfaction survey `GET|POST /tickets/survey`, and the tools' report
 //! `POST /api/tickets/{id}/events`.
 
 mod act;
@@ -13,6 +14,8 @@ mod events;
 mod state;
 mod status;
 mod status_text;
+mod survey;
+mod survey_text;
 mod thanks;
 
 pub use draft::{DRAFT_CAPACITY, DRAFT_TTL, Draft, Drafts};
@@ -20,7 +23,7 @@ pub use events::{TIMESTAMP_HEADER, signed_bytes as events_signed_bytes};
 pub use state::{Inner, OpenError, TicketsState, default_data_dir, load_secret};
 
 use crate::tickets::calendar::{self};
-use crate::tickets::escalation::links::{ACT_PATH, STATUS_PATH};
+use crate::tickets::escalation::links::{ACT_PATH, STATUS_PATH, SURVEY_PATH};
 use crate::tickets::guard::{self, TokenCheck};
 use crate::tickets::keys::KeyCheck;
 use crate::tickets::messages::{self, Msg};
@@ -46,6 +49,7 @@ pub fn router(state: TicketsState) -> Router {
         .route(ACT_PATH, get(act::show).post(act::apply))
         .route(STATUS_PATH, get(status::show).post(status::lookup))
         .route(status::CONFIRM_PATH, post(status::confirm))
+        .route(SURVEY_PATH, get(survey::show).post(survey::answer))
         .route("/api/tickets/{id}/events", post(events::post_event))
         .route(report::REPORT_PATH, get(report::page))
         .route(report::STYLE_PATH, get(report::style))
