@@ -78,6 +78,7 @@ fn the_content_report_lists_what_writers_should_fix_first() {
                     time_zone: "UTC".into(),
                     deadlines: deadlines(&config, &cal, "technical", now).unwrap(),
                     progress: Default::default(),
+                    attachments: Vec::new(),
                 },
                 Vec::new(),
             )

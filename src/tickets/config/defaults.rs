@@ -210,6 +210,7 @@ impl Default for SupportConfig {
             secret_env: "AYUDA_TICKETS_SECRET".into(),
             links: Default::default(),
             events_api: Default::default(),
+            attachments: Default::default(),
         }
     }
 }

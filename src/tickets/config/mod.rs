@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 mod actions;
+mod attachments;
 mod check;
 mod defaults;
 mod keypath;
@@ -17,6 +18,14 @@ mod levels;
 mod vendors;
 
 pub use actions::{EventsApiConfig, LinksConfig};
+pub use attachments::{AttachmentsConfig, KNOWN_TYPES};
+
+/// `support:` with `body` under it, parsed as a whole ayuda.yaml (errors as text): for the
+/// sections' tests.
+#[cfg(test)]
+fn parse_support(body: &str) -> Result<crate::Config, String> {
+    crate::Config::parse(&format!("support:\n{body}")).map_err(|e| e.to_string())
+}
 pub use keypath::key_path_line;
 pub use levels::{LEVELS, Level, WatcherConfig};
 
@@ -60,6 +69,8 @@ pub struct SupportConfig {
     pub links: LinksConfig,
     /// `POST /api/tickets/{id}/events` for the team's tools.
     pub events_api: EventsApiConfig,
+    /// Files partners may attach to the ticket form.
+    pub attachments: AttachmentsConfig,
 }
 
 /// Business hours per weekday.

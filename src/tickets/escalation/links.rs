@@ -267,6 +267,69 @@ pub fn survey_url(signer: &LinkSigner, base_url: &str, ticket: &str, now: Timest
     )
 }
 
+/// The purpose of the attachments' download links.
+const ATTACHMENT: &str = "attachment";
+
+/// The path of an attachment's download.
+pub const ATTACHMENT_PATH: &str = "/tickets/attachment";
+
+/// The query of an attachment's download link: the ticket, the stored file, the expiry and the
+/// signature.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct AttachmentLink {
+    #[serde(default)]
+    pub ticket: String,
+    #[serde(default)]
+    pub file: String,
+    #[serde(default)]
+    pub exp: i64,
+    #[serde(default)]
+    pub sig: String,
+}
+
+impl AttachmentLink {
+    /// A download link of `file` of `ticket`, valid for `valid_for` from `now`.
+    pub fn new(
+        signer: &LinkSigner,
+        ticket: &str,
+        file: &str,
+        now: Timestamp,
+        valid_for: SignedDuration,
+    ) -> AttachmentLink {
+        let exp = now.as_second().saturating_add(valid_for.as_secs());
+        let fields = [("ticket", ticket), ("file", file)];
+        AttachmentLink {
+            ticket: ticket.to_string(),
+            file: file.to_string(),
+            exp,
+            sig: signer.sign(ATTACHMENT, &fields, exp),
+        }
+    }
+
+    /// Checks the signature, then the expiry against `now`.
+    pub fn verify(&self, signer: &LinkSigner, now: Timestamp) -> Result<(), LinkError> {
+        let fields = [
+            ("ticket", self.ticket.as_str()),
+            ("file", self.file.as_str()),
+        ];
+        signer.verify(ATTACHMENT, &fields, self.exp, &self.sig, now)
+    }
+
+    /// The absolute URL under `base_url`.
+    pub fn url(&self, base_url: &str) -> String {
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("ticket", &self.ticket)
+            .append_pair("file", &self.file)
+            .append_pair("exp", &self.exp.to_string())
+            .append_pair("sig", &self.sig)
+            .finish();
+        format!(
+            "{}{ATTACHMENT_PATH}?{query}",
+            base_url.trim_end_matches('/')
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -469,5 +532,35 @@ mod tests {
             exp: pairs["exp"].parse().unwrap(),
             sig: pairs["sig"].clone(),
         }
+    }
+
+    #[test]
+    fn attachment_links_are_signed_for_their_ticket_and_file() {
+        let now = Timestamp::now();
+        let s = LinkSigner::new(b"0123456789abcdef0123456789abcdef");
+        let week = SignedDuration::from_hours(7 * 24);
+        let l = AttachmentLink::new(&s, "T-7K3M-Q9", "1-ab.png", now, week);
+        assert_eq!(l.verify(&s, now + week), Ok(()));
+        let after = now + week + SignedDuration::from_secs(1);
+        assert_eq!(l.verify(&s, after), Err(LinkError::Expired));
+        for t in [
+            AttachmentLink {
+                file: "2-ab.png".into(),
+                ..l.clone()
+            },
+            AttachmentLink {
+                ticket: "T-0000-00".into(),
+                ..l.clone()
+            },
+            AttachmentLink {
+                sig: SurveyLink::new(&s, "T-7K3M-Q9", now).sig,
+                ..l.clone()
+            },
+        ] {
+            assert_eq!(t.verify(&s, now), Err(LinkError::Tampered), "{t:?}");
+        }
+        assert!(l.url("https://help.example.org/").starts_with(
+            "https://help.example.org/tickets/attachment?ticket=T-7K3M-Q9&file=1-ab.png&exp="
+        ));
     }
 }

@@ -2,6 +2,7 @@
 //! validated ([`validate`]) and answered in the partner's language ([`messages`]) by the
 //! HTTP handlers ([`http`]).
 
+pub mod attachments;
 pub mod guard;
 pub mod http;
 pub mod keys;

@@ -30,6 +30,22 @@ pub struct Ticket {
     /// Level, assignee and first response (the lifecycle's part of the ticket).
     #[serde(flatten, default)]
     pub progress: Progress,
+    /// Files the partner attached, stored under `DATA/attachments/<id>/`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file attached to a ticket. Its stored name is generated (`1-9f3a…c2.png`); the partner's
+/// file name is kept for display only and never reaches a path.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Attachment {
+    /// The stored file's name inside the ticket's folder.
+    pub file: String,
+    /// The partner's file name, cleaned for display (`captura.png`).
+    pub name: String,
+    pub size: u64,
+    /// The content type it is served with (`image/png`, `text/plain; charset=utf-8`).
+    pub content_type: String,
 }
 
 /// Where the team stands with a ticket, beside its `status`.

@@ -27,6 +27,7 @@ pub(crate) fn ticket(i: usize) -> Ticket {
         time_zone: "UTC".into(),
         deadlines: deadlines(&config, &cal, "business", now).unwrap(),
         progress: Default::default(),
+        attachments: Vec::new(),
     }
 }
 

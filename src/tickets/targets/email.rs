@@ -18,7 +18,10 @@ impl Deliverer {
     ) -> Result<(), Failure> {
         let links = self.action_links(ticket, jiff::Timestamp::now());
         let msg = match event {
-            None => message(&self.config, t, ticket, &links)?,
+            None => {
+                let files = super::attachments_text(&self.attachment_links(ticket));
+                message(&self.config, t, ticket, &links, &files)?
+            }
             Some(e) => match event_message(&self.config, t, ticket, e, &links)? {
                 Some(m) => m,
                 None => return Ok(()),
@@ -60,6 +63,7 @@ fn message(
     t: &TargetConfig,
     ticket: &Ticket,
     links: &[(Action, String)],
+    files: &str,
 ) -> Result<lettre::Message, Failure> {
     use lettre::message::header::ContentType;
     let mut to: Vec<String> = t.to.clone();
@@ -84,7 +88,7 @@ fn message(
         Err(_) => msg,
     };
     msg.header(ContentType::TEXT_PLAIN)
-        .body(email_text(config, ticket) + &links_text(links))
+        .body(email_text(config, ticket) + files + &links_text(links))
         .map_err(|e| Failure::new(format!("email: {e}")))
 }
 
@@ -255,14 +259,19 @@ mod tests {
             time_zone: "UTC".into(),
             deadlines: deadlines(&config, &cal, "business", now).unwrap(),
             progress: Default::default(),
+            attachments: Vec::new(),
         };
         let target: TargetConfig = serde_json::from_value(serde_json::json!({
             "kind": "email", "smtp_host": "smtp.example.org", "from": "help@example.org"
         }))
         .unwrap();
         assert_eq!(target.kind, TargetKind::Email);
-        let raw = String::from_utf8(message(&config, &target, &ticket, &[]).unwrap().formatted())
-            .unwrap();
+        let raw = String::from_utf8(
+            message(&config, &target, &ticket, &[], "")
+                .unwrap()
+                .formatted(),
+        )
+        .unwrap();
         let headers = raw.split("\r\n\r\n").next().unwrap();
         assert!(
             !headers
