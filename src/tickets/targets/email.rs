@@ -283,6 +283,21 @@ mod tests {
             headers.contains("Subject: [T-AAAA-BB] business: Hola  Bcc"),
             "{headers}"
         );
+        // The attachments' download links are listed under the ticket.
+        let url = "https://help.example.org/tickets/attachment?ticket=T-AAAA-BB&file=1-ab.png";
+        let files =
+            crate::tickets::deliver::attachments_text(&[("captura.png".into(), url.into())]);
+        let raw = message(&config, &target, &ticket, &[], &files)
+            .unwrap()
+            .formatted();
+        let text = String::from_utf8(raw).unwrap().replace("=\r\n", "");
+        assert!(text.contains("Attachments:"), "{text}");
+        assert!(
+            text.contains(
+                "- captura.png: https://help.example.org/tickets/attachment?ticket=3DT-AAAA-BB"
+            ) || text.contains(&format!("- captura.png: {url}")),
+            "{text}"
+        );
     }
 
     /// A watcher event goes to the mailboxes of the roles it notifies, threaded under the
