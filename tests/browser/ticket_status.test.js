@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib/server.js';
-import { launch, newPage, noViolations } from './lib/browser.js';
+import { fillTicketForm, launch, newPage, noViolations } from './lib/browser.js';
 
 let server, browser;
 before(async () => {
@@ -23,15 +23,7 @@ const tickets = (...args) =>
 
 test('form, thank-you page, status link, resolution, "it is solved"', async () => {
   const page = await newPage(browser, server.base);
-  await page.goto('/es/tickets/new/');
-  await page.locator('form.ticket-form[data-token-ready]').waitFor({ state: 'attached' });
-  await page.getByLabel('Nombre y apellido').fill('Ana Pérez');
-  await page.getByLabel('Correo electrónico').fill('ana@partner.example.org');
-  await page.getByLabel('Empresa (partner)').fill('Partner TV');
-  await page.getByLabel('Clave de partner').fill(server.key);
-  await page.getByLabel('Tipo de ticket').selectOption('operations');
-  await page.getByLabel('Asunto').fill('Informe mensual');
-  await page.getByLabel('Descripción').fill('El informe mensual de consumo no se descarga desde el panel.');
+  await fillTicketForm(page, server.key);
   await page.getByRole('button', { name: 'Enviar ticket' }).click();
   await page.waitForURL((u) => u.pathname === '/tickets/thanks');
   const ref = (await page.locator('.ticket-ref').textContent()).trim();

@@ -9,7 +9,7 @@ import { writeFileSync, readFileSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { startServer } from './lib/server.js';
-import { launch, newPage, noViolations } from './lib/browser.js';
+import { fillTicketForm, launch, newPage, noViolations } from './lib/browser.js';
 
 let server, browser;
 before(async () => {
@@ -36,15 +36,7 @@ test('form with an attachment, thank-you page, status page, survey', async () =>
   writeFileSync(screenshot, PNG);
 
   const page = await newPage(browser, server.base);
-  await page.goto('/es/tickets/new/');
-  await page.locator('form.ticket-form[data-token-ready]').waitFor({ state: 'attached' });
-  await page.getByLabel('Nombre y apellido').fill('Ana Pérez');
-  await page.getByLabel('Correo electrónico').fill('ana@partner.example.org');
-  await page.getByLabel('Empresa (partner)').fill('Partner TV');
-  await page.getByLabel('Clave de partner').fill(server.key);
-  await page.getByLabel('Tipo de ticket').selectOption('operations');
-  await page.getByLabel('Asunto').fill('Informe mensual');
-  await page.getByLabel('Descripción').fill('El informe mensual de consumo no se descarga desde el panel.');
+  await fillTicketForm(page, server.key);
   await page.getByLabel('Archivos adjuntos (opcional)').setInputFiles(screenshot);
   await noViolations(page, 'ticket form with a file');
   await page.getByRole('button', { name: 'Enviar ticket' }).click();

@@ -79,3 +79,17 @@ export async function noViolations(page, what) {
     throw new Error(`${what}: ${JSON.stringify(violations, null, 2)}`);
   }
 }
+
+/** Opens the Spanish ticket form, waits for its time-trap token and fills in a valid
+ * "Informe mensual" ticket with the partner `key` (not sent). */
+export async function fillTicketForm(page, key) {
+  await page.goto('/es/tickets/new/');
+  await page.locator('form.ticket-form[data-token-ready]').waitFor({ state: 'attached' });
+  await page.getByLabel('Nombre y apellido').fill('Ana Pérez');
+  await page.getByLabel('Correo electrónico').fill('ana@partner.example.org');
+  await page.getByLabel('Empresa (partner)').fill('Partner TV');
+  await page.getByLabel('Clave de partner').fill(key);
+  await page.getByLabel('Tipo de ticket').selectOption('operations');
+  await page.getByLabel('Asunto').fill('Informe mensual');
+  await page.getByLabel('Descripción').fill('El informe mensual de consumo no se descarga desde el panel.');
+}
