@@ -74,12 +74,17 @@ pub(super) async fn read(
                 });
                 continue;
             }
-            let value = part.text().await?;
-            text += name.len() + value.len();
-            if text > text_limit {
-                return Ok(None);
+            // Text fields are counted as they arrive: past the limit nothing more is kept.
+            text += name.len();
+            let mut value = Vec::new();
+            while let Some(chunk) = part.chunk().await? {
+                text += chunk.len();
+                if text > text_limit {
+                    return Ok(None);
+                }
+                value.extend_from_slice(&chunk);
             }
-            input.set(&name, value);
+            input.set(&name, String::from_utf8_lossy(&value).into_owned());
         }
         Ok::<_, multer::Error>(Some((input, uploads)))
     };
