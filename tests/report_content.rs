@@ -80,6 +80,7 @@ fn the_content_report_lists_what_writers_should_fix_first() {
                     cc: Vec::new(),
                     partner_time_zone: None,
                     progress: Default::default(),
+                    attachments: Vec::new(),
                 },
                 Vec::new(),
             )

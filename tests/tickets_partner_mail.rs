@@ -292,6 +292,16 @@ async fn auto_close_mails_the_partner_in_the_tickets_language() {
         !text.contains("(America/Sao_Paulo)"),
         "only the reception promises a time: {text}"
     );
+    // The closing mail asks for the satisfaction survey; its link opens the survey's form.
+    let survey = text
+        .split_whitespace()
+        .find(|w| w.contains("/tickets/survey?"))
+        .unwrap_or_else(|| panic!("no survey link: {text}"));
+    let (code, _, page) = get_page(&s, survey.trim_start_matches("https://help.example.org")).await;
+    assert_eq!(code, StatusCode::OK, "{page}");
+    assert!(page.contains(r#"name="score""#), "{page}");
+    let html = mails[2].part("text/html");
+    assert!(html.contains("/tickets/survey?"), "{html}");
 }
 
 #[tokio::test]

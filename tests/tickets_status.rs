@@ -7,50 +7,9 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use ayuda::tickets::escalation::lifecycle::Action;
-use common::tickets::{Site, get_page, json_post, send, site, ticket, view_of as status_of};
-
-/// Posts a ticket with the site's key: its reference and `status_url` (path and query).
-async fn open_ticket(s: &Site) -> (String, String) {
-    let (status, _, body) = send(s, json_post(&ticket(), Some(&s.key))).await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-    let url = v["status_url"].as_str().expect("status_url in the answer");
-    let path = url
-        .strip_prefix("https://help.example.org")
-        .unwrap_or(url)
-        .to_string();
-    assert!(path.starts_with("/tickets/status?id="), "{url}");
-    (v["id"].as_str().unwrap().to_string(), path)
-}
-
-async fn change(s: &Site, id: &str, action: Action, note: Option<&str>, public: bool) {
-    let c = common::tickets::agent_change(action, note, public);
-    s.state
-        .inner()
-        .store
-        .change(id.to_string(), c, vec![], jiff::Timestamp::now())
-        .await
-        .unwrap();
-}
-
-fn form(path: &str, fields: &[(&str, &str)]) -> Request<Body> {
-    Request::post(path)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("host", "help.example.org")
-        .header("origin", "https://help.example.org")
-        .header("sec-fetch-site", "same-origin")
-        .body(Body::from(common::tickets::encode(fields)))
-        .unwrap()
-}
-
-fn query_of(path: &str) -> Vec<(String, String)> {
-    let q = path.split_once('?').unwrap().1;
-    form_urlencoded::parse(q.as_bytes()).into_owned().collect()
-}
-
-fn field<'a>(q: &'a [(String, String)], k: &str) -> &'a str {
-    &q.iter().find(|(n, _)| n == k).unwrap().1
-}
+use common::tickets::{
+    Site, change, field, form, get_page, json_post, open_ticket, query_of, send, site, ticket,
+};
 
 #[tokio::test]
 async fn the_signed_page_shows_status_level_and_public_notes_only() {
@@ -91,17 +50,7 @@ async fn the_signed_page_shows_status_level_and_public_notes_only() {
         "no agent names: {page}"
     );
     assert!(!page.contains("<script"), "works without JavaScript");
-    assert!(
-        headers["cache-control"]
-            .to_str()
-            .unwrap()
-            .contains("no-store")
-    );
-    assert_eq!(headers["x-robots-tag"], "noindex");
-    assert_eq!(
-        headers["referrer-policy"], "same-origin",
-        "the signed address never reaches another site"
-    );
+    common::tickets::assert_private(&headers);
     // A resolved ticket offers the confirmation; before that, it does not.
     assert!(!page.contains("/tickets/status/confirm"), "{page}");
 }

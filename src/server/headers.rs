@@ -73,14 +73,17 @@ pub async fn add(State(h): State<Arc<SecurityHeaders>>, req: Request, next: Next
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
+    // A handler that sets its own (stricter) policy keeps it: an attachment's download is
+    // sandboxed and sends no referrer at all.
+    headers
+        .entry(header::REFERRER_POLICY)
+        .or_insert(HeaderValue::from_static("same-origin"));
     let tickets = is_ticket_path(&path);
     let csp = if tickets { &h.csp_tickets } else { &h.csp };
     if let Some(v) = csp {
-        headers.insert(header::CONTENT_SECURITY_POLICY, v.clone());
+        headers
+            .entry(header::CONTENT_SECURITY_POLICY)
+            .or_insert(v.clone());
     }
     if tickets {
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));

@@ -268,6 +268,10 @@ pub fn render_tickets(stats: &crate::tickets::store::TicketStats) -> String {
         "# HELP ayuda_tickets_first_response_seconds Reception to first acknowledgement of acknowledged tickets (sum/count: the mean; percentiles: ayuda report tickets).\n# TYPE ayuda_tickets_first_response_seconds summary\nayuda_tickets_first_response_seconds_sum {:.3}\nayuda_tickets_first_response_seconds_count {}",
         stats.first_response_seconds, stats.first_responses
     );
+    out.push_str("# HELP ayuda_tickets_survey_answers Satisfaction survey answers by score (1 to 5).\n# TYPE ayuda_tickets_survey_answers gauge\n");
+    for (score, n) in &stats.survey_answers {
+        let _ = writeln!(out, "ayuda_tickets_survey_answers{{score=\"{score}\"}} {n}");
+    }
     out
 }
 
@@ -320,5 +324,22 @@ mod tests {
             text.contains("ayuda_search_duration_seconds_bucket{locale=\"es\",le=\"0.001\"} 0")
         );
         assert!(text.contains("# TYPE ayuda_search_duration_seconds histogram"));
+    }
+
+    #[test]
+    fn survey_answers_are_a_gauge_per_score() {
+        let stats = crate::tickets::store::TicketStats {
+            by_status_level: vec![("closed".into(), 1, 3)],
+            breached: 0,
+            unacknowledged_past_target: 0,
+            sla_met: 3,
+            first_responses: 3,
+            first_response_seconds: 60.0,
+            survey_answers: vec![(2, 1), (5, 2)],
+        };
+        let text = render_tickets(&stats);
+        assert!(text.contains("# TYPE ayuda_tickets_survey_answers gauge\n"));
+        assert!(text.contains("ayuda_tickets_survey_answers{score=\"2\"} 1\n"));
+        assert!(text.contains("ayuda_tickets_survey_answers{score=\"5\"} 2\n"));
     }
 }

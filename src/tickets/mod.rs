@@ -16,8 +16,8 @@ pub mod targets;
 
 // The paths the service, the tests and `main.rs` use, kept across the move into sub-folders.
 pub use escalation::calendar;
-pub use intake::{guard, http, keys, messages, validate};
-pub use queue::store;
+pub use intake::{attachments, guard, http, keys, messages, validate};
+pub use queue::{store, survey};
 pub use targets as deliver;
 
 pub use config::SupportConfig;
@@ -113,6 +113,33 @@ pub fn form_context(
         "token_url": TOKEN_URL,
         "suggest_url": "/api/suggest",
         "min_fill_seconds": config.form.min_fill_seconds,
+        "attachments": attachments_context(&config.attachments, strings),
+    })
+}
+
+/// The `ticket_form.attachments` context: whether the form takes files, the `accept` list of
+/// the file input and the hint with the limits (`{files}`, `{size}`, `{types}` of the theme's
+/// `ticket_attachments_hint` filled in).
+fn attachments_context(
+    a: &config::AttachmentsConfig,
+    strings: &BTreeMap<String, String>,
+) -> serde_json::Value {
+    let types: Vec<String> = a.types.iter().map(|t| t.to_uppercase()).collect();
+    let accept: Vec<String> = a.types.iter().map(|t| format!(".{t}")).collect();
+    let size = messages::size(a.max_file_bytes);
+    let hint = strings
+        .get("ticket_attachments_hint")
+        .map(|h| {
+            h.replace("{files}", &a.max_files.to_string())
+                .replace("{size}", &size)
+                .replace("{types}", &types.join(", "))
+        })
+        .unwrap_or_default();
+    serde_json::json!({
+        "enabled": a.enabled,
+        "accept": accept.join(","),
+        "max_files": a.max_files,
+        "hint": hint,
     })
 }
 

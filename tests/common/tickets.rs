@@ -3,6 +3,7 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use ayuda::tickets::escalation::lifecycle::{Action, Change};
 use ayuda::tickets::{TicketsState, keys, router};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
@@ -230,4 +231,70 @@ pub async fn only_ticket(s: &Site) -> ayuda::tickets::store::TicketView {
     let list = store.list(Default::default()).await.unwrap();
     assert_eq!(list.len(), 1, "one ticket stored");
     store.get(list[0].id.clone()).await.unwrap().unwrap()
+}
+
+/// Posts a ticket with the site's key: its reference and `status_url` (path and query).
+pub async fn open_ticket(s: &Site) -> (String, String) {
+    let (status, _, body) = send(s, json_post(&ticket(), Some(&s.key))).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let url = v["status_url"].as_str().expect("status_url in the answer");
+    let path = url
+        .strip_prefix("https://help.example.org")
+        .unwrap_or(url)
+        .to_string();
+    assert!(path.starts_with("/tickets/status?id="), "{url}");
+    (v["id"].as_str().unwrap().to_string(), path)
+}
+
+/// Records `action` on ticket `id` as `operations-manager`.
+pub async fn change(s: &Site, id: &str, action: Action, note: Option<&str>, public: bool) {
+    let c = Change {
+        action,
+        actor: "operations-manager".into(),
+        to: None,
+        level: None,
+        note: note.map(str::to_string),
+        public,
+    };
+    s.state
+        .inner()
+        .store
+        .change(id.to_string(), c, vec![], jiff::Timestamp::now())
+        .await
+        .unwrap();
+}
+
+/// A same-origin form post of `fields` to `path`, as the theme's pages send it.
+pub fn form(path: &str, fields: &[(&str, &str)]) -> Request<Body> {
+    Request::post(path)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("host", "help.example.org")
+        .header("origin", "https://help.example.org")
+        .header("sec-fetch-site", "same-origin")
+        .body(Body::from(encode(fields)))
+        .unwrap()
+}
+
+/// The query pairs of a path.
+pub fn query_of(path: &str) -> Vec<(String, String)> {
+    let q = path.split_once('?').unwrap().1;
+    form_urlencoded::parse(q.as_bytes()).into_owned().collect()
+}
+
+/// The value of field `k` among `q`.
+pub fn field<'a>(q: &'a [(String, String)], k: &str) -> &'a str {
+    &q.iter().find(|(n, _)| n == k).unwrap().1
+}
+
+/// The headers of a page reached by a signed link: not cached, not indexed, and its address
+/// never sent to another site.
+pub fn assert_private(headers: &axum::http::HeaderMap) {
+    let cache = headers["cache-control"].to_str().unwrap();
+    assert!(cache.contains("no-store"), "{cache}");
+    assert_eq!(headers["x-robots-tag"], "noindex");
+    assert_eq!(
+        headers["referrer-policy"], "same-origin",
+        "the signed address never reaches another site"
+    );
 }

@@ -72,9 +72,7 @@ pub(super) fn validate(links: &LinksConfig, api: &EventsApiConfig) -> Result<(),
 
 #[cfg(test)]
 mod tests {
-    fn parse(support: &str) -> Result<crate::Config, String> {
-        crate::Config::parse(&format!("support:\n{support}")).map_err(|e| e.to_string())
-    }
+    use super::super::parse_support as parse;
 
     #[test]
     fn links_and_events_api_are_read_and_checked_with_their_key_and_line() {

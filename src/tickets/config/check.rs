@@ -10,6 +10,7 @@ impl SupportConfig {
         let bad = |key: String, msg: String| Err((key, msg));
         crate::tickets::calendar::Calendar::from_config(self)?;
         actions::validate(&self.links, &self.events_api)?;
+        attachments::validate(&self.attachments)?;
         if self.types.is_empty() {
             return bad(
                 "support.types".into(),

@@ -211,6 +211,7 @@ impl Default for SupportConfig {
             links: Default::default(),
             events_api: Default::default(),
             partner_email: Default::default(),
+            attachments: Default::default(),
         }
     }
 }

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 mod actions;
+mod attachments;
 mod check;
 mod defaults;
 mod keypath;
@@ -18,6 +19,14 @@ mod partner_email;
 mod vendors;
 
 pub use actions::{EventsApiConfig, LinksConfig};
+pub use attachments::{AttachmentsConfig, KNOWN_TYPES};
+
+/// `support:` with `body` under it, parsed as a whole ayuda.yaml (errors as text): for the
+/// sections' tests.
+#[cfg(test)]
+fn parse_support(body: &str) -> Result<crate::Config, String> {
+    crate::Config::parse(&format!("support:\n{body}")).map_err(|e| e.to_string())
+}
 pub use keypath::key_path_line;
 pub use levels::{LEVELS, Level, WatcherConfig};
 pub(crate) use partner_email::PARTNER_EMAIL_TARGET;
@@ -65,6 +74,8 @@ pub struct SupportConfig {
     pub events_api: EventsApiConfig,
     /// Mails to the partner who opened a ticket.
     pub partner_email: PartnerEmailConfig,
+    /// Files partners may attach to the ticket form.
+    pub attachments: AttachmentsConfig,
 }
 
 /// Business hours per weekday.

@@ -95,6 +95,8 @@ pub enum Action {
     Warn,
     /// Recorded by the SLA watcher: the first-response breach time passed without an answer.
     Breach,
+    /// Recorded by the satisfaction survey, never an agent: the partner rated a closed ticket.
+    Rate,
 }
 
 impl Action {
@@ -112,6 +114,9 @@ impl Action {
     /// The SLA watcher's events, which no command records.
     pub const WATCHER: [Action; 3] = [Action::Remind, Action::Warn, Action::Breach];
 
+    /// The partner's events, which no command records (the survey's answer).
+    pub const PARTNER: [Action; 1] = [Action::Rate];
+
     /// The command name (`ack`).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -125,6 +130,7 @@ impl Action {
             Action::Remind => "remind",
             Action::Warn => "warn",
             Action::Breach => "breach",
+            Action::Rate => "rate",
         }
     }
 
@@ -141,6 +147,7 @@ impl Action {
             Action::Remind => "ticket.contact_notified",
             Action::Warn => "ticket.target_warning",
             Action::Breach => "ticket.breached",
+            Action::Rate => "ticket.rated",
         }
     }
 }
@@ -200,6 +207,13 @@ pub fn next_status(from: Status, action: Action) -> Result<Status, Refused> {
         (A::Close, S::Resolved) => S::Closed,
         (A::Reopen, S::Resolved | S::Closed) => S::Reopened,
         (A::Note, s) => s,
+        // The survey follows the closing and changes nothing of the ticket.
+        (A::Rate, S::Closed) => S::Closed,
+        (A::Rate, s) => {
+            return Err(Refused(format!(
+                "the ticket is {s}: the survey opens once it is closed"
+            )));
+        }
         (A::Resolve, S::Received) => {
             return Err(Refused(
                 "the ticket is received: acknowledge it first (ayuda tickets ack)".into(),

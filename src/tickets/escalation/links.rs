@@ -209,6 +209,127 @@ pub fn status_path(signer: &LinkSigner, ticket: &str) -> String {
     format!("{STATUS_PATH}?{query}")
 }
 
+/// The purpose of the satisfaction survey's links.
+const SURVEY: &str = "survey";
+
+/// The path of the satisfaction survey.
+pub const SURVEY_PATH: &str = "/tickets/survey";
+
+/// How long a survey link opens the survey: the closing email's link is for a month; the
+/// status page of a closed ticket signs a fresh one each time it is shown.
+pub const SURVEY_VALID_FOR: SignedDuration = SignedDuration::from_hours(30 * 24);
+
+/// The query of a survey link: the ticket, the expiry (Unix seconds) and the signature.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct SurveyLink {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub exp: i64,
+    #[serde(default)]
+    pub sig: String,
+}
+
+impl SurveyLink {
+    /// A survey link of `ticket`, valid for [`SURVEY_VALID_FOR`] from `now`.
+    pub fn new(signer: &LinkSigner, ticket: &str, now: Timestamp) -> SurveyLink {
+        let exp = now.as_second().saturating_add(SURVEY_VALID_FOR.as_secs());
+        SurveyLink {
+            id: ticket.to_string(),
+            exp,
+            sig: signer.sign(SURVEY, &[("ticket", ticket)], exp),
+        }
+    }
+
+    /// Checks the signature, then the expiry against `now`.
+    pub fn verify(&self, signer: &LinkSigner, now: Timestamp) -> Result<(), LinkError> {
+        signer.verify(SURVEY, &[("ticket", &self.id)], self.exp, &self.sig, now)
+    }
+
+    /// The path and query (`/tickets/survey?id=…&exp=…&sig=…`).
+    pub fn path(&self) -> String {
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("id", &self.id)
+            .append_pair("exp", &self.exp.to_string())
+            .append_pair("sig", &self.sig)
+            .finish();
+        format!("{SURVEY_PATH}?{query}")
+    }
+}
+
+/// The absolute URL of the satisfaction survey of `ticket` under `base_url`, signed at `now`
+/// and valid for [`SURVEY_VALID_FOR`]: the link of the partner's closing email.
+pub fn survey_url(signer: &LinkSigner, base_url: &str, ticket: &str, now: Timestamp) -> String {
+    format!(
+        "{}{}",
+        base_url.trim_end_matches('/'),
+        SurveyLink::new(signer, ticket, now).path()
+    )
+}
+
+/// The purpose of the attachments' download links.
+const ATTACHMENT: &str = "attachment";
+
+/// The path of an attachment's download.
+pub const ATTACHMENT_PATH: &str = "/tickets/attachment";
+
+/// The query of an attachment's download link: the ticket, the stored file, the expiry and the
+/// signature.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct AttachmentLink {
+    #[serde(default)]
+    pub ticket: String,
+    #[serde(default)]
+    pub file: String,
+    #[serde(default)]
+    pub exp: i64,
+    #[serde(default)]
+    pub sig: String,
+}
+
+impl AttachmentLink {
+    /// A download link of `file` of `ticket`, valid for `valid_for` from `now`.
+    pub fn new(
+        signer: &LinkSigner,
+        ticket: &str,
+        file: &str,
+        now: Timestamp,
+        valid_for: SignedDuration,
+    ) -> AttachmentLink {
+        let exp = now.as_second().saturating_add(valid_for.as_secs());
+        let fields = [("ticket", ticket), ("file", file)];
+        AttachmentLink {
+            ticket: ticket.to_string(),
+            file: file.to_string(),
+            exp,
+            sig: signer.sign(ATTACHMENT, &fields, exp),
+        }
+    }
+
+    /// Checks the signature, then the expiry against `now`.
+    pub fn verify(&self, signer: &LinkSigner, now: Timestamp) -> Result<(), LinkError> {
+        let fields = [
+            ("ticket", self.ticket.as_str()),
+            ("file", self.file.as_str()),
+        ];
+        signer.verify(ATTACHMENT, &fields, self.exp, &self.sig, now)
+    }
+
+    /// The absolute URL under `base_url`.
+    pub fn url(&self, base_url: &str) -> String {
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("ticket", &self.ticket)
+            .append_pair("file", &self.file)
+            .append_pair("exp", &self.exp.to_string())
+            .append_pair("sig", &self.sig)
+            .finish();
+        format!(
+            "{}{ATTACHMENT_PATH}?{query}",
+            base_url.trim_end_matches('/')
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -354,5 +475,92 @@ mod tests {
                 status_sig(&s, "T-7K3M-Q9")
             )
         );
+    }
+
+    #[test]
+    fn survey_links_verify_until_they_expire_and_open_nothing_else() {
+        let now = Timestamp::now();
+        let (s, l) = link(now);
+        let survey = SurveyLink::new(&s, "T-7K3M-Q9", now);
+        let last = now + SURVEY_VALID_FOR;
+        assert_eq!(survey.verify(&s, last), Ok(()), "valid to its last second");
+        let after = last + SignedDuration::from_secs(1);
+        assert_eq!(survey.verify(&s, after), Err(LinkError::Expired));
+        let tampered = [
+            SurveyLink {
+                id: "T-0000-00".into(),
+                ..survey.clone()
+            },
+            SurveyLink {
+                exp: survey.exp + 1,
+                ..survey.clone()
+            },
+            SurveyLink {
+                sig: status_sig(&s, "T-7K3M-Q9"),
+                ..survey.clone()
+            },
+        ];
+        for t in tampered {
+            assert_eq!(t.verify(&s, now), Err(LinkError::Tampered), "{t:?}");
+        }
+        // A survey signature neither opens the status page nor acts.
+        assert_eq!(
+            verify_status(&s, "T-7K3M-Q9", &survey.sig),
+            Err(LinkError::Tampered)
+        );
+        let as_action = ActionLink {
+            sig: survey.sig.clone(),
+            exp: survey.exp,
+            ..l
+        };
+        assert_eq!(as_action.verify(&s, now), Err(LinkError::Tampered));
+        let url = survey_url(&s, "https://help.example.org/", "T-7K3M-Q9", now);
+        let query = url
+            .strip_prefix("https://help.example.org/tickets/survey?")
+            .unwrap();
+        let back: SurveyLink = parse_survey(query);
+        assert_eq!(back, survey);
+    }
+
+    fn parse_survey(query: &str) -> SurveyLink {
+        let pairs: std::collections::BTreeMap<String, String> =
+            form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect();
+        SurveyLink {
+            id: pairs["id"].clone(),
+            exp: pairs["exp"].parse().unwrap(),
+            sig: pairs["sig"].clone(),
+        }
+    }
+
+    #[test]
+    fn attachment_links_are_signed_for_their_ticket_and_file() {
+        let now = Timestamp::now();
+        let s = LinkSigner::new(b"0123456789abcdef0123456789abcdef");
+        let week = SignedDuration::from_hours(7 * 24);
+        let l = AttachmentLink::new(&s, "T-7K3M-Q9", "1-ab.png", now, week);
+        assert_eq!(l.verify(&s, now + week), Ok(()));
+        let after = now + week + SignedDuration::from_secs(1);
+        assert_eq!(l.verify(&s, after), Err(LinkError::Expired));
+        for t in [
+            AttachmentLink {
+                file: "2-ab.png".into(),
+                ..l.clone()
+            },
+            AttachmentLink {
+                ticket: "T-0000-00".into(),
+                ..l.clone()
+            },
+            AttachmentLink {
+                sig: SurveyLink::new(&s, "T-7K3M-Q9", now).sig,
+                ..l.clone()
+            },
+        ] {
+            assert_eq!(t.verify(&s, now), Err(LinkError::Tampered), "{t:?}");
+        }
+        assert!(l.url("https://help.example.org/").starts_with(
+            "https://help.example.org/tickets/attachment?ticket=T-7K3M-Q9&file=1-ab.png&exp="
+        ));
     }
 }

@@ -184,7 +184,7 @@ pub async fn read_input<T: serde::de::DeserializeOwned>(
 
 /// True when reading the body failed because a piece did not arrive in time (tower-http's
 /// `RequestBodyTimeoutLayer`).
-fn is_timeout(e: &axum::Error) -> bool {
+pub(crate) fn is_timeout(e: &(dyn std::error::Error + 'static)) -> bool {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = source {
         if err.is::<tower_http::timeout::TimeoutError>() {

@@ -31,11 +31,21 @@ pub enum Msg {
     Unsupported,
     Unavailable,
     Confirm,
+    /// More files than `support.attachments.max_files`.
+    TooManyFiles(usize),
+    /// A file over `max_file_bytes`.
+    FileTooLarge(usize),
+    /// The files together over `max_total_bytes`.
+    FilesTooLarge(usize),
+    /// A file whose extension is not allowed or whose content does not match it.
+    FileType,
+    /// Files cannot be kept when the form is sent back: attach them again.
+    AttachAgain,
 }
 
 impl Msg {
     /// Every message, with sample parameters: for tests that read them all.
-    pub fn examples() -> [Msg; 21] {
+    pub fn examples() -> [Msg; 26] {
         [
             Msg::Required,
             Msg::TooShort(3),
@@ -58,6 +68,11 @@ impl Msg {
             Msg::Unsupported,
             Msg::Unavailable,
             Msg::Confirm,
+            Msg::TooManyFiles(5),
+            Msg::FileTooLarge(10 * 1024 * 1024),
+            Msg::FilesTooLarge(20 * 1024 * 1024),
+            Msg::FileType,
+            Msg::AttachAgain,
         ]
     }
 
@@ -85,6 +100,11 @@ impl Msg {
             Msg::Unsupported => "unsupported",
             Msg::Unavailable => "unavailable",
             Msg::Confirm => "confirm",
+            Msg::TooManyFiles(_) => "too_many_files",
+            Msg::FileTooLarge(_) => "file_too_large",
+            Msg::FilesTooLarge(_) => "files_too_large",
+            Msg::FileType => "file_type",
+            Msg::AttachAgain => "attach_again",
         }
     }
 
@@ -200,7 +220,44 @@ impl Msg {
                 "We could not record your ticket. Please try again in a few minutes.",
                 "Não conseguimos registrar seu ticket. Tente novamente em alguns minutos.",
             ),
+            Msg::TooManyFiles(n) => pick(
+                &format!("Adjunta como máximo {n} archivos."),
+                &format!("Attach at most {n} files."),
+                &format!("Anexe no máximo {n} arquivos."),
+            ),
+            Msg::FileTooLarge(n) => pick(
+                &format!("Cada archivo puede pesar como máximo {}.", size(n)),
+                &format!("Each file may be at most {}.", size(n)),
+                &format!("Cada arquivo pode ter no máximo {}.", size(n)),
+            ),
+            Msg::FilesTooLarge(n) => pick(
+                &format!("Los archivos juntos pueden pesar como máximo {}.", size(n)),
+                &format!("The files together may be at most {}.", size(n)),
+                &format!("Os arquivos juntos podem ter no máximo {}.", size(n)),
+            ),
+            Msg::FileType => pick(
+                "Este tipo de archivo no se acepta, o su contenido no corresponde a su extensión. Usa uno de los tipos indicados.",
+                "This type of file is not accepted, or its content does not match its extension. Use one of the types listed.",
+                "Este tipo de arquivo não é aceito, ou o conteúdo não corresponde à extensão. Use um dos tipos indicados.",
+            ),
+            Msg::AttachAgain => pick(
+                "Vuelve a adjuntar tus archivos: no se conservan cuando el formulario tiene errores.",
+                "Attach your files again: they are not kept when the form has errors.",
+                "Anexe seus arquivos novamente: eles não são mantidos quando o formulário tem erros.",
+            ),
         }
+    }
+}
+
+/// A byte count for people: `10 MB`, `512 KB`.
+pub fn size(bytes: usize) -> String {
+    const MB: usize = 1024 * 1024;
+    if bytes >= MB && bytes.is_multiple_of(MB) {
+        format!("{} MB", bytes / MB)
+    } else if bytes >= MB {
+        format!("{:.1} MB", bytes as f64 / MB as f64)
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
     }
 }
 

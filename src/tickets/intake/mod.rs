@@ -3,6 +3,7 @@
 //! HTTP handlers ([`http`]).
 
 mod cc;
+pub mod attachments;
 pub mod guard;
 pub mod http;
 pub mod keys;

@@ -50,28 +50,33 @@ impl TicketInput {
     pub fn from_form(body: &[u8]) -> TicketInput {
         let mut t = TicketInput::default();
         for (k, v) in form_urlencoded::parse(body) {
-            let v = v.into_owned();
-            match k.as_ref() {
-                "name" => t.name = v,
-                "email" => t.email = v,
-                "partner" => t.partner = v,
-                "type" => t.kind = v,
-                "subject" => t.subject = v,
-                "description" => t.description = v,
-                "locale" => t.locale = v,
-                "page" => t.page = v,
-                "tz" => t.tz = v,
-                "partner_key" => t.partner_key = v,
-                "website" => t.website = v,
-                "form_ts" => t.form_ts = v,
-                "draft" => t.draft = v,
-                "suggested" | "suggested[]" => t.suggested.extend(split_list(&v)),
-                "opened" | "opened[]" => t.opened.extend(split_list(&v)),
-                "cc" | "cc[]" => t.cc.extend(split_addresses(&v)),
-                _ => {}
-            }
+            t.set(&k, v.into_owned());
         }
         t
+    }
+
+    /// Sets the form field `k` (unknown fields are ignored); `suggested`/`opened` add to the list.
+    pub fn set(&mut self, k: &str, v: String) {
+        let t = self;
+        match k {
+            "name" => t.name = v,
+            "email" => t.email = v,
+            "partner" => t.partner = v,
+            "type" => t.kind = v,
+            "subject" => t.subject = v,
+            "description" => t.description = v,
+            "locale" => t.locale = v,
+            "page" => t.page = v,
+            "tz" => t.tz = v,
+            "partner_key" => t.partner_key = v,
+            "website" => t.website = v,
+            "form_ts" => t.form_ts = v,
+            "draft" => t.draft = v,
+            "suggested" | "suggested[]" => t.suggested.extend(split_list(&v)),
+            "opened" | "opened[]" => t.opened.extend(split_list(&v)),
+            "cc" | "cc[]" => t.cc.extend(split_addresses(&v)),
+            _ => {}
+        }
     }
 
     /// The values to show again in the form after an error: never the honeypot or token, and

@@ -17,10 +17,24 @@ pub(super) async fn change(
     targets: &[String],
     now: Timestamp,
 ) -> Result<Changed, StoreError> {
-    let id = id.trim().to_ascii_uppercase();
     // IMMEDIATE takes the write lock before the read, so concurrent changes wait for each
     // other (busy_timeout) instead of failing when the read snapshot goes stale.
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let (changed, _) = change_in(&mut tx, id, change, targets, now).await?;
+    tx.commit().await?;
+    Ok(changed)
+}
+
+/// [`change`] inside the caller's transaction (which commits it, or drops it to undo the
+/// change); also returns the ticket's `seq`.
+pub(super) async fn change_in(
+    tx: &mut SqliteConnection,
+    id: &str,
+    change: &Change,
+    targets: &[String],
+    now: Timestamp,
+) -> Result<(Changed, i64), StoreError> {
+    let id = id.trim().to_ascii_uppercase();
     let row = sqlx::query(
         "SELECT seq, status, level, assignee, first_response_ms, doc FROM tickets WHERE id = ?",
     )
@@ -90,19 +104,19 @@ pub(super) async fn change(
     .bind(change.public)
     .fetch_one(&mut *tx)
     .await?;
-    enqueue(&mut tx, seq, event_id, targets, now).await?;
-    let event = event_by_id(&mut tx, event_id)
+    enqueue(&mut *tx, seq, event_id, targets, now).await?;
+    let event = event_by_id(&mut *tx, event_id)
         .await?
         .ok_or_else(|| data(format!("event {event_id} vanished")))?;
-    tx.commit().await?;
-    Ok(Changed {
+    let changed = Changed {
         id,
         status: next.status.to_string(),
         level: next.level,
         assignee: next.assignee,
         event,
         deliveries: targets.to_vec(),
-    })
+    };
+    Ok((changed, seq))
 }
 
 /// Tickets by status and level, breaches and unacknowledged tickets past target at `now`.
@@ -142,6 +156,7 @@ pub(super) async fn ticket_stats(
         sla_met: row.try_get(2)?,
         first_responses: row.try_get(3)?,
         first_response_seconds: row.try_get::<i64, _>(4)? as f64 / 1000.0,
+        survey_answers: super::survey::counts(pool).await?,
     })
 }
 
@@ -207,6 +222,7 @@ fn from_row(r: &SqliteRow) -> Result<TicketEvent, StoreError> {
     let action = Action::ALL
         .into_iter()
         .chain(Action::WATCHER)
+        .chain(Action::PARTNER)
         .find(|a| a.as_str() == name)
         .ok_or_else(|| StoreError::Data(format!("stored event: unknown action `{name}`")))?;
     let level = |i: usize| -> Result<u8, StoreError> {

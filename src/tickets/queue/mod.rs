@@ -7,5 +7,6 @@ mod model;
 pub mod report;
 pub use model::*;
 pub mod store;
+pub mod survey;
 pub mod watch;
 pub mod worker;

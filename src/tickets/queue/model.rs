@@ -36,6 +36,22 @@ pub struct Ticket {
     /// Level, assignee and first response (the lifecycle's part of the ticket).
     #[serde(flatten, default)]
     pub progress: Progress,
+    /// Files the partner attached, stored under `DATA/attachments/<id>/`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file attached to a ticket. Its stored name is generated (`1-9f3a…c2.png`); the partner's
+/// file name is kept for display only and never reaches a path.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Attachment {
+    /// The stored file's name inside the ticket's folder.
+    pub file: String,
+    /// The partner's file name, cleaned for display (`captura.png`).
+    pub name: String,
+    pub size: u64,
+    /// The content type it is served with (`image/png`, `text/plain; charset=utf-8`).
+    pub content_type: String,
 }
 
 /// Where the team stands with a ticket, beside its `status`.
@@ -130,6 +146,8 @@ pub struct TicketStats {
     /// acknowledgement), for a mean.
     pub first_responses: i64,
     pub first_response_seconds: f64,
+    /// Survey answers per score: (score 1–5, answers), scores without answers left out.
+    pub survey_answers: Vec<(u8, i64)>,
 }
 
 /// Which tickets `ayuda tickets list` shows.
@@ -169,6 +187,18 @@ pub struct TicketView {
     /// Oldest first.
     pub events: Vec<TicketEvent>,
     pub deliveries: Vec<Delivery>,
+    /// The partner's answer to the satisfaction survey, once given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey: Option<SurveyAnswer>,
+}
+
+/// The partner's answer to the satisfaction survey of a closed ticket.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SurveyAnswer {
+    /// 1 (very unhappy) to 5 (very happy).
+    pub score: u8,
+    pub comment: Option<String>,
+    pub at: Timestamp,
 }
 
 /// One line of `ayuda tickets list`.

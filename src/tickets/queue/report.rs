@@ -67,3 +67,41 @@ pub async fn open_by_level(pool: &SqlitePool) -> Result<Vec<(u8, i64)>, StoreErr
         .map(|r| Ok((level(r.try_get(0)?)?, r.try_get(1)?)))
         .collect()
 }
+
+/// One survey answer as the report needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportAnswer {
+    pub kind: String,
+    /// The actor of the ticket's last `resolve` event: the agent whose resolution was rated.
+    pub agent: Option<String>,
+    pub score: u8,
+}
+
+/// Survey answers given in `[from, to)`, oldest first.
+pub async fn survey_answers(
+    pool: &SqlitePool,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<Vec<ReportAnswer>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT t.type, s.score,
+                    (SELECT e.actor FROM ticket_events e
+                     WHERE e.ticket_seq = t.seq AND e.action = 'resolve' ORDER BY e.id DESC LIMIT 1)
+             FROM ticket_surveys s JOIN tickets t ON t.seq = s.ticket_seq
+             WHERE s.answered_ms >= ? AND s.answered_ms < ?
+             ORDER BY s.answered_ms, s.ticket_seq",
+    )
+    .bind(from.as_millisecond())
+    .bind(to.as_millisecond())
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ReportAnswer {
+                kind: r.try_get(0)?,
+                score: super::survey::stored_score(r.try_get(1)?)?,
+                agent: r.try_get(2)?,
+            })
+        })
+        .collect()
+}

@@ -66,6 +66,15 @@ pub trait TicketStore: super::external::ExternalIds + Send + Sync + 'static {
         targets: Vec<String>,
         now: Timestamp,
     ) -> StoreFuture<'_, Changed>;
+    /// Stores the partner's survey answer of closed ticket `id` as a `rate` event with one
+    /// delivery job per target; refused ([`StoreError::Refused`]) when the ticket is not
+    /// closed or was rated already (one answer per ticket).
+    fn rate(
+        &self,
+        id: String,
+        answer: SurveyAnswer,
+        targets: Vec<String>,
+    ) -> StoreFuture<'_, Changed>;
     /// Leases up to `limit` due jobs of `target` until `now + lease` and counts the attempt.
     fn claim(
         &self,
@@ -392,6 +401,7 @@ impl TicketStore for SqliteStore {
                 sla_met: lifecycle::sla_met(p.first_response_at, breach, Timestamp::now()),
                 events,
                 deliveries,
+                survey: super::survey::of_ticket(&self.pool, seq).await?,
                 ticket,
             }))
         })
@@ -485,6 +495,19 @@ impl TicketStore for SqliteStore {
     ) -> StoreFuture<'_, Changed> {
         Box::pin(async move {
             let changed = super::events::change(&self.pool, &id, &change, &targets, now).await?;
+            self.notify.notify_waiters();
+            Ok(changed)
+        })
+    }
+
+    fn rate(
+        &self,
+        id: String,
+        answer: SurveyAnswer,
+        targets: Vec<String>,
+    ) -> StoreFuture<'_, Changed> {
+        Box::pin(async move {
+            let changed = super::survey::rate(&self.pool, &id, &answer, &targets).await?;
             self.notify.notify_waiters();
             Ok(changed)
         })

@@ -29,6 +29,7 @@ pub(crate) fn ticket(i: usize) -> Ticket {
         cc: Vec::new(),
         partner_time_zone: None,
         progress: Default::default(),
+        attachments: Vec::new(),
     }
 }
 

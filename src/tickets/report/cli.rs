@@ -2,7 +2,7 @@
 
 use super::{TicketReport, bounds, compute, html, period, text};
 use crate::tickets::calendar::Calendar;
-use crate::tickets::queue::report::{open_by_level, report_tickets};
+use crate::tickets::queue::report::{open_by_level, report_tickets, survey_answers};
 use crate::tickets::store::{DB_FILE, StoreError, open_pool};
 use anyhow::{Context, Result, anyhow, bail};
 use jiff::Timestamp;
@@ -50,8 +50,9 @@ pub async fn report(
 ) -> Result<TicketReport, StoreError> {
     let (start, end) = bounds(tz, days.0, days.1).map_err(StoreError::Data)?;
     let tickets = report_tickets(pool, start, end).await?;
+    let answers = survey_answers(pool, start, end).await?;
     let open = open_by_level(pool).await?;
-    Ok(compute(&tickets, open, tz, time_zone, days, now))
+    Ok(compute(&tickets, &answers, open, tz, time_zone, days, now))
 }
 
 /// Runs `ayuda report tickets` on the site at `root` and the data folder `data`.

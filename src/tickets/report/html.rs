@@ -2,7 +2,7 @@
 //! charts drawn here as inline SVG (`role="img"` with a `<title>` and `<desc>`), each beside a
 //! table of the same figures for screen readers and copying.
 
-use super::text::{UNANSWERED, duration, satisfaction};
+use super::text::{UNANSWERED, duration, scores};
 use super::{SlaCount, TicketReport, Week};
 use crate::util::escape_html as esc;
 use std::fmt::Write;
@@ -242,10 +242,27 @@ pub fn render_html(r: &TicketReport, styles: Styles<'_>) -> String {
             l.level, l.tickets
         );
     }
-    let _ = writeln!(
+    let sat = &r.satisfaction;
+    let _ = write!(
         out,
-        "</tbody></table><h2>Satisfaction</h2><p>{}</p></main></body></html>",
-        esc(&satisfaction(r))
+        "</tbody></table><h2>Satisfaction</h2><p>{}</p>",
+        esc(&scores(&sat.overall))
     );
+    if sat.overall.count > 0 {
+        out.push_str("<table><caption>Survey answers given in the period (1 to 5)</caption><thead><tr><th scope=\"col\"></th><th scope=\"col\">Average</th><th scope=\"col\">Answers</th></tr></thead><tbody>");
+        let rows = sat.by_type.iter().map(|(k, s)| (format!("type {k}"), s));
+        let rows = rows.chain(sat.by_agent.iter().map(|(k, s)| (format!("agent {k}"), s)));
+        for (name, s) in rows {
+            let avg = s.average.map_or("—".to_string(), |a| format!("{a:.1}"));
+            let _ = write!(
+                out,
+                "<tr><th scope=\"row\">{}</th><td>{avg}</td><td>{}</td></tr>",
+                esc(&name),
+                s.count
+            );
+        }
+        out.push_str("</tbody></table>");
+    }
+    out.push_str("</main></body></html>\n");
     out
 }

@@ -12,7 +12,7 @@ pub mod http;
 pub mod text;
 
 use crate::tickets::escalation::lifecycle::sla_met;
-use crate::tickets::queue::report::ReportTicket;
+use crate::tickets::queue::report::{ReportAnswer, ReportTicket};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, Zoned};
@@ -93,11 +93,53 @@ pub struct LevelCount {
     pub tickets: i64,
 }
 
-/// The satisfaction survey's answers: `null` until the survey is stored (not built yet).
+/// The satisfaction survey's answers given in the period: overall, per request type and per
+/// agent (the one who resolved the rated ticket).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Satisfaction {
+    #[serde(flatten)]
+    pub overall: Scores,
+    pub by_type: BTreeMap<String, Scores>,
+    pub by_agent: BTreeMap<String, Scores>,
+}
+
+/// The mean of 1–5 scores (`null` without answers) and how many answers it is made of.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Scores {
     pub average: Option<f64>,
-    pub count: Option<u64>,
+    pub count: u64,
+}
+
+impl Scores {
+    fn of(scores: &[u8]) -> Scores {
+        let count = scores.len() as u64;
+        let sum: u64 = scores.iter().map(|&s| u64::from(s)).sum();
+        Scores {
+            average: (count > 0).then(|| sum as f64 / count as f64),
+            count,
+        }
+    }
+}
+
+/// What the report shows for the agent of a rated ticket that nobody resolved.
+pub const NO_AGENT: &str = "(none)";
+
+fn satisfaction(answers: &[ReportAnswer]) -> Satisfaction {
+    let mut by_type: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let mut by_agent: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    for a in answers {
+        by_type.entry(a.kind.clone()).or_default().push(a.score);
+        let agent = a.agent.clone().unwrap_or_else(|| NO_AGENT.to_string());
+        by_agent.entry(agent).or_default().push(a.score);
+    }
+    let all: Vec<u8> = answers.iter().map(|a| a.score).collect();
+    let scores =
+        |m: BTreeMap<String, Vec<u8>>| m.into_iter().map(|(k, v)| (k, Scores::of(&v))).collect();
+    Satisfaction {
+        overall: Scores::of(&all),
+        by_type: scores(by_type),
+        by_agent: scores(by_agent),
+    }
 }
 
 /// The period's bounds as instants: `[start of from, start of the day after to)` in `tz`.
@@ -167,9 +209,11 @@ impl SlaCount {
     }
 }
 
-/// The report of `tickets` (those received between `from` and `to`, days of `tz`) at `now`.
+/// The report of `tickets` (those received between `from` and `to`, days of `tz`) and of the
+/// survey `answers` given in the same days, at `now`.
 pub fn compute(
     tickets: &[ReportTicket],
+    answers: &[ReportAnswer],
     open_by_level: Vec<(u8, i64)>,
     tz: &TimeZone,
     time_zone: &str,
@@ -237,7 +281,7 @@ pub fn compute(
             .into_iter()
             .map(|(level, tickets)| LevelCount { level, tickets })
             .collect(),
-        satisfaction: Satisfaction::default(),
+        satisfaction: satisfaction(answers),
     }
 }
 

@@ -47,6 +47,28 @@ async fn act(store: &SqliteStore, id: &str, c: Change, when: &str) {
     store.change(id.into(), c, vec![], at(when)).await.unwrap();
 }
 
+/// Acknowledges, resolves (as `agent`) and closes ticket `id` an hour apart from `when`.
+async fn close(store: &SqliteStore, id: &str, agent: &str, when: &str) {
+    let mut t = at(when);
+    for action in [Action::Ack, Action::Resolve, Action::Close] {
+        store
+            .change(id.into(), change(action, agent), vec![], t)
+            .await
+            .unwrap();
+        t += jiff::SignedDuration::from_hours(1);
+    }
+}
+
+/// The partner rates closed ticket `id` with `score` at `when`.
+async fn rate(store: &SqliteStore, id: &str, score: u8, when: &str) {
+    let answer = crate::tickets::store::SurveyAnswer {
+        score,
+        comment: None,
+        at: at(when),
+    };
+    store.rate(id.into(), answer, vec![]).await.unwrap();
+}
+
 /// The queue of the module's scenario and its report.
 async fn scenario() -> TicketReport {
     let dir = tempfile::tempdir().unwrap();
@@ -106,6 +128,15 @@ async fn scenario() -> TicketReport {
     let mut up = change(Action::Escalate, "ops");
     up.level = Some(2);
     act(&store, &g, up, "2026-03-20T11:00:00Z").await;
+    // Survey answers count on the day they are given: A rated 4 (resolved by ana); H, received
+    // before the period and resolved by carla, rated 2 in it; I rated after the period.
+    rate(&store, &a, 4, "2026-03-25T09:00:00Z").await;
+    let h = receive(&store, "business", "2026-03-16T10:00:00Z", 24).await;
+    close(&store, &h, "carla", "2026-03-17T10:00:00Z").await;
+    rate(&store, &h, 2, "2026-03-31T09:00:00Z").await;
+    let i = receive(&store, "technical", "2026-03-16T11:00:00Z", 24).await;
+    close(&store, &i, "ana", "2026-03-17T11:00:00Z").await;
+    rate(&store, &i, 1, "2026-04-05T22:30:00Z").await;
 
     let tz = madrid();
     let days = (day(PERIOD.0), day(PERIOD.1));
@@ -185,7 +216,33 @@ async fn figures_of_a_known_queue_across_a_dst_change() {
         .map(|l| (l.level, l.tickets))
         .collect();
     assert_eq!(open, [(1, 5), (2, 1)], "the closed ticket is not open");
+    let scores = |average, count| Scores {
+        average: Some(average),
+        count,
+    };
+    let sat = &r.satisfaction;
+    assert_eq!(sat.overall, scores(3.0, 2), "answers given in the period");
+    assert_eq!(sat.by_type["technical"], scores(4.0, 1));
+    assert_eq!(sat.by_type["business"], scores(2.0, 1));
+    assert_eq!(
+        sat.by_agent["ana"],
+        scores(4.0, 1),
+        "the agent who resolved"
+    );
+    assert_eq!(sat.by_agent["carla"], scores(2.0, 1));
+    assert_eq!((sat.by_type.len(), sat.by_agent.len()), (2, 2));
+}
+
+#[test]
+fn satisfaction_without_answers_is_empty_not_zero() {
+    let days = (day("2026-03-23"), day("2026-03-23"));
+    let r = compute(&[], &[], vec![], &madrid(), "Europe/Madrid", days, at(NOW));
     assert_eq!(r.satisfaction, Satisfaction::default());
+    let json = serde_json::to_value(&r).unwrap();
+    assert!(json["satisfaction"]["average"].is_null());
+    assert_eq!(json["satisfaction"]["count"], 0);
+    assert!(render_text(&r).contains("Satisfaction  — (no survey answers in the period)"));
+    assert!(render_csv(&r).contains("satisfaction,,,average,\r\nsatisfaction,,,count,0"));
 }
 
 #[tokio::test]
@@ -196,8 +253,9 @@ async fn json_csv_and_text_carry_the_figures() {
     assert_eq!(json["from"], "2026-03-23");
     assert_eq!(json["weeks"][0]["by_agent"]["bruno"]["breached"], 1);
     assert_eq!(json["first_response"]["overall"]["p90_seconds"], 14_400);
-    assert!(json["satisfaction"]["average"].is_null());
-    assert!(json["satisfaction"]["count"].is_null());
+    assert_eq!(json["satisfaction"]["average"], 3.0);
+    assert_eq!(json["satisfaction"]["count"], 2);
+    assert_eq!(json["satisfaction"]["by_agent"]["carla"]["average"], 2.0);
 
     let csv = render_csv(&r);
     let lines: Vec<&str> = csv.split("\r\n").collect();
@@ -210,7 +268,10 @@ async fn json_csv_and_text_carry_the_figures() {
         "sla_week_agent,2026-W13,(unanswered),breached,1",
         "first_response,,all,median_seconds,7200",
         "open_by_level,,2,tickets,1",
-        "satisfaction,,,average,",
+        "satisfaction,,,average,3.00",
+        "satisfaction,,,count,2",
+        "satisfaction_type,,business,average,2.00",
+        "satisfaction_agent,,ana,count,1",
     ] {
         assert!(lines.contains(&line), "{line} missing from\n{csv}");
     }
@@ -224,7 +285,8 @@ async fn json_csv_and_text_carry_the_figures() {
     assert!(text.contains("2026-03-30 Mon      1"), "{text}");
     assert!(text.contains("agent bruno"), "{text}");
     assert!(text.contains("2h 00m"), "{text}");
-    assert!(text.contains("Satisfaction  —"), "{text}");
+    assert!(text.contains("Satisfaction  3.0 / 5 (2 answers)"), "{text}");
+    assert!(text.contains("agent carla"), "{text}");
 }
 
 #[tokio::test]
@@ -245,6 +307,8 @@ async fn html_draws_one_bar_per_day_and_two_per_week() {
     // The tallest day (1 ticket) fills the chart; an empty day has no height.
     assert!(page.contains("height=\"160\"/>"));
     assert!(page.contains("height=\"0\"/>"));
+    assert!(page.contains("3.0 / 5 (2 answers)"), "{page}");
+    assert!(page.contains("<th scope=\"row\">agent carla</th><td>2.0</td><td>1</td>"));
 }
 
 #[test]
@@ -260,7 +324,7 @@ fn html_and_csv_escape_type_and_agent_names() {
         agent: Some("=HYPERLINK(\"x\"),<script>".into()),
     };
     let days = (day("2026-03-23"), day("2026-03-23"));
-    let r = compute(&[t], vec![], &madrid(), "Europe/Madrid", days, at(NOW));
+    let r = compute(&[t], &[], vec![], &madrid(), "Europe/Madrid", days, at(NOW));
     let page = html::render_html(&r, html::Styles::Inline);
     assert!(
         !page.contains("<script>") && !page.contains("a<b>"),

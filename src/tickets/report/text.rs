@@ -4,9 +4,10 @@
 //! one sheet and a pivot table rebuilds any view: `received_per_day` (period = day),
 //! `sla_week_total`, `sla_week_type`, `sla_week_agent` (period = ISO week, group = type or
 //! agent, metric = met/breached/pending), `first_response` (group = `all` or a type, metric =
-//! answered/median_seconds/p90_seconds), `open_by_level` (group = level) and `satisfaction`.
+//! answered/median_seconds/p90_seconds), `open_by_level` (group = level), and `satisfaction` (no group), `satisfaction_type`
+//! and `satisfaction_agent` (metric = average/count).
 
-use super::{SlaCount, TicketReport, Times};
+use super::{Scores, SlaCount, TicketReport, Times};
 
 /// What the report shows for an agent when a ticket has none (unanswered tickets).
 pub const UNANSWERED: &str = "(unanswered)";
@@ -25,11 +26,12 @@ pub fn duration(secs: Option<i64>) -> String {
     }
 }
 
-/// The satisfaction figures as a line of text.
-pub fn satisfaction(r: &TicketReport) -> String {
-    match (r.satisfaction.average, r.satisfaction.count) {
-        (Some(avg), Some(n)) => format!("{avg:.1} / 5 ({n} answers)"),
-        _ => "— (no survey answers stored)".into(),
+/// Survey scores as text: `4.5 / 5 (2 answers)`.
+pub fn scores(s: &Scores) -> String {
+    match (s.average, s.count) {
+        (Some(avg), 1) => format!("{avg:.1} / 5 (1 answer)"),
+        (Some(avg), n) => format!("{avg:.1} / 5 ({n} answers)"),
+        _ => "— (no survey answers in the period)".into(),
     }
 }
 
@@ -96,7 +98,14 @@ pub fn render_text(r: &TicketReport) -> String {
     for l in &r.open_by_level {
         out.push_str(&format!("  level {}  {:>5}\n", l.level, l.tickets));
     }
-    out.push_str(&format!("\nSatisfaction  {}\n", satisfaction(r)));
+    let sat = &r.satisfaction;
+    out.push_str(&format!("\nSatisfaction  {}\n", scores(&sat.overall)));
+    for (k, s) in &sat.by_type {
+        out.push_str(&format!("  type {k:<23} {}\n", scores(s)));
+    }
+    for (k, s) in &sat.by_agent {
+        out.push_str(&format!("  agent {k:<22} {}\n", scores(s)));
+    }
     out
 }
 
@@ -132,6 +141,12 @@ impl Csv {
         ] {
             self.row(table, week, group, metric, v.to_string());
         }
+    }
+
+    fn scores(&mut self, table: &str, group: &str, s: &Scores) {
+        let avg = s.average.map_or(String::new(), |a| format!("{a:.2}"));
+        self.row(table, "", group, "average", avg);
+        self.row(table, "", group, "count", s.count.to_string());
     }
 
     fn times(&mut self, group: &str, t: &Times) {
@@ -200,15 +215,13 @@ pub fn render_csv(r: &TicketReport) -> String {
             l.tickets.to_string(),
         );
     }
-    let avg = r
-        .satisfaction
-        .average
-        .map_or(String::new(), |a| format!("{a:.2}"));
-    let count = r
-        .satisfaction
-        .count
-        .map_or(String::new(), |n| n.to_string());
-    csv.row("satisfaction", "", "", "average", avg);
-    csv.row("satisfaction", "", "", "count", count);
+    let sat = &r.satisfaction;
+    csv.scores("satisfaction", "", &sat.overall);
+    for (k, s) in &sat.by_type {
+        csv.scores("satisfaction_type", k, s);
+    }
+    for (k, s) in &sat.by_agent {
+        csv.scores("satisfaction_agent", k, s);
+    }
     csv.0
 }

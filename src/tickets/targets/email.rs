@@ -18,7 +18,10 @@ impl Deliverer {
     ) -> Result<(), Failure> {
         let links = self.action_links(ticket, jiff::Timestamp::now());
         let msg = match event {
-            None => message(&self.config, t, ticket, &links)?,
+            None => {
+                let files = super::attachments_text(&self.attachment_links(ticket));
+                message(&self.config, t, ticket, &links, &files)?
+            }
             Some(e) => match event_message(&self.config, t, ticket, e, &links)? {
                 Some(m) => m,
                 None => return Ok(()),
@@ -104,6 +107,7 @@ fn message(
     t: &TargetConfig,
     ticket: &Ticket,
     links: &[(Action, String)],
+    files: &str,
 ) -> Result<lettre::Message, Failure> {
     use lettre::message::header::ContentType;
     let mut to: Vec<String> = t.to.clone();
@@ -128,7 +132,7 @@ fn message(
         Err(_) => msg,
     };
     msg.header(ContentType::TEXT_PLAIN)
-        .body(email_text(config, ticket) + &links_text(links))
+        .body(email_text(config, ticket) + files + &links_text(links))
         .map_err(|e| Failure::new(format!("email: {e}")))
 }
 
@@ -235,6 +239,7 @@ pub(crate) fn event_summary(e: &TicketEvent) -> String {
         Action::Escalate => format!("escalated to level {}", e.to_level),
         Action::Assign => "assigned".into(),
         Action::Note => "note added".into(),
+        Action::Rate => "rated by the partner".into(),
         _ => e.to.replace('_', " "),
     }
 }
@@ -309,14 +314,19 @@ mod tests {
             cc: Vec::new(),
             partner_time_zone: None,
             progress: Default::default(),
+            attachments: Vec::new(),
         };
         let target: TargetConfig = serde_json::from_value(serde_json::json!({
             "kind": "email", "smtp_host": "smtp.example.org", "from": "help@example.org"
         }))
         .unwrap();
         assert_eq!(target.kind, TargetKind::Email);
-        let raw = String::from_utf8(message(&config, &target, &ticket, &[]).unwrap().formatted())
-            .unwrap();
+        let raw = String::from_utf8(
+            message(&config, &target, &ticket, &[], "")
+                .unwrap()
+                .formatted(),
+        )
+        .unwrap();
         let headers = raw.split("\r\n\r\n").next().unwrap();
         assert!(
             !headers
@@ -331,7 +341,7 @@ mod tests {
         // The partner's copies are named to the team, never mailed by the team's mail.
         let mut ticket = ticket;
         ticket.cc = vec!["lead@partner.example.org".into()];
-        let raw = String::from_utf8(message(&config, &target, &ticket, &[]).unwrap().formatted())
+        let raw = String::from_utf8(message(&config, &target, &ticket, &[], "").unwrap().formatted())
             .unwrap();
         assert!(
             raw.contains("\r\nCC: lead@partner.example.org\r\n"),
@@ -343,6 +353,21 @@ mod tests {
                 .unwrap_or_default()
                 .contains("Cc:"),
             "{raw}"
+        );
+        // The attachments' download links are listed under the ticket.
+        let url = "https://help.example.org/tickets/attachment?ticket=T-AAAA-BB&file=1-ab.png";
+        let files =
+            crate::tickets::deliver::attachments_text(&[("captura.png".into(), url.into())]);
+        let raw = message(&config, &target, &ticket, &[], &files)
+            .unwrap()
+            .formatted();
+        let text = String::from_utf8(raw).unwrap().replace("=\r\n", "");
+        assert!(text.contains("Attachments:"), "{text}");
+        assert!(
+            text.contains(
+                "- captura.png: https://help.example.org/tickets/attachment?ticket=3DT-AAAA-BB"
+            ) || text.contains(&format!("- captura.png: {url}")),
+            "{text}"
         );
     }
 

@@ -4,7 +4,7 @@
 
 use super::Deliverer;
 use crate::tickets::escalation::lifecycle::{self, Action, Change, State, Status};
-use crate::tickets::escalation::links::{ActionLink, LINK_ACTIONS, LinkSigner};
+use crate::tickets::escalation::links::{ActionLink, AttachmentLink, LINK_ACTIONS, LinkSigner};
 use crate::tickets::store::Ticket;
 use jiff::Timestamp;
 
@@ -41,6 +41,57 @@ impl Deliverer {
             .collect();
         serde_json::Value::Object(map)
     }
+}
+
+impl Deliverer {
+    /// The signed download links of `ticket`'s attachments: `(file name, URL)`. They expire
+    /// `support.attachments.link_valid_for` after the reception, so every retry of a delivery
+    /// carries the same links (Zendesk refuses an idempotency key reused with another body).
+    /// Empty when no signer is set.
+    pub fn attachment_links(&self, ticket: &Ticket) -> Vec<(String, String)> {
+        let Some(signer) = &self.links else {
+            return Vec::new();
+        };
+        let valid_for = self.config.attachments.link_valid_for.0;
+        ticket
+            .attachments
+            .iter()
+            .map(|a| {
+                let link =
+                    AttachmentLink::new(signer, &ticket.id, &a.file, ticket.created, valid_for);
+                (a.name.clone(), link.url(&self.base_url))
+            })
+            .collect()
+    }
+
+    /// The `attachments` array of webhook and JSONL bodies: `[{name, size, content_type, url}]`.
+    pub fn attachments_json(&self, ticket: &Ticket) -> serde_json::Value {
+        let urls = self.attachment_links(ticket);
+        ticket
+            .attachments
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                serde_json::json!({
+                    "name": a.name, "size": a.size, "content_type": a.content_type,
+                    "url": urls.get(i).map(|(_, u)| u),
+                })
+            })
+            .collect()
+    }
+}
+
+/// The attachments as plain text for emails and tools' comments: `Attachments:` and one
+/// `- name: URL` line each; empty without attachments.
+pub fn attachments_text(links: &[(String, String)]) -> String {
+    if links.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\nAttachments:\n");
+    for (name, url) in links {
+        out.push_str(&format!("- {name}: {url}\n"));
+    }
+    out
 }
 
 /// Who a notification's links act as: the assignee, else the first contact of the chain.

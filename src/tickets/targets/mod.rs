@@ -18,7 +18,8 @@ pub mod zendesk;
 
 pub use crate::tickets::queue::worker::{next_attempt, run_worker};
 pub use api::event_line;
-pub use links::{allowed_actions, link_actor};
+pub use links::{allowed_actions, attachments_text, link_actor};
+pub use slack::attachments_block;
 pub use slack::{slack_blocks, slack_event_message};
 
 use crate::tickets::config::{PARTNER_EMAIL_TARGET, SupportConfig, TargetConfig, TargetKind};
@@ -146,10 +147,11 @@ impl Deliverer {
 
     /// The JSON body of webhook and JSONL deliveries: `{"event", "ticket", "links"}`, plus the
     /// lifecycle `change` (from, to, level, note, who is `notified`, …) for events after the
-    /// reception. `links` holds the signed one-click actions that fit the ticket's state.
+    /// reception. `links` holds the signed one-click actions that fit the ticket's state;
+    /// `attachments` (when the partner attached files) their signed download links.
     pub fn event(&self, ticket: &Ticket, event: Option<&TicketEvent>) -> serde_json::Value {
         let links = self.links_json(ticket, Timestamp::now());
-        match event {
+        let mut body = match event {
             None => serde_json::json!({"event": CREATED, "ticket": ticket, "links": links}),
             Some(e) => {
                 // Who the event tells: the watcher's contacts, an escalation's new level.
@@ -158,7 +160,11 @@ impl Deliverer {
                     crate::tickets::escalation::watcher::recipients(&self.config, ticket, e);
                 serde_json::json!({"event": e.event, "ticket": ticket, "change": change, "links": links})
             }
+        };
+        if !ticket.attachments.is_empty() {
+            body["attachments"] = self.attachments_json(ticket);
         }
+        body
     }
 }
 

@@ -83,11 +83,18 @@ impl Deliverer {
                     "values": Value::Object(item_columns(t, ticket)).to_string(),
                 });
                 let data = self.graphql(t, CREATE_ITEM, vars).await?;
-                id_at(&data, "/create_item/id").ok_or_else(|| {
+                let item = id_at(&data, "/create_item/id").ok_or_else(|| {
                     Failure::new(format!(
                         "monday: create_item answered without an id: {data}"
                     ))
-                })?
+                })?;
+                // Monday items have no description: the attachments go in an update.
+                let files = super::attachments_text(&self.attachment_links(ticket));
+                if !files.is_empty() {
+                    let vars = json!({"item": item, "body": files.trim()});
+                    self.graphql(t, CREATE_UPDATE, vars).await?;
+                }
+                item
             }
         };
         ids.set_external_id(ticket.id.clone(), job.target.clone(), item)
@@ -204,6 +211,7 @@ pub fn item_columns(t: &TargetConfig, ticket: &Ticket) -> Map<String, Value> {
         cc: Vec::new(),
         partner_time_zone: None,
         progress: Progress::default(),
+        attachments: Vec::new(),
         ..ticket.clone()
     };
     t.columns

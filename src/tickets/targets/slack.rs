@@ -16,7 +16,14 @@ impl Deliverer {
         let url = env_var(t.url_env.as_deref())?;
         let links = self.action_links(ticket, jiff::Timestamp::now());
         let body = match event {
-            None => slack_blocks(&self.config, ticket, &self.base_url, &links),
+            None => {
+                let mut body = slack_blocks(&self.config, ticket, &self.base_url, &links);
+                let files = attachments_block(&self.attachment_links(ticket));
+                if let (Some(blocks), Some(files)) = (body["blocks"].as_array_mut(), files) {
+                    blocks.push(files);
+                }
+                body
+            }
             Some(e) => {
                 let notified =
                     crate::tickets::escalation::watcher::recipients(&self.config, ticket, e);
@@ -178,6 +185,19 @@ fn url_part(s: &str) -> String {
 
 /// Escapes Slack's mrkdwn control characters (`&`, `<`, `>`), so text from a ticket can
 /// neither mention (`<!channel>`) nor link (`<url|text>`).
+/// A context block linking the attachments (`name` → signed download), when there are some.
+pub fn attachments_block(files: &[(String, String)]) -> Option<serde_json::Value> {
+    if files.is_empty() {
+        return None;
+    }
+    let list: Vec<String> = files
+        .iter()
+        .map(|(name, url)| format!("<{url}|{}>", esc(&name.replace('|', "/"))))
+        .collect();
+    let text = format!("Attachments: {}", list.join(", "));
+    Some(serde_json::json!({"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}))
+}
+
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -224,6 +244,7 @@ mod tests {
             cc: Vec::new(),
             partner_time_zone: None,
             progress: Default::default(),
+            attachments: Vec::new(),
         }
     }
 

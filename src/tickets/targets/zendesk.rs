@@ -41,7 +41,7 @@ impl Deliverer {
                         .client
                         .post(endpoint(t, "tickets.json")?)
                         .header("Idempotency-Key", idempotency_key(ticket, None))
-                        .json(&create_body(ticket));
+                        .json(&create_body(ticket, &self.attachment_links(ticket)));
                     let (_, body) = self.zendesk_call(t, req).await?;
                     id_at(&body, "/ticket/id").ok_or_else(|| {
                         Failure::new(format!("zendesk: the created ticket has no id: {body}"))
@@ -114,9 +114,11 @@ pub fn status(ayuda: &str) -> Option<&'static str> {
     })
 }
 
-/// The body of `POST /api/v2/tickets.json`: the reception, the same on every retry (Zendesk
-/// refuses an `Idempotency-Key` reused with another body).
-pub fn create_body(ticket: &Ticket) -> Value {
+/// The body of `POST /api/v2/tickets.json`: the reception, with the attachments' download
+/// links (`files`) under the description, the same on every retry (Zendesk refuses an
+/// `Idempotency-Key` reused with another body).
+pub fn create_body(ticket: &Ticket, files: &[(String, String)]) -> Value {
+    let body = ticket.description.clone() + &super::attachments_text(files);
     let kind: String = ticket
         .kind
         .chars()

@@ -194,7 +194,7 @@ fn fallback_html(
                 body.push_str(&format!("<p>{}</p>", esc(c[k].as_str().unwrap_or(""))));
             }
         } else {
-            body.push_str(&format!("<form method=\"post\" action=\"/api/tickets\"><input type=\"hidden\" name=\"form_ts\" value=\"{}\">", esc(c["time_token"].as_str().unwrap_or(""))));
+            body.push_str(&format!("<form method=\"post\" action=\"/api/tickets\" enctype=\"multipart/form-data\"><input type=\"hidden\" name=\"form_ts\" value=\"{}\">", esc(c["time_token"].as_str().unwrap_or(""))));
             let errors = &c["errors"];
             for f in [
                 "name",
@@ -214,6 +214,13 @@ fn fallback_html(
                     esc(v)
                 ));
                 if let Some(e) = errors[f].as_str() {
+                    body.push_str(&format!(" <span class=\"error\">{}</span>", esc(e)));
+                }
+                body.push_str("</p>");
+            }
+            if c["attachments"]["enabled"] == true {
+                body.push_str("<p><label>attachments <input type=\"file\" name=\"attachments\" multiple></label>");
+                if let Some(e) = errors["attachments"].as_str() {
                     body.push_str(&format!(" <span class=\"error\">{}</span>", esc(e)));
                 }
                 body.push_str("</p>");

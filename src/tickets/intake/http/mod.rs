@@ -2,26 +2,33 @@
 //! `POST /api/tickets`, `GET /api/tickets/token`, the thank-you page `GET /tickets/thanks`,
 //! the form again after a refused form post `GET /tickets/form` ([`draft`]), the action links'
 //! confirmation page `GET|POST /tickets/act`, the partner's status page and lookup form
-//! `GET|POST /tickets/status` with its confirmation `POST /tickets/status/confirm`, and the tools' report
+//! `GET|POST /tickets/status` with its confirmation `POST /tickets/status/confirm`, the
+//! satisfaction survey `GET|POST /tickets/survey`, the attachments' downloads
+//! `GET /tickets/attachment`, and the tools' report
 //! `POST /api/tickets/{id}/events`.
 
 mod act;
 mod act_text;
 mod answer;
+mod attachment;
 mod draft;
 mod events;
 mod state;
 mod status;
 mod status_text;
+mod survey;
+mod survey_text;
 mod thanks;
+mod upload;
 
 pub use draft::{DRAFT_CAPACITY, DRAFT_TTL, Draft, Drafts};
 pub use events::{TIMESTAMP_HEADER, signed_bytes as events_signed_bytes};
 pub use state::{Inner, OpenError, TicketsState, default_data_dir, load_secret};
 pub(crate) use thanks::due_text;
 
+use crate::tickets::attachments;
 use crate::tickets::calendar::{self};
-use crate::tickets::escalation::links::{ACT_PATH, STATUS_PATH};
+use crate::tickets::escalation::links::{ACT_PATH, ATTACHMENT_PATH, STATUS_PATH, SURVEY_PATH};
 use crate::tickets::guard::{self, TokenCheck};
 use crate::tickets::keys::KeyCheck;
 use crate::tickets::messages::{self, Msg};
@@ -47,6 +54,8 @@ pub fn router(state: TicketsState) -> Router {
         .route(ACT_PATH, get(act::show).post(act::apply))
         .route(STATUS_PATH, get(status::show).post(status::lookup))
         .route(status::CONFIRM_PATH, post(status::confirm))
+        .route(SURVEY_PATH, get(survey::show).post(survey::answer))
+        .route(ATTACHMENT_PATH, get(attachment::download))
         .route("/api/tickets/{id}/events", post(events::post_event))
         .route(report::REPORT_PATH, get(report::page))
         .route(report::STYLE_PATH, get(report::style))
@@ -67,7 +76,8 @@ async fn post_ticket(State(s): State<TicketsState>, req: Request) -> Response {
     let headers = req.headers().clone();
     // The media type without parameters: `application/jsonp` is not JSON.
     let content_type = guard::media_type(&headers);
-    let mode = if content_type == "application/x-www-form-urlencoded" {
+    let multipart = content_type == "multipart/form-data";
+    let mode = if content_type == "application/x-www-form-urlencoded" || multipart {
         Mode::Form
     } else {
         Mode::Json
@@ -95,9 +105,17 @@ async fn post_ticket(State(s): State<TicketsState>, req: Request) -> Response {
     let limit = inner.config.limits.max_body_bytes;
     let too_large = |ctx: &Ctx| ctx.refuse(StatusCode::PAYLOAD_TOO_LARGE, Msg::TooLarge(limit));
     let form = mode == Mode::Form;
-    let read = guard::read_input(req, form, limit, inner.body_timeout, TicketInput::from_form);
-    ctx.input = match read.await {
-        Ok(input) => input,
+    // Only the form with files may send more than `max_body_bytes`: its own bound covers the
+    // files (support.attachments), the text fields keep theirs.
+    let read = if multipart {
+        upload::read(req, &inner.config, inner.body_timeout).await
+    } else {
+        let read = guard::read_input(req, form, limit, inner.body_timeout, TicketInput::from_form);
+        read.await.map(|input| (input, Vec::new()))
+    };
+    let uploads;
+    (ctx.input, uploads) = match read {
+        Ok(read) => read,
         Err(guard::InputError::TooLarge) => return too_large(&ctx),
         Err(guard::InputError::Answer(r)) => return r,
     };
@@ -122,8 +140,16 @@ async fn post_ticket(State(s): State<TicketsState>, req: Request) -> Response {
     if !ctx.input.website.trim().is_empty() {
         return ctx.refuse(StatusCode::BAD_REQUEST, Msg::Rejected);
     }
+    // Files cannot wait in a draft: a form sent back asks for them again.
+    let sent_files = uploads
+        .iter()
+        .any(|u| u.size > 0 || !u.name.trim().is_empty());
     if let Some(wait) = limited {
-        let r = ctx.to_draft(&FieldErrors::from([("form", Msg::RateLimited(wait))]));
+        let mut errors = FieldErrors::from([("form", Msg::RateLimited(wait))]);
+        if sent_files {
+            errors.insert(upload::FILES_FIELD, Msg::AttachAgain);
+        }
+        let r = ctx.to_draft(&errors);
         return guard::with_retry_after(r, wait);
     }
     let mut refused = FieldErrors::new();
@@ -152,6 +178,13 @@ async fn post_ticket(State(s): State<TicketsState>, req: Request) -> Response {
         }
         refused.insert("partner_key", msg);
     }
+    let files = match attachments::check(&uploads, &inner.config.attachments) {
+        Ok(files) => files,
+        Err(msg) => {
+            refused.insert(upload::FILES_FIELD, msg);
+            Vec::new()
+        }
+    };
     let partner_key_name = match key {
         PartnerKey::Valid(name) => Some(name),
         _ => None,
@@ -171,10 +204,10 @@ async fn post_ticket(State(s): State<TicketsState>, req: Request) -> Response {
     );
     let valid = match validated {
         Ok(v) if refused.is_empty() => v,
-        Ok(_) => return refuse_fields(&ctx, &refused),
+        Ok(_) => return refuse_fields(&ctx, &mut refused, sent_files),
         Err(errors) => {
             refused.extend(errors);
-            return refuse_fields(&ctx, &refused);
+            return refuse_fields(&ctx, &mut refused, sent_files);
         }
     };
     let received = Timestamp::now();
@@ -183,7 +216,7 @@ async fn post_ticket(State(s): State<TicketsState>, req: Request) -> Response {
         Ok(d) => d,
         Err(e) => {
             tracing::error!("deadlines: {e}");
-            return unavailable(&ctx);
+            return unavailable(&ctx, sent_files);
         }
     };
     let ticket = Ticket {
@@ -208,16 +241,33 @@ async fn post_ticket(State(s): State<TicketsState>, req: Request) -> Response {
             .filter(|tz| !tz.is_empty() && jiff::tz::TimeZone::get(tz).is_ok())
             .map(str::to_string),
         progress: Default::default(),
+        attachments: Vec::new(),
     };
-    let stored = match inner
+    let (ticket, staged) = match stage_files(&s, ticket, files).await {
+        Ok(staged) => staged,
+        Err(e) => {
+            tracing::error!("storing attachments: {e}");
+            return unavailable(&ctx, sent_files);
+        }
+    };
+    let inserted = inner
         .store
         .insert(ticket, inner.deliverer.target_ids())
-        .await
-    {
-        Ok(t) => t,
-        Err(e) => {
+        .await;
+    let stored = match (inserted, staged) {
+        (Ok(t), Some(dir)) => {
+            if let Err(e) = attachments::commit(&inner.data_dir, &dir, &t.id) {
+                tracing::error!(ticket = %t.id, "moving attachments into place: {e}");
+            }
+            t
+        }
+        (Ok(t), None) => t,
+        (Err(e), staged) => {
             tracing::error!("storing ticket: {e}");
-            return unavailable(&ctx);
+            if let Some(dir) = staged {
+                attachments::discard(&dir);
+            }
+            return unavailable(&ctx, sent_files);
         }
     };
     if !ctx.input.draft.is_empty() {
@@ -287,9 +337,33 @@ async fn partner_key(ctx: &Ctx, headers: &HeaderMap, check: bool) -> PartnerKey 
     }
 }
 
+/// Writes the checked files to a staging folder and records them on the ticket (no files: no
+/// folder).
+async fn stage_files(
+    s: &TicketsState,
+    mut ticket: Ticket,
+    files: Vec<attachments::Checked>,
+) -> std::io::Result<(Ticket, Option<std::path::PathBuf>)> {
+    if files.is_empty() {
+        return Ok((ticket, None));
+    }
+    let data = s.inner().data_dir.clone();
+    let staged = tokio::task::spawn_blocking(move || attachments::stage(&data, &files))
+        .await
+        .map_err(std::io::Error::other)??;
+    ticket.attachments = staged.1;
+    Ok((ticket, Some(staged.0)))
+}
+
 /// Every refused field at once: 401 with `WWW-Authenticate` when the key is among them, else
-/// 422; forms get the draft page.
-fn refuse_fields(ctx: &Ctx, errors: &FieldErrors) -> Response {
+/// 422; forms get the draft page, asking for the files again when some were sent.
+fn refuse_fields(ctx: &Ctx, errors: &mut FieldErrors, sent_files: bool) -> Response {
+    if sent_files && ctx.mode == Mode::Form {
+        errors
+            .entry(upload::FILES_FIELD)
+            .or_insert(Msg::AttachAgain);
+    }
+    let errors = &*errors;
     let key = errors.get("partner_key").copied();
     match (ctx.mode, key) {
         (Mode::Json, Some(msg)) => {
@@ -313,7 +387,7 @@ fn refuse_fields(ctx: &Ctx, errors: &FieldErrors) -> Response {
 }
 
 /// Storage down: 503 with `Retry-After` for programs, the draft page for forms.
-fn unavailable(ctx: &Ctx) -> Response {
+fn unavailable(ctx: &Ctx, sent_files: bool) -> Response {
     match ctx.mode {
         Mode::Json => {
             let mut r = ctx.refuse(StatusCode::SERVICE_UNAVAILABLE, Msg::Unavailable);
@@ -321,6 +395,12 @@ fn unavailable(ctx: &Ctx) -> Response {
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             r
         }
-        Mode::Form => ctx.to_draft(&FieldErrors::from([("form", Msg::Unavailable)])),
+        Mode::Form => {
+            let mut errors = FieldErrors::from([("form", Msg::Unavailable)]);
+            if sent_files {
+                errors.insert(upload::FILES_FIELD, Msg::AttachAgain);
+            }
+            ctx.to_draft(&errors)
+        }
     }
 }

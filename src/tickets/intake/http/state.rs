@@ -45,6 +45,8 @@ pub struct Inner {
     pub agents: AgentKeys,
     /// What partners typed in refused form posts, shown again by `GET /tickets/form`.
     pub drafts: super::Drafts,
+    /// The data folder: where the ticket form's attachments are kept.
+    pub data_dir: std::path::PathBuf,
 }
 
 impl Inner {
@@ -183,6 +185,7 @@ impl TicketsState {
             renderer,
             deliverer: Arc::new(deliverer),
             drafts: Default::default(),
+            data_dir: data.to_path_buf(),
             config: support,
         }))
     }

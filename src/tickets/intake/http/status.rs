@@ -2,6 +2,7 @@
 //! lookup form (`GET /tickets/status` without a signature, `POST /tickets/status` with the
 //! reference and the partner key) and the confirmation of a resolved ticket
 //! (`POST /tickets/status/confirm`: "It's solved" closes it, "Still a problem" reopens it).
+//! A closed ticket's page links to the satisfaction survey, or shows its answer.
 //!
 //! The page shows what the partner may see: status and level in words, the dates, the
 //! first-response deadline and the public notes, in the ticket's language. It names no agent
@@ -15,7 +16,7 @@ use super::status_text as text;
 use super::thanks::due_text;
 use crate::tickets::escalation::lifecycle::PARTNER_ACTOR;
 use crate::tickets::escalation::lifecycle::{Action, Change};
-use crate::tickets::escalation::links::{STATUS_PATH, status_path, verify_status};
+use crate::tickets::escalation::links::{STATUS_PATH, SurveyLink, status_path, verify_status};
 use crate::tickets::keys::KeyCheck;
 use crate::tickets::messages::{self, Msg};
 use crate::tickets::store::{StoreError, TicketView};
@@ -353,6 +354,16 @@ fn context(s: &TicketsState, lang: &str, locale: &str, p: &Page) -> serde_json::
         let updated = v.events.last().map(|e| when(e.at));
         let confirm = (v.status == "resolved")
             .then(|| serde_json::json!({"action": CONFIRM_PATH, "id": v.id, "sig": sig}));
+        // A closed ticket links to its survey (a fresh link each time), or shows the answer.
+        let survey = match &v.survey {
+            Some(a) => Some(serde_json::json!({
+                "answer": {"score": a.score, "score_label": super::survey_text::score_label(lang, a.score)},
+            })),
+            None if v.status == "closed" => Some(serde_json::json!({
+                "url": SurveyLink::new(&inner.links, &v.id, now).path(),
+            })),
+            None => None,
+        };
         serde_json::json!({
             "id": v.id,
             "subject": t.subject,
@@ -366,6 +377,7 @@ fn context(s: &TicketsState, lang: &str, locale: &str, p: &Page) -> serde_json::
             "updated": updated,
             "notes": notes,
             "confirm": confirm,
+            "survey": survey,
         })
     });
     let lookup = p
@@ -389,6 +401,12 @@ fn render(s: &TicketsState, lang: &str, locale: &str, status: StatusCode, page: 
         title: &page.title,
     };
     let html = view.html(s, locale, ctx, |c| fallback(lang, &page.title, c));
+    private_page(status, html)
+}
+
+/// A page of the partner's signed links: not kept by caches, not indexed, and its address
+/// (which carries the signature) never sent to another site.
+pub(super) fn private_page(status: StatusCode, html: String) -> Response {
     let mut r = (status, axum::response::Html(html)).into_response();
     let h = r.headers_mut();
     h.insert(
@@ -403,9 +421,14 @@ fn render(s: &TicketsState, lang: &str, locale: &str, status: StatusCode, page: 
     r
 }
 
-/// The page without a built theme (tests, `tickets serve-api`): the same content, plain.
-fn fallback(lang: &str, title: &str, c: &serde_json::Value) -> String {
-    let l = &c["labels"];
+/// The plain page without a theme around the HTML `main` writes: the title, the error of
+/// context `c` when there is one, and `noindex`.
+pub(super) fn plain_page(
+    lang: &str,
+    title: &str,
+    c: &serde_json::Value,
+    main: impl FnOnce(&mut String),
+) -> String {
     let mut body = format!("<main><h1>{}</h1>", esc(&title.into()));
     if !c["error"].is_null() {
         body.push_str(&format!(
@@ -413,6 +436,22 @@ fn fallback(lang: &str, title: &str, c: &serde_json::Value) -> String {
             esc(&c["error"])
         ));
     }
+    main(&mut body);
+    body.push_str("</main>");
+    format!(
+        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"robots\" content=\"noindex\"><title>{}</title></head><body>{body}</body></html>",
+        esc(&lang.into()),
+        esc(&title.into())
+    )
+}
+
+/// The page without a built theme (tests, `tickets serve-api`): the same content, plain.
+fn fallback(lang: &str, title: &str, c: &serde_json::Value) -> String {
+    plain_page(lang, title, c, |body| ticket_and_lookup(body, c))
+}
+
+fn ticket_and_lookup(body: &mut String, c: &serde_json::Value) {
+    let l = &c["labels"];
     if let Some(t) = c["ticket"].as_object() {
         body.push_str("<dl>");
         let rows = [
@@ -438,6 +477,24 @@ fn fallback(lang: &str, title: &str, c: &serde_json::Value) -> String {
             ));
         }
         body.push_str("</ul>");
+        if let Some(sv) = t["survey"].as_object() {
+            body.push_str(&format!("<h2>{}</h2>", esc(&l["survey_title"])));
+            if let Some(a) = sv.get("answer").and_then(|a| a.as_object()) {
+                body.push_str(&format!(
+                    "<p>{}: {} {} ({})</p>",
+                    esc(&l["survey_answered"]),
+                    esc(&a["score"]),
+                    esc(&l["of_five"]),
+                    esc(&a["score_label"])
+                ));
+            } else {
+                body.push_str(&format!(
+                    "<p><a href=\"{}\">{}</a></p>",
+                    esc(sv.get("url").unwrap_or_default()),
+                    esc(&l["survey_invite"])
+                ));
+            }
+        }
         if let Some(f) = t["confirm"].as_object() {
             body.push_str(&format!(
                 "<form method=\"post\" action=\"{}\"><input type=\"hidden\" name=\"id\" value=\"{}\"><input type=\"hidden\" name=\"sig\" value=\"{}\"><label for=\"comment\">{}</label><textarea id=\"comment\" name=\"comment\"></textarea><button name=\"answer\" value=\"solved\">{}</button><button name=\"answer\" value=\"reopen\">{}</button></form>",
@@ -451,10 +508,4 @@ fn fallback(lang: &str, title: &str, c: &serde_json::Value) -> String {
             esc(&f["action"]), esc(&l["reference"]), esc(&f["reference"]), esc(&l["partner_key"]), esc(&l["lookup_button"]),
         ));
     }
-    body.push_str("</main>");
-    format!(
-        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"robots\" content=\"noindex\"><title>{}</title></head><body>{body}</body></html>",
-        esc(&lang.into()),
-        esc(&title.into())
-    )
 }

@@ -18,6 +18,9 @@ pub(super) fn labels(lang: &str) -> Value {
             "confirm_intro": "El equipo marcó este ticket como resuelto. Si no respondes, se cerrará como resuelto.",
             "solved": "Está resuelto", "reopen": "Sigue el problema",
             "comment": "Qué sigue fallando (opcional)",
+            "survey_title": "Encuesta de satisfacción",
+            "survey_invite": "Cuéntanos cómo valoras la ayuda (1 minuto)",
+            "survey_answered": "Tu valoración", "of_five": "de 5",
         }),
         "pt" => json!({
             "title": "Estado do seu ticket", "reference": "Referência", "subject": "Assunto",
@@ -32,6 +35,9 @@ pub(super) fn labels(lang: &str) -> Value {
             "confirm_intro": "A equipe marcou este ticket como resolvido. Se você não responder, ele será fechado como resolvido.",
             "solved": "Está resolvido", "reopen": "O problema continua",
             "comment": "O que continua falhando (opcional)",
+            "survey_title": "Pesquisa de satisfação",
+            "survey_invite": "Conte como você avalia a ajuda (1 minuto)",
+            "survey_answered": "Sua avaliação", "of_five": "de 5",
         }),
         _ => json!({
             "title": "Your ticket's status", "reference": "Reference", "subject": "Subject",
@@ -46,6 +52,9 @@ pub(super) fn labels(lang: &str) -> Value {
             "confirm_intro": "The team marked this ticket resolved. Without an answer it closes as solved.",
             "solved": "It's solved", "reopen": "Still a problem",
             "comment": "What still fails (optional)",
+            "survey_title": "Satisfaction survey",
+            "survey_invite": "Tell us how you rate the help (1 minute)",
+            "survey_answered": "Your rating", "of_five": "of 5",
         }),
     }
 }
