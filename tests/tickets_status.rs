@@ -8,7 +8,8 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use ayuda::tickets::escalation::lifecycle::Action;
 use common::tickets::{
-    Site, change, field, form, get_page, json_post, open_ticket, query_of, send, site, ticket,
+    change, field, form, get_page, json_post, open_ticket, query_of, send, site, ticket,
+    view_of as status_of,
 };
 
 #[tokio::test]

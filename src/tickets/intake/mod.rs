@@ -2,8 +2,8 @@
 //! validated ([`validate`], with the CC field in `cc`) and answered in the partner's language ([`messages`]) by the
 //! HTTP handlers ([`http`]).
 
-mod cc;
 pub mod attachments;
+mod cc;
 pub mod guard;
 pub mod http;
 pub mod keys;

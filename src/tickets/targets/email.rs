@@ -341,8 +341,12 @@ mod tests {
         // The partner's copies are named to the team, never mailed by the team's mail.
         let mut ticket = ticket;
         ticket.cc = vec!["lead@partner.example.org".into()];
-        let raw = String::from_utf8(message(&config, &target, &ticket, &[], "").unwrap().formatted())
-            .unwrap();
+        let raw = String::from_utf8(
+            message(&config, &target, &ticket, &[], "")
+                .unwrap()
+                .formatted(),
+        )
+        .unwrap();
         assert!(
             raw.contains("\r\nCC: lead@partner.example.org\r\n"),
             "{raw}"

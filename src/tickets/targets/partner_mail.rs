@@ -221,6 +221,18 @@ impl Deliverer {
                 "same": d.first_response_target == d.first_response_breach,
             })
         });
+        // The auto-close asks how the help was (the survey of a closed ticket).
+        let survey_url = match (&self.links, kind) {
+            (Some(signer), PartnerMail::AutoClosed) => {
+                Some(crate::tickets::escalation::links::survey_url(
+                    signer,
+                    &self.base_url,
+                    &ticket.id,
+                    now,
+                ))
+            }
+            _ => None,
+        };
         let note = event.and_then(public_note);
         let intro_key = format!("mail_{}_intro", kind.as_str());
         // Both answers open the status page at its question: the page's buttons decide.
@@ -244,6 +256,7 @@ impl Deliverer {
             "reopen_url": confirm_url,
             "silence": fill("mail_resolved_silence"),
             "new_ticket_url": format!("{}/{locale}/tickets/new/", self.base_url),
+            "survey_url": survey_url,
         })
     }
 }

@@ -118,7 +118,6 @@ pub fn status(ayuda: &str) -> Option<&'static str> {
 /// links (`files`) under the description, the same on every retry (Zendesk refuses an
 /// `Idempotency-Key` reused with another body).
 pub fn create_body(ticket: &Ticket, files: &[(String, String)]) -> Value {
-    let body = ticket.description.clone() + &super::attachments_text(files);
     let kind: String = ticket
         .kind
         .chars()
@@ -126,11 +125,11 @@ pub fn create_body(ticket: &Ticket, files: &[(String, String)]) -> Value {
         .collect();
     // The partner's copies are named in the description, not added as Zendesk CCs: ayuda's own
     // partner mails copy them, and Zendesk would mail them a second time.
-    let body = if ticket.cc.is_empty() {
-        ticket.description.clone()
-    } else {
-        format!("{}\n\nCC: {}", ticket.description, ticket.cc.join(", "))
-    };
+    let mut body = ticket.description.clone();
+    if !ticket.cc.is_empty() {
+        body += &format!("\n\nCC: {}", ticket.cc.join(", "));
+    }
+    body += &super::attachments_text(files);
     json!({"ticket": {
         "subject": ticket.subject,
         "comment": {"body": body, "public": true},
@@ -193,19 +192,20 @@ mod tests {
         assert_eq!(body["ticket"]["comment"]["public"], true);
     }
 
-    /// The agents see the partner's copies in the ticket's first comment.
+    /// The agents see the partner's copies, then the attachments' links, in the ticket's
+    /// first comment.
     #[test]
-    fn the_description_names_the_copies() {
+    fn the_description_names_the_copies_and_the_files() {
         let mut ticket = crate::tickets::store::tests::ticket(1);
         assert_eq!(
-            create_body(&ticket)["ticket"]["comment"]["body"],
+            create_body(&ticket, &[])["ticket"]["comment"]["body"],
             ticket.description.as_str()
         );
         ticket.cc = vec![
             "lead@partner.example.org".into(),
             "ops@partner.example.org".into(),
         ];
-        let body = create_body(&ticket);
+        let body = create_body(&ticket, &[]);
         let text = body["ticket"]["comment"]["body"]
             .as_str()
             .unwrap_or_default();
@@ -213,6 +213,14 @@ mod tests {
             text.ends_with("\n\nCC: lead@partner.example.org, ops@partner.example.org"),
             "{text}"
         );
+        let url = "https://help.example.org/tickets/attachment?ticket=T-1&file=1-ab.png";
+        let body = create_body(&ticket, &[("captura.png".into(), url.into())]);
+        let text = body["ticket"]["comment"]["body"]
+            .as_str()
+            .unwrap_or_default();
+        let cc = text.find("CC: lead@").unwrap_or(usize::MAX);
+        let file = text.find(url).unwrap_or(0);
+        assert!(cc < file, "{text}");
     }
 
     #[test]

@@ -131,8 +131,8 @@ pub(super) async fn answer(State(s): State<TicketsState>, req: Request) -> Respo
         comment: Some(form.comment.clone()).filter(|c| !c.is_empty()),
         at: now,
     };
-    let action = crate::tickets::escalation::lifecycle::Action::Rate;
-    let targets = crate::tickets::targets::targets_for(&inner.config, action);
+    // A rating goes where every lifecycle event goes (email aside); it mails nobody.
+    let targets = crate::tickets::targets::event_targets(&inner.config);
     match inner.store.rate(view.id.clone(), answer, targets).await {
         Ok(c) => {
             tracing::info!(ticket = %c.id, "survey answered");
