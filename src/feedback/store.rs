@@ -4,8 +4,8 @@
 use super::Vote;
 use crate::tickets::store::{StoreError, StoreFuture};
 use jiff::Timestamp;
+use sqlx::AnyPool;
 use sqlx::Row;
-use sqlx::sqlite::SqlitePool;
 use std::path::Path;
 
 /// A stored vote with its time.
@@ -36,14 +36,14 @@ pub trait FeedbackStore: Send + Sync + 'static {
 
 /// Votes in the data folder's SQLite database (`DATA/tickets.sqlite`, table `feedback`).
 pub struct SqliteFeedback {
-    pool: SqlitePool,
+    pool: AnyPool,
 }
 
 impl SqliteFeedback {
     /// Opens (creating and migrating) the data folder's database.
     pub async fn open(data: &Path) -> Result<SqliteFeedback, StoreError> {
         Ok(SqliteFeedback {
-            pool: crate::tickets::store::open_pool(data).await?,
+            pool: crate::tickets::store::open_pool(data).await?.pool,
         })
     }
 }
@@ -61,7 +61,7 @@ impl FeedbackStore for SqliteFeedback {
         Box::pin(async move {
             sqlx::query(
                 "INSERT INTO feedback (created_ms, article, locale, helpful, comment)
-                 VALUES (?, ?, ?, ?, ?)",
+                 VALUES ($1, $2, $3, $4, $5)",
             )
             .bind(at.as_millisecond())
             .bind(&vote.article)
@@ -78,7 +78,7 @@ impl FeedbackStore for SqliteFeedback {
         Box::pin(async move {
             let rows = sqlx::query(
                 "SELECT created_ms, article, locale, helpful, comment FROM feedback
-                 WHERE created_ms >= ? ORDER BY created_ms, id",
+                 WHERE created_ms >= $1 ORDER BY created_ms, id",
             )
             .bind(since_ms(since))
             .fetch_all(&self.pool)
@@ -103,7 +103,7 @@ impl FeedbackStore for SqliteFeedback {
         Box::pin(async move {
             // The lists live in the ticket document (tickets.doc, JSON).
             let rows = sqlx::query(
-                "SELECT created_ms, doc FROM tickets WHERE created_ms >= ? ORDER BY created_ms, seq",
+                "SELECT created_ms, doc FROM tickets WHERE created_ms >= $1 ORDER BY created_ms, seq",
             )
             .bind(since_ms(since))
             .fetch_all(&self.pool)
@@ -159,7 +159,7 @@ mod tests {
             }]
         );
         // The ticket queue shares the file and its migrations.
-        crate::tickets::store::SqliteStore::open(dir.path())
+        crate::tickets::store::SqlStore::open(dir.path())
             .await
             .unwrap();
         assert!(store.ticket_articles(None).await.unwrap().is_empty());

@@ -13,7 +13,7 @@ use crate::tickets::escalation::lifecycle::Change;
 use crate::tickets::escalation::plan;
 use crate::tickets::escalation::watcher::{Tick, Watcher};
 use crate::tickets::keys;
-use crate::tickets::store::{Changed, ListFilter, SqliteStore, StoreError, TicketStore};
+use crate::tickets::store::{Changed, ListFilter, SqlStore, StoreError, TicketStore};
 use crate::tickets::{TicketsState, router};
 use anyhow::{Context, Result, anyhow};
 use jiff::Timestamp;
@@ -115,7 +115,7 @@ pub fn tickets_list(
 ) -> Result<Vec<crate::tickets::store::TicketSummary>> {
     ensure_queue(data)?;
     runtime()?.block_on(async {
-        let store = SqliteStore::open(data).await?;
+        let store = SqlStore::open(data).await?;
         Ok(store.list(filter).await?)
     })
 }
@@ -132,7 +132,7 @@ pub fn tickets_change(
     ensure_queue(data)?;
     let targets = crate::tickets::targets::targets_for(&config.support, change.action);
     runtime()?.block_on(async {
-        let store = SqliteStore::open(data).await?;
+        let store = SqlStore::open(data).await?;
         match store
             .change(reference.to_string(), change, targets, Timestamp::now())
             .await
@@ -152,7 +152,7 @@ pub fn tickets_watch(root: &Path, data: &Path, once: bool, report: impl Fn(&Tick
     let targets = config.support.targets.iter().map(|t| t.id()).collect();
     let interval = config.support.watcher.interval.0.unsigned_abs();
     runtime()?.block_on(async {
-        let store: Arc<dyn TicketStore> = Arc::new(SqliteStore::open(data).await?);
+        let store: Arc<dyn TicketStore> = Arc::new(SqlStore::open(data).await?);
         let watcher = Watcher::new(store, config.support, targets);
         loop {
             report(&watcher.tick(Timestamp::now()).await?);
@@ -172,7 +172,7 @@ pub fn tickets_show(
 ) -> Result<Option<crate::tickets::store::TicketView>> {
     ensure_queue(data)?;
     runtime()?.block_on(async {
-        let store = SqliteStore::open(data).await?;
+        let store = SqlStore::open(data).await?;
         Ok(store.get(reference.to_string()).await?)
     })
 }

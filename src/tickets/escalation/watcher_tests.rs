@@ -5,7 +5,7 @@ use super::*;
 use crate::tickets::calendar::{Calendar, deadlines};
 use crate::tickets::config::{ChainStep, Clock, Dur, SlaRule, SlaRules};
 use crate::tickets::escalation::lifecycle::Change;
-use crate::tickets::store::{ListFilter, SqliteStore};
+use crate::tickets::store::{ListFilter, SqlStore};
 
 const T0: &str = "2026-01-05T10:00:00Z";
 
@@ -42,7 +42,7 @@ fn config() -> SupportConfig {
 }
 
 async fn open(dir: &std::path::Path) -> Arc<dyn TicketStore> {
-    Arc::new(SqliteStore::open(dir).await.unwrap())
+    Arc::new(SqlStore::open(dir).await.unwrap())
 }
 
 async fn file_ticket(store: &Arc<dyn TicketStore>, config: &SupportConfig) -> String {
@@ -200,7 +200,7 @@ async fn a_restart_repeats_nothing_and_loses_nothing() {
 async fn a_breach_is_recorded_once() {
     let dir = tempfile::tempdir().unwrap();
     let config = config();
-    let sqlite = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
+    let sqlite = Arc::new(SqlStore::open(dir.path()).await.unwrap());
     let store: Arc<dyn TicketStore> = sqlite.clone();
     let id = file_ticket(&store, &config).await;
     let w = watcher(&store, &config);

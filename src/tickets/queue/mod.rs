@@ -1,6 +1,7 @@
 //! The durable escalation queue ([`store`]) and the worker that drains it ([`worker`]).
 
 pub mod agents;
+pub mod database;
 mod events;
 pub mod external;
 mod model;

@@ -33,7 +33,7 @@ pub(crate) fn ticket(i: usize) -> Ticket {
 #[tokio::test]
 async fn claim_takes_at_most_limit_jobs_of_its_target() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path()).await.unwrap();
+    let store = SqlStore::open(dir.path()).await.unwrap();
     for i in 0..10 {
         store
             .insert(ticket(i), vec!["hook".into(), "file".into()])

@@ -8,7 +8,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use sqlx::sqlite::SqlitePool;
+use sqlx::AnyPool;
 use std::path::{Path, PathBuf};
 
 /// The options of `ayuda report tickets` (`--root` and `--data` are `report`'s).
@@ -42,7 +42,7 @@ fn date(flag: &str, text: Option<&str>) -> Result<Option<Date>> {
 
 /// The report of the queue database `pool` for the days `from`..=`to` of `tz` at `now`.
 pub async fn report(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     tz: &TimeZone,
     time_zone: &str,
     days: (Date, Date),
@@ -75,7 +75,7 @@ pub fn run(args: &TicketsReportArgs, root: &Path, data: &Path) -> Result<()> {
     }
     let runtime = tokio::runtime::Runtime::new()?;
     let r = runtime.block_on(async {
-        let pool = open_pool(data).await?;
+        let pool = open_pool(data).await?.pool;
         report(&pool, tz, cal.time_zone_name(), days, now).await
     })?;
     if let Some(file) = &args.html {

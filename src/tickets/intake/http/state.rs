@@ -10,7 +10,7 @@ use crate::tickets::guard::RateLimiter;
 use crate::tickets::keys::PartnerKeys;
 use crate::tickets::messages::{self};
 use crate::tickets::queue::agents::AgentKeys;
-use crate::tickets::store::{SqliteStore, TicketStore};
+use crate::tickets::store::{SqlStore, TicketStore};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -128,7 +128,7 @@ impl TicketsState {
     ) -> Result<TicketsState, OpenError> {
         let support = config.support.clone();
         let calendar = Calendar::from_config(&support).map_err(|(k, m)| OpenError::Config(k, m))?;
-        let sqlite = SqliteStore::open(data).await?;
+        let sqlite = SqlStore::open(data).await?;
         let released = sqlite.release_leases().await?;
         if released > 0 {
             tracing::info!("resuming {released} deliveries interrupted by the previous run");
