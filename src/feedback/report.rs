@@ -12,7 +12,7 @@
 //!
 //! Articles carry their source file from the build's `theme/articles.json`.
 
-use super::store::{FeedbackStore, SqliteFeedback, StoredVote, TicketArticles};
+use super::store::{FeedbackStore, SqlFeedback, StoredVote, TicketArticles};
 use crate::search::gaps::{self, GapTable};
 use crate::site::ArticleSource;
 use crate::tickets::store::StoreError;
@@ -83,7 +83,7 @@ pub async fn content_report(
     dist: &Path,
     since: Option<Timestamp>,
 ) -> Result<ContentReport, StoreError> {
-    let store = SqliteFeedback::open(data).await?;
+    let store = SqlFeedback::open(data).await?;
     let articles = load_articles(dist);
     Ok(combine(
         Signals {

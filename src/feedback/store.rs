@@ -2,6 +2,7 @@
 //! today; issue 16 moves the data folder's stores to PostgreSQL behind the same traits).
 
 use super::Vote;
+use crate::tickets::queue::database::DatabaseUrl;
 use crate::tickets::store::{StoreError, StoreFuture};
 use jiff::Timestamp;
 use sqlx::AnyPool;
@@ -34,16 +35,23 @@ pub trait FeedbackStore: Send + Sync + 'static {
     fn ticket_articles(&self, since: Option<Timestamp>) -> StoreFuture<'_, Vec<TicketArticles>>;
 }
 
-/// Votes in the data folder's SQLite database (`DATA/tickets.sqlite`, table `feedback`).
-pub struct SqliteFeedback {
+/// Votes in the data database (`DATA/tickets.sqlite` or PostgreSQL), table `feedback`.
+pub struct SqlFeedback {
     pool: AnyPool,
 }
 
-impl SqliteFeedback {
+impl SqlFeedback {
     /// Opens (creating and migrating) the data folder's database.
-    pub async fn open(data: &Path) -> Result<SqliteFeedback, StoreError> {
-        Ok(SqliteFeedback {
+    pub async fn open(data: &Path) -> Result<SqlFeedback, StoreError> {
+        Ok(SqlFeedback {
             pool: crate::tickets::store::open_pool(data).await?.pool,
+        })
+    }
+
+    /// Opens (creating and migrating) the database `url` names.
+    pub async fn connect(url: &DatabaseUrl) -> Result<SqlFeedback, StoreError> {
+        Ok(SqlFeedback {
+            pool: crate::tickets::queue::database::connect(url).await?.pool,
         })
     }
 }
@@ -56,7 +64,7 @@ fn ts(ms: i64) -> Timestamp {
     Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
-impl FeedbackStore for SqliteFeedback {
+impl FeedbackStore for SqlFeedback {
     fn insert(&self, vote: Vote, at: Timestamp) -> StoreFuture<'_, ()> {
         Box::pin(async move {
             sqlx::query(
@@ -132,10 +140,9 @@ impl FeedbackStore for SqliteFeedback {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn votes_are_kept_and_read_since_a_date() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteFeedback::open(dir.path()).await.unwrap();
+    crate::tickets::store::tests::store_test! {
+    async fn votes_are_kept_and_read_since_a_date(url) {
+        let store = SqlFeedback::connect(&url).await.unwrap();
         let vote = |helpful| Vote {
             article: "partner-key".into(),
             locale: "es".into(),
@@ -158,10 +165,9 @@ mod tests {
                 vote: vote(false)
             }]
         );
-        // The ticket queue shares the file and its migrations.
-        crate::tickets::store::SqlStore::open(dir.path())
-            .await
-            .unwrap();
+        // The ticket queue shares the database and its migrations.
+        crate::tickets::store::SqlStore::connect(&url).await.unwrap();
         assert!(store.ticket_articles(None).await.unwrap().is_empty());
+    }
     }
 }

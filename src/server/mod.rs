@@ -361,7 +361,7 @@ async fn serve_state(
     let watcher = tickets.spawn_watcher();
     state.tickets = Some(tickets.clone());
     state.feedback = Some(Arc::new(feedback::FeedbackService {
-        store: Arc::new(crate::feedback::store::SqliteFeedback::open(data).await?),
+        store: Arc::new(crate::feedback::store::SqlFeedback::open(data).await?),
         limiter: crate::tickets::guard::RateLimiter::from_env(
             config.support.limits.rate_limit_per_minute,
         ),

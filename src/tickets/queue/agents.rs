@@ -3,6 +3,7 @@
 //! which no dictionary holds, so a fast hash is enough and a lookup costs one indexed query
 //! (no argon2 run an anonymous client could make the service pay for).
 
+use super::database::DatabaseUrl;
 use super::store::{StoreError, open_pool, ts};
 use jiff::Timestamp;
 use sha2::Digest;
@@ -43,6 +44,13 @@ impl AgentKeys {
     pub async fn open(data: &Path) -> Result<AgentKeys, StoreError> {
         Ok(AgentKeys {
             pool: open_pool(data).await?.pool,
+        })
+    }
+
+    /// The agent keys of the database `url` names (created and migrated when missing).
+    pub async fn connect(url: &DatabaseUrl) -> Result<AgentKeys, StoreError> {
+        Ok(AgentKeys {
+            pool: super::database::connect(url).await?.pool,
         })
     }
 
@@ -128,10 +136,9 @@ impl AgentKeys {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn keys_are_issued_once_verified_and_revoked() {
-        let dir = tempfile::tempdir().unwrap();
-        let agents = AgentKeys::open(dir.path()).await.unwrap();
+    crate::tickets::store::tests::store_test! {
+    async fn keys_are_issued_once_verified_and_revoked(url) {
+        let agents = AgentKeys::connect(&url).await.unwrap();
         let key = agents.add("zendesk-automation").await.unwrap();
         assert!(key.starts_with(PREFIX) && key.len() == PREFIX.len() + 64);
         assert!(matches!(
@@ -158,5 +165,6 @@ mod tests {
         // A new key after the revocation.
         let again = agents.add("zendesk-automation").await.unwrap();
         assert_ne!(again, key);
+    }
     }
 }

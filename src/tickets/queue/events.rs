@@ -255,6 +255,7 @@ fn from_row(r: &AnyRow) -> Result<TicketEvent, StoreError> {
 #[cfg(test)]
 mod tests {
     use crate::tickets::escalation::lifecycle::{Action, Change};
+    use crate::tickets::store::tests::store_test;
     use crate::tickets::store::{DB_FILE, ListFilter, SqlStore, TicketStore};
     use jiff::Timestamp;
     use sqlx::Connection;
@@ -270,12 +271,11 @@ mod tests {
         }
     }
 
+    store_test! {
     /// Agents acting on one ticket at the same time: one acknowledgement is recorded, and every
     /// other one is refused with the ticket's new status, never a database error.
-    #[tokio::test]
-    async fn concurrent_changes_are_serialized() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = std::sync::Arc::new(SqlStore::open(dir.path()).await.unwrap());
+    async fn concurrent_changes_are_serialized(url) {
+        let store = std::sync::Arc::new(SqlStore::connect(&url).await.unwrap());
         let id = store
             .insert(crate::tickets::store::tests::ticket(1), vec![])
             .await
@@ -305,11 +305,11 @@ mod tests {
         let view = store.get(id).await.unwrap().unwrap();
         assert_eq!((view.events.len(), view.deliveries.len()), (1, 1));
     }
+    }
 
-    #[tokio::test]
-    async fn ticket_stats_count_breaches_and_unanswered_tickets_past_target() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqlStore::open(dir.path()).await.unwrap();
+    store_test! {
+    async fn ticket_stats_count_breaches_and_unanswered_tickets_past_target(url) {
+        let store = SqlStore::connect(&url).await.unwrap();
         let hours = |h: i64| jiff::SignedDuration::from_hours(h);
         // Received 4 h ago with a 2 h target and a 3 h breach: past both.
         let mut late = crate::tickets::store::tests::ticket(1);
@@ -339,6 +339,7 @@ mod tests {
         let stats = store.ticket_stats(Timestamp::now()).await.unwrap();
         assert_eq!((stats.breached, stats.unacknowledged_past_target), (1, 0));
         assert_eq!((stats.sla_met, stats.first_responses), (1, 2));
+    }
     }
 
     /// A queue written before the lifecycle: its jobs survive the table rebuild as the

@@ -111,22 +111,23 @@ impl ExternalIds for SqlStore {
 mod tests {
     use super::*;
     use crate::tickets::escalation::lifecycle::{Action, Change};
+    use crate::tickets::queue::database::DatabaseUrl;
+    use crate::tickets::store::tests::store_test;
     use crate::tickets::store::{Ticket, TicketStore};
 
     /// A queue holding one ticket with a job for target `zd`.
-    async fn with_ticket() -> (tempfile::TempDir, SqlStore, Ticket) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqlStore::open(dir.path()).await.unwrap();
+    async fn with_ticket(url: &DatabaseUrl) -> (SqlStore, Ticket) {
+        let store = SqlStore::connect(url).await.unwrap();
         let t = store
             .insert(crate::tickets::store::tests::ticket(1), vec!["zd".into()])
             .await
             .unwrap();
-        (dir, store, t)
+        (store, t)
     }
 
-    #[tokio::test]
-    async fn external_ids_are_kept_per_ticket_and_target() {
-        let (_dir, store, t) = with_ticket().await;
+    store_test! {
+    async fn external_ids_are_kept_per_ticket_and_target(url) {
+        let (store, t) = with_ticket(&url).await;
         let get = |target: &str| store.external_id(t.id.clone(), target.into());
         assert_eq!(get("zd").await.unwrap(), None);
         store
@@ -148,10 +149,11 @@ mod tests {
             "{missing:?}"
         );
     }
+    }
 
-    #[tokio::test]
-    async fn a_later_event_sees_the_pending_reception() {
-        let (_dir, store, t) = with_ticket().await;
+    store_test! {
+    async fn a_later_event_sees_the_pending_reception(url) {
+        let (store, t) = with_ticket(&url).await;
         let ack = Change {
             action: Action::Ack,
             actor: "ops".into(),
@@ -181,5 +183,6 @@ mod tests {
             .unwrap();
         let due = pending("zd", e).await.unwrap().unwrap();
         assert_eq!(due.as_millisecond(), later.as_millisecond());
+    }
     }
 }
