@@ -44,7 +44,9 @@ pub(crate) fn partners(args: PartnersArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub(crate) fn tickets(args: TicketsArgs) -> anyhow::Result<ExitCode> {
-    ayuda::tickets::cli::run(args.command, &args.dirs.root, args.dirs.data)
+    let data = ayuda::tickets::cli::data_dir(&args.dirs.root, args.dirs.data);
+    let db = ayuda::tickets::cli::database(args.dirs.database.as_deref(), &data)?;
+    ayuda::tickets::cli::run(args.command, &args.dirs.root, &data, &db)
 }
 
 pub(crate) fn search(args: SearchArgs) -> anyhow::Result<ExitCode> {
@@ -100,10 +102,11 @@ pub(crate) fn search_report(args: SearchReportArgs) -> anyhow::Result<ExitCode> 
 pub(crate) fn report_command(args: ReportArgs) -> anyhow::Result<ExitCode> {
     use ayuda::feedback::report;
     let data = ayuda::tickets::cli::data_dir(&args.dirs.root, args.dirs.data);
+    let db = ayuda::tickets::cli::database(args.dirs.database.as_deref(), &data)?;
     let (since, dist, json) = match args.command {
         ReportCommand::Content { since, dist, json } => (since, dist, json),
         ReportCommand::Tickets(t) => {
-            ayuda::tickets::report::cli::run(&t, &args.dirs.root, &data)?;
+            ayuda::tickets::report::cli::run(&t, &args.dirs.root, &db)?;
             return Ok(ExitCode::SUCCESS);
         }
     };
@@ -116,7 +119,7 @@ pub(crate) fn report_command(args: ReportArgs) -> anyhow::Result<ExitCode> {
     };
     let dist = dist.unwrap_or_else(|| args.dirs.root.join("dist"));
     let runtime = tokio::runtime::Runtime::new()?;
-    let r = runtime.block_on(report::content_report(&data, &dist, since))?;
+    let r = runtime.block_on(report::content_report(&data, &db, &dist, since))?;
     if json {
         println!("{}", serde_json::to_string(&r)?);
     } else if r.locales.is_empty() {
@@ -156,6 +159,7 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         source,
         bind: args.bind,
         data: args.data,
+        database: args.database,
         poll: args.poll,
         open: args.open,
     }))?;

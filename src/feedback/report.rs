@@ -77,13 +77,15 @@ pub struct Signals<'a> {
     pub articles: &'a [ArticleSource],
 }
 
-/// Reads the data folder and the build's article list and combines them.
+/// Reads the data folder (search gaps), the database (votes, tickets) and the build's article
+/// list, and combines them.
 pub async fn content_report(
     data: &Path,
+    db: &crate::tickets::queue::database::DatabaseUrl,
     dist: &Path,
     since: Option<Timestamp>,
 ) -> Result<ContentReport, StoreError> {
-    let store = SqlFeedback::open(data).await?;
+    let store = SqlFeedback::connect(db).await?;
     let articles = load_articles(dist);
     Ok(combine(
         Signals {

@@ -235,6 +235,9 @@ pub struct ServeOptions {
     pub bind: String,
     /// Data folder; `DIST/../data` or `ROOT/data` when absent.
     pub data: Option<PathBuf>,
+    /// `--database`: the shared database; `AYUDA_DATABASE_URL` or `DATA/tickets.sqlite` when
+    /// absent.
+    pub database: Option<String>,
     /// Writer mode: poll the files instead of waiting for file system events.
     pub poll: bool,
     /// Open a browser at the served address.
@@ -355,13 +358,15 @@ async fn serve_state(
             }
         }
     });
-    // Tickets: the configuration saved with the build, the queue in the data folder.
-    let tickets = crate::tickets::http::TicketsState::open(config, data, dist).await?;
+    // Tickets: the configuration saved with the build, the queue in the database.
+    let db = crate::tickets::queue::database::DatabaseUrl::resolve(opts.database.as_deref(), data)
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let tickets = crate::tickets::http::TicketsState::open_on(config, data, &db, dist).await?;
     let worker = tickets.spawn_worker();
     let watcher = tickets.spawn_watcher();
     state.tickets = Some(tickets.clone());
     state.feedback = Some(Arc::new(feedback::FeedbackService {
-        store: Arc::new(crate::feedback::store::SqlFeedback::open(data).await?),
+        store: Arc::new(crate::feedback::store::SqlFeedback::connect(&db).await?),
         limiter: crate::tickets::guard::RateLimiter::from_env(
             config.support.limits.rate_limit_per_minute,
         ),

@@ -47,6 +47,13 @@ impl AgentKeys {
         })
     }
 
+    /// The agent keys of an open database.
+    pub fn with_db(db: &super::database::Db) -> AgentKeys {
+        AgentKeys {
+            pool: db.pool.clone(),
+        }
+    }
+
     /// The agent keys of the database `url` names (created and migrated when missing).
     pub async fn connect(url: &DatabaseUrl) -> Result<AgentKeys, StoreError> {
         Ok(AgentKeys {

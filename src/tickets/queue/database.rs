@@ -7,9 +7,9 @@
 
 use super::store::StoreError;
 use sqlx::AnyPool;
-use sqlx::Executor;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
+use sqlx::{Connection, Executor};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -168,6 +168,12 @@ pub async fn connect(url: &DatabaseUrl) -> Result<Db, StoreError> {
         DatabaseUrl::Postgres(u) => {
             let options = AnyConnectOptions::from_str(u)
                 .map_err(|e| StoreError::Data(format!("database {url}: {e}")))?;
+            // One connection first: its error says why (refused, password, no database),
+            // where the pool's would only say that it timed out.
+            let probe = sqlx::AnyConnection::connect_with(&options)
+                .await
+                .map_err(|e| StoreError::Data(format!("database {url}: {e}")))?;
+            let _ = probe.close().await;
             let pool = AnyPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(std::time::Duration::from_secs(10))

@@ -10,6 +10,7 @@ use crate::tickets::guard::RateLimiter;
 use crate::tickets::keys::PartnerKeys;
 use crate::tickets::messages::{self};
 use crate::tickets::queue::agents::AgentKeys;
+use crate::tickets::queue::database::DatabaseUrl;
 use crate::tickets::store::{SqlStore, TicketStore};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -126,9 +127,22 @@ impl TicketsState {
         data: &Path,
         dist: Option<&Path>,
     ) -> Result<TicketsState, OpenError> {
+        TicketsState::open_on(config, data, &DatabaseUrl::in_folder(data), dist).await
+    }
+
+    /// [`TicketsState::open`] with the queue and agent keys in the database `db` (one pool
+    /// for both), the other files in `data`.
+    pub async fn open_on(
+        config: &crate::Config,
+        data: &Path,
+        db: &DatabaseUrl,
+        dist: Option<&Path>,
+    ) -> Result<TicketsState, OpenError> {
         let support = config.support.clone();
         let calendar = Calendar::from_config(&support).map_err(|(k, m)| OpenError::Config(k, m))?;
-        let sqlite = SqlStore::open(data).await?;
+        let db = crate::tickets::queue::database::connect(db).await?;
+        let agents = AgentKeys::with_db(&db);
+        let sqlite = SqlStore::with_db(db).await?;
         let released = sqlite.release_leases().await?;
         if released > 0 {
             tracing::info!("resuming {released} deliveries interrupted by the previous run");
@@ -172,7 +186,7 @@ impl TicketsState {
             body_timeout: Duration::from_secs(config.server.body_timeout_seconds),
             secret,
             links,
-            agents: AgentKeys::open(data).await?,
+            agents,
             keys: PartnerKeys::open(data)?,
             calendar,
             locales,
