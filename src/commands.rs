@@ -6,17 +6,21 @@ use super::*;
 pub(crate) fn partners(args: PartnersArgs) -> anyhow::Result<ExitCode> {
     use ayuda::tickets::cli;
     let data = cli::data_dir(&args.dirs.root, args.dirs.data);
+    let db = cli::database(args.dirs.database.as_deref(), &data)?;
+    let place = match &db {
+        ayuda::tickets::queue::database::DatabaseUrl::Postgres(_) => db.to_string(),
+        _ => data.display().to_string(),
+    };
     match args.command {
         PartnersCommand::Add { name } => {
-            let key = cli::partners_add(&data, &name)?;
+            let key = cli::partners_add(&data, &db, &name)?;
             println!("{key}");
             eprintln!(
-                "Key for {name} stored as a hash in {}. Give it to the partner now: it is not shown again.",
-                data.display()
+                "Key for {name} stored as a hash in {place}. Give it to the partner now: it is not shown again."
             );
         }
         PartnersCommand::List { json } => {
-            let list = cli::partners_list(&data)?;
+            let list = cli::partners_list(&data, &db)?;
             if json {
                 println!("{}", serde_json::Value::Array(list));
             } else {
@@ -36,7 +40,7 @@ pub(crate) fn partners(args: PartnersArgs) -> anyhow::Result<ExitCode> {
             }
         }
         PartnersCommand::Revoke { name } => {
-            cli::partners_revoke(&data, &name)?;
+            cli::partners_revoke(&data, &db, &name)?;
             eprintln!("Revoked the key of {name}.");
         }
     }

@@ -12,8 +12,9 @@ use crate::tickets::calendar::{self, Calendar};
 use crate::tickets::escalation::lifecycle::Change;
 use crate::tickets::escalation::plan;
 use crate::tickets::escalation::watcher::{Tick, Watcher};
+use crate::tickets::intake::shared;
 use crate::tickets::keys;
-use crate::tickets::queue::database::DatabaseUrl;
+use crate::tickets::queue::database::{DatabaseUrl, connect};
 use crate::tickets::store::{Changed, ListFilter, SqlStore, StoreError, TicketStore};
 use crate::tickets::{TicketsState, router};
 use anyhow::{Context, Result, anyhow};
@@ -88,13 +89,26 @@ fn sla_deadlines(
 }
 
 /// `ayuda partners add`: the new key, to print once.
-pub fn partners_add(data: &Path, name: &str) -> Result<String> {
+pub fn partners_add(data: &Path, db: &DatabaseUrl, name: &str) -> Result<String> {
+    if let DatabaseUrl::Postgres(_) = db {
+        return runtime()?.block_on(async {
+            let pool = connect(db).await?.pool;
+            Ok(shared::add(&pool, name, argon2::Argon2::default()).await?)
+        });
+    }
     Ok(keys::add(data, name)?)
 }
 
 /// `ayuda partners list`: name, created, revoked per key (never hashes).
-pub fn partners_list(data: &Path) -> Result<Vec<serde_json::Value>> {
-    Ok(keys::list(data)?
+pub fn partners_list(data: &Path, db: &DatabaseUrl) -> Result<Vec<serde_json::Value>> {
+    let list = match db {
+        DatabaseUrl::Postgres(_) => runtime()?.block_on(async {
+            let pool = connect(db).await?.pool;
+            anyhow::Ok(shared::list(&pool).await?)
+        })?,
+        DatabaseUrl::Sqlite(_) => keys::list(data)?,
+    };
+    Ok(list
         .into_iter()
         .map(|p| {
             serde_json::json!({"name": p.name, "key_id": p.key_id, "created": p.created,
@@ -104,7 +118,13 @@ pub fn partners_list(data: &Path) -> Result<Vec<serde_json::Value>> {
 }
 
 /// `ayuda partners revoke`.
-pub fn partners_revoke(data: &Path, name: &str) -> Result<()> {
+pub fn partners_revoke(data: &Path, db: &DatabaseUrl, name: &str) -> Result<()> {
+    if let DatabaseUrl::Postgres(_) = db {
+        return runtime()?.block_on(async {
+            let pool = connect(db).await?.pool;
+            Ok(shared::revoke(&pool, name).await?)
+        });
+    }
     Ok(keys::revoke(data, name)?)
 }
 

@@ -258,7 +258,7 @@ pub(super) fn level(v: i64) -> Result<u8, StoreError> {
     u8::try_from(v).map_err(|_| StoreError::Data(format!("stored ticket: level {v}")))
 }
 
-pub(super) fn ts(ms: i64) -> Timestamp {
+pub(crate) fn ts(ms: i64) -> Timestamp {
     Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 

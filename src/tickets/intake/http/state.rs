@@ -10,7 +10,7 @@ use crate::tickets::guard::RateLimiter;
 use crate::tickets::keys::PartnerKeys;
 use crate::tickets::messages::{self};
 use crate::tickets::queue::agents::AgentKeys;
-use crate::tickets::queue::database::DatabaseUrl;
+use crate::tickets::queue::database::{Backend, DatabaseUrl};
 use crate::tickets::store::{SqlStore, TicketStore};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -142,6 +142,17 @@ impl TicketsState {
         let calendar = Calendar::from_config(&support).map_err(|(k, m)| OpenError::Config(k, m))?;
         let db = crate::tickets::queue::database::connect(db).await?;
         let agents = AgentKeys::with_db(&db);
+        let keys = crate::tickets::intake::shared::partner_keys(&db, data).await?;
+        let secret = match db.backend {
+            Backend::Sqlite => load_secret(&support, data)?,
+            Backend::Postgres => {
+                let name = &support.secret_env;
+                let from_env = secret_from_env(name, std::env::var(name).ok())?;
+                crate::tickets::intake::shared::shared_secret(&db.pool, from_env, name)
+                    .await
+                    .map_err(OpenError::Other)?
+            }
+        };
         let sqlite = SqlStore::with_db(db).await?;
         let released = sqlite.release_leases().await?;
         if released > 0 {
@@ -172,7 +183,6 @@ impl TicketsState {
         if locales.is_empty() {
             locales = messages::LANGUAGES.iter().map(|s| s.to_string()).collect();
         }
-        let secret = load_secret(&support, data)?;
         let links = LinkSigner::new(&secret);
         let deliverer = Deliverer::new(&support, data.to_path_buf(), config.base())
             .map_err(OpenError::Other)?
@@ -187,7 +197,7 @@ impl TicketsState {
             secret,
             links,
             agents,
-            keys: PartnerKeys::open(data)?,
+            keys,
             calendar,
             locales,
             default_locale: config.default_locale().to_string(),
