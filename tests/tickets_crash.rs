@@ -11,64 +11,16 @@ mod common;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const SECRET: &str = "test-webhook-secret";
-
-#[derive(Default)]
-struct Receiver {
-    attempts: BTreeMap<String, u32>,
-    delivered: BTreeSet<String>,
-    bad_signatures: u32,
-    /// The idempotency keys seen per (ticket, event): one each when no event is recorded twice.
-    events: BTreeMap<(String, String), BTreeSet<String>>,
-}
-
-/// The `Idempotency-Key` header of a delivery (the ticket reference).
-fn idempotency_key(headers: &HeaderMap) -> String {
-    headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string()
-}
-
-async fn receive(
-    State(r): State<Arc<Mutex<Receiver>>>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> StatusCode {
-    let key = idempotency_key(&headers);
-    let sig = headers
-        .get("x-ayuda-signature-256")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let mut r = r.lock().unwrap();
-    if sig != ayuda::tickets::deliver::sign(SECRET.as_bytes(), &body) {
-        r.bad_signatures += 1;
-        return StatusCode::UNAUTHORIZED;
-    }
-    let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-    let (ticket, event) = (v["ticket"]["id"].as_str(), v["event"].as_str());
-    if let (Some(ticket), Some(event)) = (ticket, event) {
-        let seen = (ticket.to_string(), event.to_string());
-        r.events.entry(seen).or_default().insert(key.clone());
-    }
-    let n = r.attempts.entry(key.clone()).or_insert(0);
-    *n += 1;
-    // The reception's deliveries fail twice; the watcher's events (`REF:EVENT`) go through, so
-    // their count stays in the test's budget on two shared cores.
-    if *n <= 2 && !key.contains(':') {
-        return StatusCode::INTERNAL_SERVER_ERROR;
-    }
-    r.delivered.insert(key);
-    StatusCode::OK
-}
+use common::crash::{
+    Receiver, SECRET, body, check_outcome, idempotency_key, jsonl_ids, receive, wait_delivered,
+};
 
 fn spawn(root: &Path, hook: &str) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ayuda"))
@@ -90,46 +42,6 @@ fn spawn(root: &Path, hook: &str) -> (Child, String) {
     let addr = line.trim().trim_start_matches("listening on ").to_string();
     assert!(!addr.is_empty(), "no address printed");
     (child, addr)
-}
-
-/// `ayuda tickets list --json` of a data folder.
-fn list(data: &Path) -> Vec<serde_json::Value> {
-    let out = Command::new(env!("CARGO_BIN_EXE_ayuda"))
-        .args(["tickets", "list", "--json", "--data"])
-        .arg(data)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-/// The queue's tickets once every delivery is done, or as they are at `limit`.
-async fn wait_delivered(data: &Path, limit: Duration) -> Vec<serde_json::Value> {
-    let deadline = Instant::now() + limit;
-    loop {
-        let items = list(data);
-        let pending = items
-            .iter()
-            .filter(|t| t["deliveries"] != "delivered")
-            .count();
-        if pending == 0 || Instant::now() > deadline {
-            return items;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
-fn body(i: usize) -> serde_json::Value {
-    serde_json::json!({
-        "name": format!("Partner user {i}"), "email": "ops@partner.example.org", "partner": "Partner TV",
-        "type": (["operations", "technical", "business"][i % 3]),
-        "subject": format!("Crash test ticket {i}"),
-        "description": "A ticket sent while the service is killed.", "locale": "en",
-    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -211,66 +123,17 @@ async fn killed_service_loses_nothing() {
     let (mut child, _addr) = spawn(root, &hook);
     let data = root.join("data");
     tokio::time::sleep(Duration::from_secs(6)).await;
-    let items = wait_delivered(&data, Duration::from_secs(120)).await;
+    let items = wait_delivered(
+        &["--data".into(), data.clone().into()],
+        Duration::from_secs(120),
+    )
+    .await;
     let _ = child.kill();
     let _ = child.wait();
 
-    let mut stored: BTreeMap<String, usize> = BTreeMap::new();
-    for t in &items {
-        *stored
-            .entry(t["id"].as_str().unwrap().to_string())
-            .or_default() += 1;
-        assert_eq!(t["deliveries"], "delivered", "{t}");
-    }
-    for id in &accepted {
-        assert_eq!(
-            stored.get(id),
-            Some(&1),
-            "ticket {id} answered 201 must be stored exactly once"
-        );
-    }
     let r = receiver.lock().unwrap();
-    assert_eq!(r.bad_signatures, 0);
-    for id in stored.keys() {
-        assert!(r.delivered.contains(id), "webhook never got {id}");
-        assert!(
-            r.attempts[id] >= 3,
-            "the receiver failed the first two attempts"
-        );
-        for event in [
-            "ticket.contact_notified",
-            "ticket.target_warning",
-            "ticket.breached",
-        ] {
-            let keys = r.events.get(&(id.clone(), event.to_string()));
-            let keys = keys.unwrap_or_else(|| panic!("{id}: {event} lost"));
-            assert_eq!(
-                keys.len(),
-                1,
-                "{id}: {event} recorded more than once: {keys:?}"
-            );
-            assert!(
-                keys.iter().all(|k| r.delivered.contains(k)),
-                "{id}: {event}"
-            );
-        }
-    }
-    let watcher_events = r
-        .events
-        .keys()
-        .filter(|(_, e)| e != "ticket.created")
-        .count();
-    assert_eq!(watcher_events, 3 * stored.len(), "no other event");
-    let jsonl = std::fs::read_to_string(data.join("out/tickets.jsonl")).unwrap();
-    let in_file: BTreeSet<String> = jsonl
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["ticket"]["id"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
+    let (stored, watcher_events) = check_outcome(&r, &items, &accepted);
+    let in_file = jsonl_ids(&[data.join("out/tickets.jsonl")]);
     for id in stored.keys() {
         assert!(in_file.contains(id), "{id} missing from the JSONL file");
     }
@@ -359,7 +222,11 @@ async fn kills_during_a_backlog_repeat_only_the_deliveries_in_flight() {
         kills += 1;
         child = spawn(root, &hook).0;
     }
-    let items = wait_delivered(&root.join("data"), Duration::from_secs(180)).await;
+    let items = wait_delivered(
+        &["--data".into(), root.join("data").into()],
+        Duration::from_secs(180),
+    )
+    .await;
     let _ = child.kill();
     let _ = child.wait();
 
