@@ -83,7 +83,18 @@ pub(crate) fn search(args: SearchArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub(crate) fn search_report(args: SearchReportArgs) -> anyhow::Result<ExitCode> {
-    let report = ayuda::search::gaps::report(&args.data, args.top);
+    let db = ayuda::tickets::cli::database(args.database.as_deref(), &args.data)?;
+    let report = match db {
+        ayuda::tickets::queue::database::DatabaseUrl::Postgres(_) => {
+            let runtime = tokio::runtime::Runtime::new()?;
+            let (gaps, _) = runtime.block_on(async {
+                let db = ayuda::tickets::queue::database::connect(&db).await?;
+                ayuda::search::gaps_db::load(db.pool()).await
+            })?;
+            ayuda::search::gaps::report_of(gaps, args.top)
+        }
+        _ => ayuda::search::gaps::report(&args.data, args.top),
+    };
     if args.json {
         println!("{}", serde_json::to_string(&report)?);
         return Ok(ExitCode::SUCCESS);

@@ -154,6 +154,10 @@ struct SearchReportArgs {
     /// The service's data folder (holds search-gaps.json).
     #[arg(long, default_value = "data")]
     data: PathBuf,
+    /// The shared database, when the service runs on PostgreSQL (default:
+    /// $AYUDA_DATABASE_URL; the data folder's files otherwise).
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
     /// Queries shown per locale.
     #[arg(long, default_value_t = 20)]
     top: usize,

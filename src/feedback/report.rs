@@ -15,6 +15,7 @@
 use super::store::{FeedbackStore, SqlFeedback, StoredVote, TicketArticles};
 use crate::search::gaps::{self, GapTable};
 use crate::site::ArticleSource;
+use crate::tickets::queue::database::Backend;
 use crate::tickets::store::StoreError;
 use jiff::Timestamp;
 use serde::Serialize;
@@ -85,12 +86,20 @@ pub async fn content_report(
     dist: &Path,
     since: Option<Timestamp>,
 ) -> Result<ContentReport, StoreError> {
-    let store = SqlFeedback::connect(db).await?;
+    let database = crate::tickets::queue::database::connect(db).await?;
+    let store = SqlFeedback::with_db(&database);
     let articles = load_articles(dist);
+    let (gap_table, searches) = match database.backend {
+        Backend::Sqlite => (
+            gaps::load(&data.join(gaps::GAPS_FILE)),
+            gaps::load(&data.join(gaps::OPENS_FILE)),
+        ),
+        Backend::Postgres => crate::search::gaps_db::load(&database.pool).await?,
+    };
     Ok(combine(
         Signals {
-            gaps: gaps::load(&data.join(gaps::GAPS_FILE)),
-            searches: gaps::load(&data.join(gaps::OPENS_FILE)),
+            gaps: gap_table,
+            searches,
             votes: store.votes(since).await?,
             tickets: store.ticket_articles(since).await?,
             articles: &articles,

@@ -48,6 +48,13 @@ impl SqlFeedback {
         })
     }
 
+    /// Votes in an open database.
+    pub fn with_db(db: &crate::tickets::queue::database::Db) -> SqlFeedback {
+        SqlFeedback {
+            pool: db.pool.clone(),
+        }
+    }
+
     /// Opens (creating and migrating) the database `url` names.
     pub async fn connect(url: &DatabaseUrl) -> Result<SqlFeedback, StoreError> {
         Ok(SqlFeedback {
