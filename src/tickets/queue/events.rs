@@ -172,18 +172,36 @@ pub(super) async fn enqueue(
     now: Timestamp,
 ) -> Result<(), StoreError> {
     let now = now.as_millisecond();
-    for target in targets {
-        sqlx::query(
-            "INSERT INTO jobs (ticket_seq, event_id, target, state, attempts, next_attempt_ms,
-             updated_ms) VALUES ($1, $2, $3, 'pending', 0, $4, $5)",
-        )
-        .bind(seq)
-        .bind(event_id)
-        .bind(target)
-        .bind(now)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
+    let rows: Vec<(i64, i64, &str, i64)> = targets
+        .iter()
+        .map(|t| (seq, event_id, t.as_str(), now))
+        .collect();
+    insert_jobs(conn, &rows).await
+}
+
+/// Pending jobs (ticket seq, event id, target, due): a few multi-row statements.
+pub(super) async fn insert_jobs(
+    conn: &mut AnyConnection,
+    rows: &[(i64, i64, &str, i64)],
+) -> Result<(), StoreError> {
+    for chunk in rows.chunks(super::store::MAX_ROWS / 6) {
+        let sql = super::store::values_sql(
+            "INSERT INTO jobs (ticket_seq, event_id, target, state, next_attempt_ms, updated_ms)",
+            6,
+            chunk.len(),
+            "",
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for &(seq, event_id, target, at) in chunk {
+            query = query
+                .bind(seq)
+                .bind(event_id)
+                .bind(target.to_string())
+                .bind("pending")
+                .bind(at)
+                .bind(at);
+        }
+        query.execute(&mut *conn).await?;
     }
     Ok(())
 }

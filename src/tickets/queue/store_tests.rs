@@ -110,3 +110,40 @@ async fn claim_takes_at_most_limit_jobs_of_its_target(url) {
     assert_eq!(due.as_millisecond(), (later + lease).as_millisecond());
 }
 }
+
+store_test! {
+    /// Concurrent tickets are committed in groups by multi-row statements: each keeps its own
+    /// reference, contacts and one job per target, however the writer grouped them.
+    async fn a_group_commit_stores_every_ticket_with_its_contacts_and_jobs(url) {
+        let store = Arc::new(SqlStore::connect(&url).await.unwrap());
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..300 {
+            let store = store.clone();
+            tasks.spawn(async move {
+                store
+                    .insert(ticket(i), vec!["hook".into(), "file".into()])
+                    .await
+                    .unwrap()
+            });
+        }
+        let mut ids = std::collections::BTreeSet::new();
+        while let Some(t) = tasks.join_next().await {
+            let t = t.unwrap();
+            assert!(ids.insert(t.id.clone()), "reference {} given twice", t.id);
+        }
+        assert_eq!(ids.len(), 300);
+        for id in ids.iter().take(20) {
+            let view = store.get(id.clone()).await.unwrap().unwrap();
+            assert_eq!(&view.ticket.id, id);
+            let targets: Vec<&str> = view.deliveries.iter().map(|d| d.target.as_str()).collect();
+            assert_eq!(targets, ["hook", "file"]);
+        }
+        let contacts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ticket_contacts")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(contacts, 300 * ticket(0).deadlines.contacts.len() as i64);
+        let list = store.list(ListFilter::default()).await.unwrap();
+        assert_eq!(list.len(), 300);
+    }
+}
