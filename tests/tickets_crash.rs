@@ -14,24 +14,19 @@ use axum::routing::post;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::crash::{
-    Receiver, SECRET, body, check_outcome, idempotency_key, jsonl_ids, receive, wait_delivered,
+    Receiver, body, check_outcome, idempotency_key, jsonl_ids, post_ticket, receive, service,
+    sla_in_seconds, wait_delivered,
 };
 
 fn spawn(root: &Path, hook: &str) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ayuda"))
+    let mut child = service(hook)
         .args(["tickets", "serve-api", "--bind", "127.0.0.1:0", "--root"])
         .arg(root)
-        .env("AYUDA_TICKETS_RATE_LIMIT", "0")
-        .env("CRASH_HOOK_URL", hook)
-        .env("CRASH_HOOK_SECRET", SECRET)
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
         .spawn()
         .expect("spawn ayuda");
     let stdout = child.stdout.take().expect("stdout");
@@ -48,17 +43,7 @@ fn spawn(root: &Path, hook: &str) -> (Child, String) {
 async fn killed_service_loses_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    // SLAs in seconds: the operations manager is due at 1 s, then the head of technology;
-    // target 2 s, breach 4 s; the watcher looks every second.
-    let types: String = ["operations", "technical", "business"]
-        .iter()
-        .map(|id| format!("    - {{id: {id}, label: {id}, sla: {{any: {{target: 2s, breach: 4s, contacts: [{{role: operations-manager, due: 1s}}, {{role: head-of-technology}}]}}}}}}\n"))
-        .collect();
-    std::fs::write(
-        root.join("ayuda.yaml"),
-        format!("base_url: https://help.example.org\nsupport:\n  partner_key_required: false\n  targets:\n    - {{kind: webhook, url_env: CRASH_HOOK_URL, secret_env: CRASH_HOOK_SECRET}}\n    - {{kind: jsonl, path: out/tickets.jsonl}}\n  deliveries: {{backoff_initial: 50ms, backoff_max: 500ms, max_attempts: 30, timeout: 5s}}\n  watcher: {{interval: 1s}}\n  types:\n{types}"),
-    )
-    .unwrap();
+    std::fs::write(root.join("ayuda.yaml"), sla_in_seconds()).unwrap();
 
     let receiver = Arc::new(Mutex::new(Receiver::default()));
     let app = axum::Router::new()
@@ -84,15 +69,8 @@ async fn killed_service_loses_nothing() {
                 if i >= 1500 {
                     break;
                 }
-                match client.post(&url).json(&body(i)).send().await {
-                    Ok(r) if r.status() == reqwest::StatusCode::CREATED => {
-                        let v: serde_json::Value = r.json().await.unwrap_or_default();
-                        if let Some(id) = v["id"].as_str() {
-                            accepted.lock().unwrap().push(id.to_string());
-                        }
-                    }
-                    Ok(r) => panic!("unexpected status {}", r.status()),
-                    Err(_) => break, // the service is gone
+                if post_ticket(&client, &url, i, &accepted).await.is_err() {
+                    break; // the service is gone
                 }
             }
         }));

@@ -8,12 +8,15 @@
 mod common;
 
 use axum::routing::post;
-use common::crash::{Receiver, SECRET, body, check_outcome, jsonl_ids, receive, wait_delivered};
+use common::crash::{
+    Receiver, check_outcome, jsonl_ids, post_ticket, receive, run_ok, service, sla_in_seconds,
+    wait_delivered,
+};
 use common::pg::PgCluster;
 use std::ffi::OsString;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -28,18 +31,12 @@ struct Instance {
 }
 
 fn start(dist: &Path, data: &Path, database: &str, hook: &str) -> Instance {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ayuda"))
+    let mut child = service(hook)
         .args(["serve", "--bind", "127.0.0.1:0", "--dist"])
         .arg(dist)
         .arg("--data")
         .arg(data)
         .args(["--database", database])
-        .env("AYUDA_TICKETS_RATE_LIMIT", "0")
-        .env("CRASH_HOOK_URL", hook)
-        .env("CRASH_HOOK_SECRET", SECRET)
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
         .spawn()
         .expect("spawn ayuda serve");
     let stdout = child.stdout.take().expect("stdout");
@@ -70,31 +67,14 @@ fn kill(instance: &mut Instance) {
 
 /// A help center with one article and SLAs in seconds, built into `ROOT/dist`.
 fn built_site(root: &Path) -> PathBuf {
-    let types: String = ["operations", "technical", "business"]
-        .iter()
-        .map(|id| format!("    - {{id: {id}, label: {id}, sla: {{any: {{target: 2s, breach: 4s, contacts: [{{role: operations-manager, due: 1s}}, {{role: head-of-technology}}]}}}}}}\n"))
-        .collect();
-    std::fs::write(
-        root.join("ayuda.yaml"),
-        format!("title: Help\nbase_url: https://help.example.org\nsupport:\n  partner_key_required: false\n  targets:\n    - {{kind: webhook, url_env: CRASH_HOOK_URL, secret_env: CRASH_HOOK_SECRET}}\n    - {{kind: jsonl, path: out/tickets.jsonl}}\n  deliveries: {{backoff_initial: 50ms, backoff_max: 500ms, max_attempts: 30, timeout: 5s}}\n  watcher: {{interval: 1s}}\n  types:\n{types}"),
-    )
-    .unwrap();
+    std::fs::write(root.join("ayuda.yaml"), sla_in_seconds()).unwrap();
     std::fs::create_dir_all(root.join("content")).unwrap();
     std::fs::write(
         root.join("content/partner-key.md"),
         "---\ntitle: Your partner key\n---\n\nAsk ops for a partner key.\n",
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_ayuda"))
-        .args(["build", "--root"])
-        .arg(root)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(&[OsString::from("build"), "--root".into(), root.into()]);
     root.join("dist")
 }
 
@@ -140,17 +120,10 @@ async fn two_instances_on_one_postgres_lose_nothing_when_one_is_killed() {
                 // Half the clients on each instance, as a proxy would spread them.
                 let addr = instances[(c + i) % 2].lock().unwrap().addr.clone();
                 let url = format!("http://{addr}/api/tickets");
-                match client.post(&url).json(&body(i)).send().await {
-                    Ok(r) if r.status() == reqwest::StatusCode::CREATED => {
-                        let v: serde_json::Value = r.json().await.unwrap_or_default();
-                        if let Some(id) = v["id"].as_str() {
-                            accepted.lock().unwrap().push(id.to_string());
-                        }
-                    }
-                    Ok(r) => panic!("unexpected status {}", r.status()),
+                if post_ticket(&client, &url, i, &accepted).await.is_err() {
                     // That instance is being killed: the proxy would retry elsewhere; this
                     // ticket was never acknowledged.
-                    Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+                    tokio::time::sleep(Duration::from_millis(20)).await;
                 }
             }
         }));

@@ -146,11 +146,23 @@ pub fn jsonl_ids(paths: &[std::path::PathBuf]) -> BTreeSet<String> {
         .collect()
 }
 
-/// `ayuda tickets list --json` of the queue `place` names (`--data DIR` or `--database URL`).
-pub fn list(place: &[OsString]) -> Vec<serde_json::Value> {
+/// `ayuda` with the crash tests' environment: no rate limit, the webhook target at `hook`
+/// with [`SECRET`], only errors logged, stdout piped (the address is read from it).
+pub fn service(hook: &str) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ayuda"));
+    c.env("AYUDA_TICKETS_RATE_LIMIT", "0")
+        .env("CRASH_HOOK_URL", hook)
+        .env("CRASH_HOOK_SECRET", SECRET)
+        .env("RUST_LOG", "error")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit());
+    c
+}
+
+/// Runs `ayuda ARGS` to its end: its standard output, or a panic with its errors.
+pub fn run_ok<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Vec<u8> {
     let out = Command::new(env!("CARGO_BIN_EXE_ayuda"))
-        .args(["tickets", "list", "--json"])
-        .args(place)
+        .args(args)
         .output()
         .unwrap();
     assert!(
@@ -158,7 +170,14 @@ pub fn list(place: &[OsString]) -> Vec<serde_json::Value> {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    out.stdout
+}
+
+/// `ayuda tickets list --json` of the queue `place` names (`--data DIR` or `--database URL`).
+pub fn list(place: &[OsString]) -> Vec<serde_json::Value> {
+    let mut args: Vec<OsString> = vec!["tickets".into(), "list".into(), "--json".into()];
+    args.extend(place.iter().cloned());
+    serde_json::from_slice(&run_ok(&args)).unwrap()
 }
 
 /// The queue's tickets once every delivery is done, or as they are at `limit`.
@@ -175,4 +194,38 @@ pub async fn wait_delivered(place: &[OsString], limit: Duration) -> Vec<serde_js
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+}
+
+/// `ayuda.yaml` of the crash tests: SLAs in seconds (the operations manager is due at 1 s, then
+/// the head of technology; target 2 s, breach 4 s; the watcher looks every second), a webhook
+/// target at `CRASH_HOOK_URL` and a JSONL file, retries every 50 to 500 ms.
+pub fn sla_in_seconds() -> String {
+    let types: String = ["operations", "technical", "business"]
+        .iter()
+        .map(|id| format!("    - {{id: {id}, label: {id}, sla: {{any: {{target: 2s, breach: 4s, contacts: [{{role: operations-manager, due: 1s}}, {{role: head-of-technology}}]}}}}}}\n"))
+        .collect();
+    format!(
+        "base_url: https://help.example.org\nsupport:\n  partner_key_required: false\n  targets:\n    - {{kind: webhook, url_env: CRASH_HOOK_URL, secret_env: CRASH_HOOK_SECRET}}\n    - {{kind: jsonl, path: out/tickets.jsonl}}\n  deliveries: {{backoff_initial: 50ms, backoff_max: 500ms, max_attempts: 30, timeout: 5s}}\n  watcher: {{interval: 1s}}\n  types:\n{types}"
+    )
+}
+
+/// Posts test ticket `i` to `url`; a 201's reference goes into `accepted`, any other status
+/// fails the test, and a connection error (the service is gone) is returned.
+pub async fn post_ticket(
+    client: &reqwest::Client,
+    url: &str,
+    i: usize,
+    accepted: &Mutex<Vec<String>>,
+) -> Result<(), reqwest::Error> {
+    let r = client.post(url).json(&body(i)).send().await?;
+    assert_eq!(
+        r.status(),
+        reqwest::StatusCode::CREATED,
+        "unexpected status"
+    );
+    let v: serde_json::Value = r.json().await.unwrap_or_default();
+    if let Some(id) = v["id"].as_str() {
+        accepted.lock().unwrap().push(id.to_string());
+    }
+    Ok(())
 }
