@@ -184,8 +184,8 @@ pub(super) async fn insert_jobs(
     conn: &mut AnyConnection,
     rows: &[(i64, i64, &str, i64)],
 ) -> Result<(), StoreError> {
-    for chunk in rows.chunks(super::store::MAX_ROWS / 6) {
-        let sql = super::store::values_sql(
+    for chunk in rows.chunks(super::group::MAX_ROWS / 6) {
+        let sql = super::group::values_sql(
             "INSERT INTO jobs (ticket_seq, event_id, target, state, next_attempt_ms, updated_ms)",
             6,
             chunk.len(),

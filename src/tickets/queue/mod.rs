@@ -4,6 +4,7 @@ pub mod agents;
 pub mod database;
 mod events;
 pub mod external;
+mod group;
 mod model;
 pub mod report;
 pub use model::*;
