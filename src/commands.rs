@@ -6,17 +6,21 @@ use super::*;
 pub(crate) fn partners(args: PartnersArgs) -> anyhow::Result<ExitCode> {
     use ayuda::tickets::cli;
     let data = cli::data_dir(&args.dirs.root, args.dirs.data);
+    let db = cli::database(args.dirs.database.as_deref(), &data)?;
+    let place = match &db {
+        ayuda::tickets::queue::database::DatabaseUrl::Postgres(_) => db.to_string(),
+        _ => data.display().to_string(),
+    };
     match args.command {
         PartnersCommand::Add { name } => {
-            let key = cli::partners_add(&data, &name)?;
+            let key = cli::partners_add(&data, &db, &name)?;
             println!("{key}");
             eprintln!(
-                "Key for {name} stored as a hash in {}. Give it to the partner now: it is not shown again.",
-                data.display()
+                "Key for {name} stored as a hash in {place}. Give it to the partner now: it is not shown again."
             );
         }
         PartnersCommand::List { json } => {
-            let list = cli::partners_list(&data)?;
+            let list = cli::partners_list(&data, &db)?;
             if json {
                 println!("{}", serde_json::Value::Array(list));
             } else {
@@ -36,7 +40,7 @@ pub(crate) fn partners(args: PartnersArgs) -> anyhow::Result<ExitCode> {
             }
         }
         PartnersCommand::Revoke { name } => {
-            cli::partners_revoke(&data, &name)?;
+            cli::partners_revoke(&data, &db, &name)?;
             eprintln!("Revoked the key of {name}.");
         }
     }
@@ -44,7 +48,9 @@ pub(crate) fn partners(args: PartnersArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub(crate) fn tickets(args: TicketsArgs) -> anyhow::Result<ExitCode> {
-    ayuda::tickets::cli::run(args.command, &args.dirs.root, args.dirs.data)
+    let data = ayuda::tickets::cli::data_dir(&args.dirs.root, args.dirs.data);
+    let db = ayuda::tickets::cli::database(args.dirs.database.as_deref(), &data)?;
+    ayuda::tickets::cli::run(args.command, &args.dirs.root, &data, &db)
 }
 
 pub(crate) fn search(args: SearchArgs) -> anyhow::Result<ExitCode> {
@@ -77,7 +83,18 @@ pub(crate) fn search(args: SearchArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub(crate) fn search_report(args: SearchReportArgs) -> anyhow::Result<ExitCode> {
-    let report = ayuda::search::gaps::report(&args.data, args.top);
+    let db = ayuda::tickets::cli::database(args.database.as_deref(), &args.data)?;
+    let report = match db {
+        ayuda::tickets::queue::database::DatabaseUrl::Postgres(_) => {
+            let runtime = tokio::runtime::Runtime::new()?;
+            let (gaps, _) = runtime.block_on(async {
+                let db = ayuda::tickets::queue::database::connect(&db).await?;
+                ayuda::search::gaps_db::load(db.pool()).await
+            })?;
+            ayuda::search::gaps::report_of(gaps, args.top)
+        }
+        _ => ayuda::search::gaps::report(&args.data, args.top),
+    };
     if args.json {
         println!("{}", serde_json::to_string(&report)?);
         return Ok(ExitCode::SUCCESS);
@@ -100,10 +117,11 @@ pub(crate) fn search_report(args: SearchReportArgs) -> anyhow::Result<ExitCode> 
 pub(crate) fn report_command(args: ReportArgs) -> anyhow::Result<ExitCode> {
     use ayuda::feedback::report;
     let data = ayuda::tickets::cli::data_dir(&args.dirs.root, args.dirs.data);
+    let db = ayuda::tickets::cli::database(args.dirs.database.as_deref(), &data)?;
     let (since, dist, json) = match args.command {
         ReportCommand::Content { since, dist, json } => (since, dist, json),
         ReportCommand::Tickets(t) => {
-            ayuda::tickets::report::cli::run(&t, &args.dirs.root, &data)?;
+            ayuda::tickets::report::cli::run(&t, &args.dirs.root, &db)?;
             return Ok(ExitCode::SUCCESS);
         }
     };
@@ -116,7 +134,7 @@ pub(crate) fn report_command(args: ReportArgs) -> anyhow::Result<ExitCode> {
     };
     let dist = dist.unwrap_or_else(|| args.dirs.root.join("dist"));
     let runtime = tokio::runtime::Runtime::new()?;
-    let r = runtime.block_on(report::content_report(&data, &dist, since))?;
+    let r = runtime.block_on(report::content_report(&data, &db, &dist, since))?;
     if json {
         println!("{}", serde_json::to_string(&r)?);
     } else if r.locales.is_empty() {
@@ -156,6 +174,7 @@ pub(crate) fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         source,
         bind: args.bind,
         data: args.data,
+        database: args.database,
         poll: args.poll,
         open: args.open,
     }))?;

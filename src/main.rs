@@ -106,6 +106,10 @@ struct DataArgs {
     /// Where the queue and partner keys live (default: ROOT/data).
     #[arg(long, global = true)]
     data: Option<PathBuf>,
+    /// The shared database: postgres://USER@HOST/DB, or an SQLite file (path or sqlite://PATH)
+    /// (default: $AYUDA_DATABASE_URL, else DATA/tickets.sqlite).
+    #[arg(long, global = true, value_name = "URL")]
+    database: Option<String>,
 }
 
 #[derive(Args)]
@@ -150,6 +154,10 @@ struct SearchReportArgs {
     /// The service's data folder (holds search-gaps.json).
     #[arg(long, default_value = "data")]
     data: PathBuf,
+    /// The shared database, when the service runs on PostgreSQL (default:
+    /// $AYUDA_DATABASE_URL; the data folder's files otherwise).
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
     /// Queries shown per locale.
     #[arg(long, default_value_t = 20)]
     top: usize,
@@ -203,6 +211,10 @@ struct ServeArgs {
     /// Data folder for zero-result queries (default: DIST/../data, or ROOT/data).
     #[arg(long)]
     data: Option<PathBuf>,
+    /// The shared database: postgres://USER@HOST/DB for several instances, or an SQLite file
+    /// (path or sqlite://PATH) (default: $AYUDA_DATABASE_URL, else DATA/tickets.sqlite).
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
     /// Writers: poll the files for changes instead of waiting for file system events (WSL2,
     /// network mounts, containers).
     #[arg(long, conflicts_with = "dist")]
@@ -404,7 +416,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Partners(args) => partners(args),
         Command::Agents(args) => {
             let data = ayuda::tickets::cli::data_dir(&args.dirs.root, args.dirs.data);
-            ayuda::tickets::cli::run_agents(args.command, &data)
+            let db = ayuda::tickets::cli::database(args.dirs.database.as_deref(), &data)?;
+            ayuda::tickets::cli::run_agents(args.command, &db)
         }
         Command::Tickets(args) => tickets(args),
         Command::Search(args) => search(args),

@@ -29,8 +29,8 @@ fn stored(s: &Server) -> Vec<(String, String, i64, String)> {
         .build()
         .unwrap();
     rt.block_on(async {
-        use ayuda::feedback::store::{FeedbackStore, SqliteFeedback};
-        let store = SqliteFeedback::open(&s.path("data")).await.unwrap();
+        use ayuda::feedback::store::{FeedbackStore, SqlFeedback};
+        let store = SqlFeedback::open(&s.path("data")).await.unwrap();
         store
             .votes(None)
             .await

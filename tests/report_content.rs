@@ -53,11 +53,11 @@ fn the_content_report_lists_what_writers_should_fix_first() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         use ayuda::tickets::calendar::{Calendar, deadlines};
-        use ayuda::tickets::store::{SqliteStore, Ticket, TicketStore};
+        use ayuda::tickets::store::{SqlStore, Ticket, TicketStore};
         let config = ayuda::tickets::SupportConfig::default();
         let cal = Calendar::from_config(&config).unwrap();
         let now = jiff::Timestamp::now();
-        let store = SqliteStore::open(&data).await.unwrap();
+        let store = SqlStore::open(&data).await.unwrap();
         store
             .insert(
                 Ticket {

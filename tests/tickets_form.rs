@@ -172,7 +172,7 @@ async fn a_storage_failure_keeps_the_text_in_the_partner_language() {
         .await
         .unwrap();
     sqlx::query("ALTER TABLE tickets RENAME TO tickets_gone")
-        .execute(&pool)
+        .execute(pool.pool())
         .await
         .unwrap();
     let token = fresh_token(&s).await;

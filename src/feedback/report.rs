@@ -12,9 +12,10 @@
 //!
 //! Articles carry their source file from the build's `theme/articles.json`.
 
-use super::store::{FeedbackStore, SqliteFeedback, StoredVote, TicketArticles};
+use super::store::{FeedbackStore, SqlFeedback, StoredVote, TicketArticles};
 use crate::search::gaps::{self, GapTable};
 use crate::site::ArticleSource;
+use crate::tickets::queue::database::Backend;
 use crate::tickets::store::StoreError;
 use jiff::Timestamp;
 use serde::Serialize;
@@ -77,18 +78,28 @@ pub struct Signals<'a> {
     pub articles: &'a [ArticleSource],
 }
 
-/// Reads the data folder and the build's article list and combines them.
+/// Reads the data folder (search gaps), the database (votes, tickets) and the build's article
+/// list, and combines them.
 pub async fn content_report(
     data: &Path,
+    db: &crate::tickets::queue::database::DatabaseUrl,
     dist: &Path,
     since: Option<Timestamp>,
 ) -> Result<ContentReport, StoreError> {
-    let store = SqliteFeedback::open(data).await?;
+    let database = crate::tickets::queue::database::connect(db).await?;
+    let store = SqlFeedback::with_db(&database);
     let articles = load_articles(dist);
+    let (gap_table, searches) = match database.backend {
+        Backend::Sqlite => (
+            gaps::load(&data.join(gaps::GAPS_FILE)),
+            gaps::load(&data.join(gaps::OPENS_FILE)),
+        ),
+        Backend::Postgres => crate::search::gaps_db::load(&database.pool).await?,
+    };
     Ok(combine(
         Signals {
-            gaps: gaps::load(&data.join(gaps::GAPS_FILE)),
-            searches: gaps::load(&data.join(gaps::OPENS_FILE)),
+            gaps: gap_table,
+            searches,
             votes: store.votes(since).await?,
             tickets: store.ticket_articles(since).await?,
             articles: &articles,

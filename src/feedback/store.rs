@@ -2,10 +2,11 @@
 //! today; issue 16 moves the data folder's stores to PostgreSQL behind the same traits).
 
 use super::Vote;
+use crate::tickets::queue::database::DatabaseUrl;
 use crate::tickets::store::{StoreError, StoreFuture};
 use jiff::Timestamp;
+use sqlx::AnyPool;
 use sqlx::Row;
-use sqlx::sqlite::SqlitePool;
 use std::path::Path;
 
 /// A stored vote with its time.
@@ -34,16 +35,30 @@ pub trait FeedbackStore: Send + Sync + 'static {
     fn ticket_articles(&self, since: Option<Timestamp>) -> StoreFuture<'_, Vec<TicketArticles>>;
 }
 
-/// Votes in the data folder's SQLite database (`DATA/tickets.sqlite`, table `feedback`).
-pub struct SqliteFeedback {
-    pool: SqlitePool,
+/// Votes in the data database (`DATA/tickets.sqlite` or PostgreSQL), table `feedback`.
+pub struct SqlFeedback {
+    pool: AnyPool,
 }
 
-impl SqliteFeedback {
+impl SqlFeedback {
     /// Opens (creating and migrating) the data folder's database.
-    pub async fn open(data: &Path) -> Result<SqliteFeedback, StoreError> {
-        Ok(SqliteFeedback {
-            pool: crate::tickets::store::open_pool(data).await?,
+    pub async fn open(data: &Path) -> Result<SqlFeedback, StoreError> {
+        Ok(SqlFeedback {
+            pool: crate::tickets::store::open_pool(data).await?.pool,
+        })
+    }
+
+    /// Votes in an open database.
+    pub fn with_db(db: &crate::tickets::queue::database::Db) -> SqlFeedback {
+        SqlFeedback {
+            pool: db.pool.clone(),
+        }
+    }
+
+    /// Opens (creating and migrating) the database `url` names.
+    pub async fn connect(url: &DatabaseUrl) -> Result<SqlFeedback, StoreError> {
+        Ok(SqlFeedback {
+            pool: crate::tickets::queue::database::connect(url).await?.pool,
         })
     }
 }
@@ -56,12 +71,12 @@ fn ts(ms: i64) -> Timestamp {
     Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
-impl FeedbackStore for SqliteFeedback {
+impl FeedbackStore for SqlFeedback {
     fn insert(&self, vote: Vote, at: Timestamp) -> StoreFuture<'_, ()> {
         Box::pin(async move {
             sqlx::query(
                 "INSERT INTO feedback (created_ms, article, locale, helpful, comment)
-                 VALUES (?, ?, ?, ?, ?)",
+                 VALUES ($1, $2, $3, $4, $5)",
             )
             .bind(at.as_millisecond())
             .bind(&vote.article)
@@ -78,7 +93,7 @@ impl FeedbackStore for SqliteFeedback {
         Box::pin(async move {
             let rows = sqlx::query(
                 "SELECT created_ms, article, locale, helpful, comment FROM feedback
-                 WHERE created_ms >= ? ORDER BY created_ms, id",
+                 WHERE created_ms >= $1 ORDER BY created_ms, id",
             )
             .bind(since_ms(since))
             .fetch_all(&self.pool)
@@ -103,7 +118,7 @@ impl FeedbackStore for SqliteFeedback {
         Box::pin(async move {
             // The lists live in the ticket document (tickets.doc, JSON).
             let rows = sqlx::query(
-                "SELECT created_ms, doc FROM tickets WHERE created_ms >= ? ORDER BY created_ms, seq",
+                "SELECT created_ms, doc FROM tickets WHERE created_ms >= $1 ORDER BY created_ms, seq",
             )
             .bind(since_ms(since))
             .fetch_all(&self.pool)
@@ -132,10 +147,9 @@ impl FeedbackStore for SqliteFeedback {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn votes_are_kept_and_read_since_a_date() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteFeedback::open(dir.path()).await.unwrap();
+    crate::tickets::store::tests::store_test! {
+    async fn votes_are_kept_and_read_since_a_date(url) {
+        let store = SqlFeedback::connect(&url).await.unwrap();
         let vote = |helpful| Vote {
             article: "partner-key".into(),
             locale: "es".into(),
@@ -158,10 +172,9 @@ mod tests {
                 vote: vote(false)
             }]
         );
-        // The ticket queue shares the file and its migrations.
-        crate::tickets::store::SqliteStore::open(dir.path())
-            .await
-            .unwrap();
+        // The ticket queue shares the database and its migrations.
+        crate::tickets::store::SqlStore::connect(&url).await.unwrap();
         assert!(store.ticket_articles(None).await.unwrap().is_empty());
+    }
     }
 }

@@ -96,6 +96,9 @@ pub type GapTable = BTreeMap<String, BTreeMap<String, Gap>>;
 struct Counts {
     path: PathBuf,
     table: Mutex<GapTable>,
+    /// What was counted since [`GapRecorder::take_pending`] last took it: the increments a
+    /// shared database adds to what the other instances counted.
+    pending: Mutex<GapTable>,
     dirty: AtomicBool,
     window: Mutex<Window>,
 }
@@ -104,6 +107,7 @@ impl Counts {
     fn open(path: PathBuf) -> Counts {
         Counts {
             table: Mutex::new(load(&path)),
+            pending: Mutex::new(GapTable::new()),
             path,
             dirty: AtomicBool::new(false),
             window: Mutex::new(Window::new()),
@@ -130,14 +134,63 @@ impl Counts {
         if per.len() >= MAX_PER_LOCALE && !per.contains_key(&q) {
             return;
         }
-        let e = per.entry(q).or_insert(Gap {
+        let e = per.entry(q.clone()).or_insert(Gap {
             count: 0,
             last: String::new(),
             opened: 0,
         });
         e.count += 1;
         e.last = jiff::Timestamp::now().to_string();
+        let last = e.last.clone();
+        drop(table);
+        self.add_pending(locale, q, |p| {
+            p.count += 1;
+            p.last = last;
+        });
         self.dirty.store(true, Ordering::Relaxed);
+    }
+
+    fn add_pending(&self, locale: &str, query: String, change: impl FnOnce(&mut Gap)) {
+        if let Ok(mut pending) = self.pending.lock() {
+            let e = pending
+                .entry(locale.to_string())
+                .or_default()
+                .entry(query)
+                .or_insert(Gap {
+                    count: 0,
+                    last: String::new(),
+                    opened: 0,
+                });
+            change(e);
+        }
+    }
+
+    fn take_pending(&self) -> GapTable {
+        self.pending
+            .lock()
+            .map(|mut p| std::mem::take(&mut *p))
+            .unwrap_or_default()
+    }
+
+    /// Puts back increments that could not be stored.
+    fn restore_pending(&self, table: GapTable) {
+        for (locale, queries) in table {
+            for (q, g) in queries {
+                self.add_pending(&locale, q, |p| {
+                    p.count += g.count;
+                    p.opened += g.opened;
+                    if g.last > p.last {
+                        p.last = g.last;
+                    }
+                });
+            }
+        }
+    }
+
+    fn replace(&self, table: GapTable) {
+        if let Ok(mut t) = self.table.lock() {
+            *t = table;
+        }
     }
 
     fn snapshot(&self) -> GapTable {
@@ -210,12 +263,36 @@ impl GapRecorder {
         if !admitted {
             return;
         }
+        let mut opened = false;
         if let Ok(mut table) = self.searches.table.lock()
             && let Some(e) = table.get_mut(locale).and_then(|per| per.get_mut(&q))
         {
+            opened = e.opened < e.count;
             e.opened = (e.opened + 1).min(e.count);
             self.searches.dirty.store(true, Ordering::Relaxed);
         }
+        if opened {
+            self.searches.add_pending(locale, q, |p| p.opened += 1);
+        }
+    }
+
+    /// The zero-result and answered searches counted since the last call, for a database
+    /// shared by several instances (`gaps_db`); hand them back with
+    /// [`GapRecorder::restore_pending`] when they could not be stored.
+    pub fn take_pending(&self) -> (GapTable, GapTable) {
+        (self.gaps.take_pending(), self.searches.take_pending())
+    }
+
+    /// Puts back what [`GapRecorder::take_pending`] took.
+    pub fn restore_pending(&self, (gaps, searches): (GapTable, GapTable)) {
+        self.gaps.restore_pending(gaps);
+        self.searches.restore_pending(searches);
+    }
+
+    /// Replaces the totals (with what the shared database holds).
+    pub fn replace(&self, gaps: GapTable, searches: GapTable) {
+        self.gaps.replace(gaps);
+        self.searches.replace(searches);
     }
 
     /// A copy of the zero-result counts.
@@ -246,7 +323,12 @@ pub fn load(path: &Path) -> GapTable {
 
 /// The `top` most frequent zero-result queries of each locale, most frequent first.
 pub fn report(data_dir: &Path, top: usize) -> BTreeMap<String, Vec<(String, Gap)>> {
-    load(&data_dir.join(GAPS_FILE))
+    report_of(load(&data_dir.join(GAPS_FILE)), top)
+}
+
+/// The `top` queries of each locale of `table`, most counted first.
+pub fn report_of(table: GapTable, top: usize) -> BTreeMap<String, Vec<(String, Gap)>> {
+    table
         .into_iter()
         .map(|(locale, queries)| {
             let mut list: Vec<(String, Gap)> = queries.into_iter().collect();

@@ -10,6 +10,7 @@ pub mod dictionary;
 pub mod engine;
 pub mod expand;
 pub mod gaps;
+pub mod gaps_db;
 pub mod indexer;
 pub mod placeholder;
 pub mod query;

@@ -16,6 +16,7 @@ pub mod writer;
 use crate::render::theme::PageRenderer;
 use crate::search::Engine;
 use crate::search::gaps::GapRecorder;
+use crate::tickets::queue::database::Backend;
 use arc_swap::ArcSwap;
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
@@ -235,6 +236,9 @@ pub struct ServeOptions {
     pub bind: String,
     /// Data folder; `DIST/../data` or `ROOT/data` when absent.
     pub data: Option<PathBuf>,
+    /// `--database`: the shared database; `AYUDA_DATABASE_URL` or `DATA/tickets.sqlite` when
+    /// absent.
+    pub database: Option<String>,
     /// Writer mode: poll the files instead of waiting for file system events.
     pub poll: bool,
     /// Open a browser at the served address.
@@ -344,24 +348,23 @@ async fn serve_state(
         writer::open_browser(&format!("http://{addr}/"));
     }
 
-    let gaps = state.gaps.clone();
-    let flusher = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(FLUSH_EVERY);
-        loop {
-            tick.tick().await;
-            let g = gaps.clone();
-            if let Ok(Err(e)) = tokio::task::spawn_blocking(move || g.flush()).await {
-                tracing::warn!("cannot record zero-result searches: {e}");
-            }
-        }
-    });
-    // Tickets: the configuration saved with the build, the queue in the data folder.
-    let tickets = crate::tickets::http::TicketsState::open(config, data, dist).await?;
+    // Tickets: the configuration saved with the build, the queue in the database.
+    let db = crate::tickets::queue::database::DatabaseUrl::resolve(opts.database.as_deref(), data)
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let tickets = crate::tickets::http::TicketsState::open_on(config, data, &db, dist).await?;
+    let data_db = crate::tickets::queue::database::connect(&db).await?;
+    // Search counts: the data folder's files on one machine, the shared database otherwise.
+    let shared = (data_db.backend == Backend::Postgres).then(|| data_db.pool.clone());
+    if let Some(pool) = &shared {
+        let (gaps, searches) = crate::search::gaps_db::load(pool).await?;
+        state.gaps.replace(gaps, searches);
+    }
+    let flusher = tokio::spawn(flush_gaps(state.gaps.clone(), shared.clone(), true));
     let worker = tickets.spawn_worker();
     let watcher = tickets.spawn_watcher();
     state.tickets = Some(tickets.clone());
     state.feedback = Some(Arc::new(feedback::FeedbackService {
-        store: Arc::new(crate::feedback::store::SqliteFeedback::open(data).await?),
+        store: Arc::new(crate::feedback::store::SqlFeedback::with_db(&data_db)),
         limiter: crate::tickets::guard::RateLimiter::from_env(
             config.support.limits.rate_limit_per_minute,
         ),
@@ -403,11 +406,38 @@ async fn serve_state(
     if let Some(w) = watcher {
         w.stop().await;
     }
-    if let Err(e) = state.gaps.flush() {
-        tracing::warn!("cannot record zero-result searches: {e}");
-    }
+    flush_gaps(state.gaps.clone(), shared, false).await;
     eprintln!("ayuda: stopped");
     Ok(())
+}
+
+/// Writes the search counts to the data folder's files, or adds them to the shared database
+/// (`pool`); every [`FLUSH_EVERY`] when `repeat`, else once.
+async fn flush_gaps(gaps: Arc<GapRecorder>, pool: Option<sqlx::AnyPool>, repeat: bool) {
+    let mut tick = tokio::time::interval(FLUSH_EVERY);
+    loop {
+        if repeat {
+            tick.tick().await;
+        }
+        let result = match &pool {
+            Some(pool) => crate::search::gaps_db::flush(pool, &gaps)
+                .await
+                .map_err(|e| e.to_string()),
+            None => {
+                let g = gaps.clone();
+                match tokio::task::spawn_blocking(move || g.flush()).await {
+                    Ok(r) => r.map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+        };
+        if let Err(e) = result {
+            tracing::warn!("cannot record zero-result searches: {e}");
+        }
+        if !repeat {
+            return;
+        }
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -1,6 +1,8 @@
 //! Shared helpers for integration tests: build a fixture site into a temporary folder.
 #![allow(dead_code)]
 
+pub mod crash;
+pub mod pg;
 pub mod server;
 pub mod smtp;
 pub mod tickets;

@@ -2,9 +2,9 @@
 //! `POST /api/tickets/{id}/events` (stored hashed in the queue database).
 
 use crate::tickets::queue::agents::AgentKeys;
+use crate::tickets::queue::database::DatabaseUrl;
 use anyhow::Result;
 use clap::Subcommand;
-use std::path::Path;
 use std::process::ExitCode;
 
 /// The `agents` subcommands.
@@ -22,17 +22,16 @@ pub enum AgentsCommand {
 }
 
 /// Runs an `agents` subcommand on the queue in `data`.
-pub fn run_agents(command: AgentsCommand, data: &Path) -> Result<ExitCode> {
+pub fn run_agents(command: AgentsCommand, db: &DatabaseUrl) -> Result<ExitCode> {
     super::runtime()?.block_on(async {
-        let agents = AgentKeys::open(data).await?;
+        let agents = AgentKeys::connect(db).await?;
         match command {
             AgentsCommand::Add { name } => {
                 let key = agents.add(&name).await?;
                 println!("{key}");
                 eprintln!(
-                    "Key for agent {} stored as a hash in {}. Give it to the tool now: it is not shown again.",
+                    "Key for agent {} stored as a hash in {db}. Give it to the tool now: it is not shown again.",
                     name.trim(),
-                    data.display()
                 );
             }
             AgentsCommand::List { json } => {

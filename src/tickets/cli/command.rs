@@ -2,8 +2,9 @@
 //! (`ack`, `assign`, `escalate`, `resolve`, `close`, `reopen`, `note`). `main.rs` flattens
 //! [`TicketsCommand`] into its command line and calls [`run`].
 
-use super::{data_dir, serve_api, tickets_change, tickets_list, tickets_show, tickets_watch};
+use super::{serve_api, tickets_change, tickets_list, tickets_show, tickets_watch};
 use crate::tickets::escalation::lifecycle::{Action, Change, Status};
+use crate::tickets::queue::database::DatabaseUrl;
 use crate::tickets::store::{Changed, ListFilter, TicketSummary, TicketView};
 use anyhow::{Result, anyhow};
 use clap::{Args, Subcommand};
@@ -114,9 +115,13 @@ impl ChangeArgs {
     }
 }
 
-/// Runs one `ayuda tickets` command on the data folder (`--data`, or `ROOT/data`).
-pub fn run(command: TicketsCommand, root: &Path, data: Option<PathBuf>) -> Result<ExitCode> {
-    let data = data_dir(root, data);
+/// Runs one `ayuda tickets` command on the data folder `data` and the database `db`.
+pub fn run(
+    command: TicketsCommand,
+    root: &Path,
+    data: &Path,
+    db: &DatabaseUrl,
+) -> Result<ExitCode> {
     let (action, args) = match command {
         TicketsCommand::List {
             status,
@@ -125,7 +130,7 @@ pub fn run(command: TicketsCommand, root: &Path, data: Option<PathBuf>) -> Resul
             json,
         } => {
             let filter = list_filter(status, level, breached)?;
-            print_list(&tickets_list(&data, filter)?, json)?;
+            print_list(&tickets_list(db, filter)?, json)?;
             return Ok(ExitCode::SUCCESS);
         }
         TicketsCommand::Watch { once, json } => {
@@ -146,11 +151,11 @@ pub fn run(command: TicketsCommand, root: &Path, data: Option<PathBuf>) -> Resul
                     }
                 }
             };
-            tickets_watch(root, &data, once, report)?;
+            tickets_watch(root, db, once, report)?;
             return Ok(ExitCode::SUCCESS);
         }
         TicketsCommand::Show { reference, json } => {
-            return match tickets_show(&data, &reference)? {
+            return match tickets_show(db, &reference)? {
                 Some(v) if json => {
                     println!("{}", serde_json::to_string(&v)?);
                     Ok(ExitCode::SUCCESS)
@@ -166,7 +171,7 @@ pub fn run(command: TicketsCommand, root: &Path, data: Option<PathBuf>) -> Resul
             };
         }
         TicketsCommand::ServeApi { bind, dist } => {
-            serve_api(root, &data, dist.as_deref(), &bind)?;
+            serve_api(root, data, db, dist.as_deref(), &bind)?;
             return Ok(ExitCode::SUCCESS);
         }
         TicketsCommand::Ack(a) => (Action::Ack, a),
@@ -177,7 +182,7 @@ pub fn run(command: TicketsCommand, root: &Path, data: Option<PathBuf>) -> Resul
         TicketsCommand::Reopen(a) => (Action::Reopen, a),
         TicketsCommand::Note(a) => (Action::Note, a),
     };
-    let changed = tickets_change(root, &data, &args.reference, args.change(action))?;
+    let changed = tickets_change(root, db, &args.reference, args.change(action))?;
     print_changed(&changed, args.json)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -12,8 +12,10 @@ use crate::tickets::calendar::{self, Calendar};
 use crate::tickets::escalation::lifecycle::Change;
 use crate::tickets::escalation::plan;
 use crate::tickets::escalation::watcher::{Tick, Watcher};
+use crate::tickets::intake::shared;
 use crate::tickets::keys;
-use crate::tickets::store::{Changed, ListFilter, SqliteStore, StoreError, TicketStore};
+use crate::tickets::queue::database::{DatabaseUrl, connect};
+use crate::tickets::store::{Changed, ListFilter, SqlStore, StoreError, TicketStore};
 use crate::tickets::{TicketsState, router};
 use anyhow::{Context, Result, anyhow};
 use jiff::Timestamp;
@@ -27,6 +29,11 @@ fn load_config(root: &Path) -> Result<crate::Config> {
 /// The data folder: `--data` or `ROOT/data`.
 pub fn data_dir(root: &Path, data: Option<PathBuf>) -> PathBuf {
     data.unwrap_or_else(|| root.join("data"))
+}
+
+/// The database: `--database`, else `AYUDA_DATABASE_URL`, else `DATA/tickets.sqlite`.
+pub fn database(flag: Option<&str>, data: &Path) -> Result<DatabaseUrl> {
+    DatabaseUrl::resolve(flag, data).map_err(|e| anyhow!(e))
 }
 
 /// `ayuda sla --json`: the deadlines of a ticket of `kind` received `at` (RFC 3339), as the
@@ -82,13 +89,26 @@ fn sla_deadlines(
 }
 
 /// `ayuda partners add`: the new key, to print once.
-pub fn partners_add(data: &Path, name: &str) -> Result<String> {
+pub fn partners_add(data: &Path, db: &DatabaseUrl, name: &str) -> Result<String> {
+    if let DatabaseUrl::Postgres(_) = db {
+        return runtime()?.block_on(async {
+            let pool = connect(db).await?.pool;
+            Ok(shared::add(&pool, name, argon2::Argon2::default()).await?)
+        });
+    }
     Ok(keys::add(data, name)?)
 }
 
 /// `ayuda partners list`: name, created, revoked per key (never hashes).
-pub fn partners_list(data: &Path) -> Result<Vec<serde_json::Value>> {
-    Ok(keys::list(data)?
+pub fn partners_list(data: &Path, db: &DatabaseUrl) -> Result<Vec<serde_json::Value>> {
+    let list = match db {
+        DatabaseUrl::Postgres(_) => runtime()?.block_on(async {
+            let pool = connect(db).await?.pool;
+            anyhow::Ok(shared::list(&pool).await?)
+        })?,
+        DatabaseUrl::Sqlite(_) => keys::list(data)?,
+    };
+    Ok(list
         .into_iter()
         .map(|p| {
             serde_json::json!({"name": p.name, "key_id": p.key_id, "created": p.created,
@@ -98,7 +118,13 @@ pub fn partners_list(data: &Path) -> Result<Vec<serde_json::Value>> {
 }
 
 /// `ayuda partners revoke`.
-pub fn partners_revoke(data: &Path, name: &str) -> Result<()> {
+pub fn partners_revoke(data: &Path, db: &DatabaseUrl, name: &str) -> Result<()> {
+    if let DatabaseUrl::Postgres(_) = db {
+        return runtime()?.block_on(async {
+            let pool = connect(db).await?.pool;
+            Ok(shared::revoke(&pool, name).await?)
+        });
+    }
     Ok(keys::revoke(data, name)?)
 }
 
@@ -110,12 +136,12 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 
 /// `ayuda tickets list`: summaries, newest first.
 pub fn tickets_list(
-    data: &Path,
+    db: &DatabaseUrl,
     filter: ListFilter,
 ) -> Result<Vec<crate::tickets::store::TicketSummary>> {
-    ensure_queue(data)?;
+    ensure_queue(db)?;
     runtime()?.block_on(async {
-        let store = SqliteStore::open(data).await?;
+        let store = SqlStore::connect(db).await?;
         Ok(store.list(filter).await?)
     })
 }
@@ -124,21 +150,21 @@ pub fn tickets_list(
 /// for the configured targets of `ROOT/ayuda.yaml`; the running service's worker delivers it.
 pub fn tickets_change(
     root: &Path,
-    data: &Path,
+    db: &DatabaseUrl,
     reference: &str,
     change: Change,
 ) -> Result<Changed> {
     let config = load_config(root)?;
-    ensure_queue(data)?;
+    ensure_queue(db)?;
     let targets = crate::tickets::targets::targets_for(&config.support, &change);
     runtime()?.block_on(async {
-        let store = SqliteStore::open(data).await?;
+        let store = SqlStore::connect(db).await?;
         match store
             .change(reference.to_string(), change, targets, Timestamp::now())
             .await
         {
             Ok(c) => Ok(c),
-            Err(StoreError::NotFound(id)) => Err(anyhow!("no ticket {id} in {}", data.display())),
+            Err(StoreError::NotFound(id)) => Err(anyhow!("no ticket {id} in {db}")),
             Err(e) => Err(e.into()),
         }
     })
@@ -146,13 +172,18 @@ pub fn tickets_change(
 
 /// `ayuda tickets watch`: the SLA watcher on the data folder's queue, once or every
 /// `support.watcher.interval`; `report` is called after each look.
-pub fn tickets_watch(root: &Path, data: &Path, once: bool, report: impl Fn(&Tick)) -> Result<()> {
+pub fn tickets_watch(
+    root: &Path,
+    db: &DatabaseUrl,
+    once: bool,
+    report: impl Fn(&Tick),
+) -> Result<()> {
     let config = load_config(root)?;
-    ensure_queue(data)?;
+    ensure_queue(db)?;
     let targets = config.support.targets.iter().map(|t| t.id()).collect();
     let interval = config.support.watcher.interval.0.unsigned_abs();
     runtime()?.block_on(async {
-        let store: Arc<dyn TicketStore> = Arc::new(SqliteStore::open(data).await?);
+        let store: Arc<dyn TicketStore> = Arc::new(SqlStore::connect(db).await?);
         let watcher = Watcher::new(store, config.support, targets);
         loop {
             report(&watcher.tick(Timestamp::now()).await?);
@@ -167,21 +198,20 @@ pub fn tickets_watch(root: &Path, data: &Path, once: bool, report: impl Fn(&Tick
 
 /// `ayuda tickets show`.
 pub fn tickets_show(
-    data: &Path,
+    db: &DatabaseUrl,
     reference: &str,
 ) -> Result<Option<crate::tickets::store::TicketView>> {
-    ensure_queue(data)?;
+    ensure_queue(db)?;
     runtime()?.block_on(async {
-        let store = SqliteStore::open(data).await?;
+        let store = SqlStore::connect(db).await?;
         Ok(store.get(reference.to_string()).await?)
     })
 }
 
-fn ensure_queue(data: &Path) -> Result<()> {
-    if !data.join(crate::tickets::store::DB_FILE).exists() {
+fn ensure_queue(db: &DatabaseUrl) -> Result<()> {
+    if !db.exists() {
         return Err(anyhow!(
-            "no ticket queue in {} (pass --data DIR, or run the service first)",
-            data.display()
+            "no ticket queue in {db} (pass --data DIR or --database URL, or run the service first)"
         ));
     }
     Ok(())
@@ -189,10 +219,16 @@ fn ensure_queue(data: &Path) -> Result<()> {
 
 /// `ayuda tickets serve-api`: the ticket endpoints and the delivery worker alone, for ops and
 /// tests until the main service merges [`router`]. Prints `listening on ADDR` once bound.
-pub fn serve_api(root: &Path, data: &Path, dist: Option<&Path>, bind: &str) -> Result<()> {
+pub fn serve_api(
+    root: &Path,
+    data: &Path,
+    db: &DatabaseUrl,
+    dist: Option<&Path>,
+    bind: &str,
+) -> Result<()> {
     let config = load_config(root)?;
     runtime()?.block_on(async {
-        let state = TicketsState::open(&config, data, dist).await?;
+        let state = TicketsState::open_on(&config, data, db, dist).await?;
         let _worker = state.spawn_worker();
         let watcher = state.spawn_watcher();
         let listener = tokio::net::TcpListener::bind(bind)

@@ -5,7 +5,9 @@ use super::*;
 use crate::tickets::calendar::{Calendar, deadlines};
 use crate::tickets::config::{ChainStep, Clock, Dur, SlaRule, SlaRules};
 use crate::tickets::escalation::lifecycle::Change;
-use crate::tickets::store::{ListFilter, SqliteStore};
+use crate::tickets::queue::database::DatabaseUrl;
+use crate::tickets::store::tests::store_test;
+use crate::tickets::store::{ListFilter, SqlStore};
 
 const T0: &str = "2026-01-05T10:00:00Z";
 
@@ -41,8 +43,8 @@ fn config() -> SupportConfig {
     c
 }
 
-async fn open(dir: &std::path::Path) -> Arc<dyn TicketStore> {
-    Arc::new(SqliteStore::open(dir).await.unwrap())
+async fn open(url: &DatabaseUrl) -> Arc<dyn TicketStore> {
+    Arc::new(SqlStore::connect(url).await.unwrap())
 }
 
 async fn file_ticket(store: &Arc<dyn TicketStore>, config: &SupportConfig) -> String {
@@ -87,11 +89,10 @@ fn events(tick: &Tick) -> Vec<&str> {
     tick.recorded.iter().map(|(_, e)| e.as_str()).collect()
 }
 
-#[tokio::test]
-async fn an_unanswered_ticket_notifies_each_step_exactly_once() {
-    let dir = tempfile::tempdir().unwrap();
+store_test! {
+async fn an_unanswered_ticket_notifies_each_step_exactly_once(url) {
     let config = config();
-    let store = open(dir.path()).await;
+    let store = open(&url).await;
     let id = file_ticket(&store, &config).await;
     let w = watcher(&store, &config);
     assert!(events(&w.tick(t(1)).await.unwrap()).is_empty());
@@ -141,12 +142,12 @@ async fn an_unanswered_ticket_notifies_each_step_exactly_once() {
         .unwrap();
     assert_eq!(breached.len(), 1);
 }
+}
 
-#[tokio::test]
-async fn an_acknowledged_ticket_is_not_chased() {
-    let dir = tempfile::tempdir().unwrap();
+store_test! {
+async fn an_acknowledged_ticket_is_not_chased(url) {
     let config = config();
-    let store = open(dir.path()).await;
+    let store = open(&url).await;
     let id = file_ticket(&store, &config).await;
     let ack = Change {
         action: Action::Ack,
@@ -170,21 +171,21 @@ async fn an_acknowledged_ticket_is_not_chased() {
     );
     assert!(watcher_events(&store, &id).await.is_empty());
 }
+}
 
+store_test! {
 /// A process that recorded the reminder dies; a new one (new holder, same database) takes the
 /// lease once it expires and carries on: nothing repeated, nothing lost.
-#[tokio::test]
-async fn a_restart_repeats_nothing_and_loses_nothing() {
-    let dir = tempfile::tempdir().unwrap();
+async fn a_restart_repeats_nothing_and_loses_nothing(url) {
     let config = config();
-    let store = open(dir.path()).await;
+    let store = open(&url).await;
     let id = file_ticket(&store, &config).await;
     assert_eq!(
         events(&watcher(&store, &config).tick(t(6)).await.unwrap()),
         ["ticket.contact_notified"]
     );
     drop(store);
-    let store = open(dir.path()).await;
+    let store = open(&url).await;
     let w = watcher(&store, &config);
     // The dead process's lease runs three intervals past its last tick.
     assert!(!w.tick(t(8)).await.unwrap().leader);
@@ -193,14 +194,14 @@ async fn a_restart_repeats_nothing_and_loses_nothing() {
     assert_eq!(events(&tick), ["ticket.target_warning", "ticket.breached"]);
     assert_eq!(event_names(&store, &id).await, EVERY_STEP);
 }
+}
 
+store_test! {
 /// Even when a step is looked at again (its mark lost, a second watcher racing), the unique
 /// (ticket, step) key records the breach once.
-#[tokio::test]
-async fn a_breach_is_recorded_once() {
-    let dir = tempfile::tempdir().unwrap();
+async fn a_breach_is_recorded_once(url) {
     let config = config();
-    let sqlite = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
+    let sqlite = Arc::new(SqlStore::connect(&url).await.unwrap());
     let store: Arc<dyn TicketStore> = sqlite.clone();
     let id = file_ticket(&store, &config).await;
     let w = watcher(&store, &config);
@@ -223,15 +224,15 @@ async fn a_breach_is_recorded_once() {
         .unwrap();
     assert_eq!(breached_ms, Some(t(21).as_millisecond()));
 }
+}
 
+store_test! {
 /// Two processes on one database: only the lease holder works, the other takes over when the
 /// lease expires; and two watchers deciding the same steps at once still record each once.
-#[tokio::test]
-async fn two_watchers_notify_each_step_once() {
-    let dir = tempfile::tempdir().unwrap();
+async fn two_watchers_notify_each_step_once(url) {
     let config = config();
-    let a_store = open(dir.path()).await;
-    let b_store = open(dir.path()).await;
+    let a_store = open(&url).await;
+    let b_store = open(&url).await;
     let mut ids = Vec::new();
     for _ in 0..20 {
         ids.push(file_ticket(&a_store, &config).await);
@@ -273,13 +274,13 @@ async fn two_watchers_notify_each_step_once() {
         assert_eq!(view.deliveries.len(), 4, "one job per event and target");
     }
 }
+}
 
+store_test! {
 /// A stopping process gives the lease up: the next process acts at once.
-#[tokio::test]
-async fn a_released_lease_is_taken_at_once() {
-    let dir = tempfile::tempdir().unwrap();
+async fn a_released_lease_is_taken_at_once(url) {
     let config = config();
-    let store = open(dir.path()).await;
+    let store = open(&url).await;
     file_ticket(&store, &config).await;
     let (a, b) = (watcher(&store, &config), watcher(&store, &config));
     assert!(a.tick(t(1)).await.unwrap().leader);
@@ -288,6 +289,7 @@ async fn a_released_lease_is_taken_at_once() {
     let tick = b.tick(t(6)).await.unwrap();
     assert!(tick.leader);
     assert_eq!(events(&tick), ["ticket.contact_notified"]);
+}
 }
 
 /// Records `action` on ticket `id` at `at` as `actor`.
@@ -307,10 +309,10 @@ async fn act(store: &Arc<dyn TicketStore>, id: &str, action: Action, to: Option<
 }
 
 /// A ticket acknowledged at 1 s and resolved at 2 s, under `auto_close_after: 100s`.
-async fn resolved_at_2s(dir: &std::path::Path) -> (SupportConfig, Arc<dyn TicketStore>, String) {
+async fn resolved_at_2s(url: &DatabaseUrl) -> (SupportConfig, Arc<dyn TicketStore>, String) {
     let mut config = config();
     config.auto_close_after = Dur(SignedDuration::from_secs(100));
-    let store = open(dir).await;
+    let store = open(url).await;
     let id = file_ticket(&store, &config).await;
     act(&store, &id, Action::Ack, None, 1).await;
     act(&store, &id, Action::Resolve, None, 2).await;
@@ -324,10 +326,9 @@ fn closed(tick: &Tick) -> usize {
         .count()
 }
 
-#[tokio::test]
-async fn a_resolved_ticket_closes_once_after_auto_close_after_and_not_before() {
-    let dir = tempfile::tempdir().unwrap();
-    let (config, store, id) = resolved_at_2s(dir.path()).await;
+store_test! {
+async fn a_resolved_ticket_closes_once_after_auto_close_after_and_not_before(url) {
+    let (config, store, id) = resolved_at_2s(&url).await;
     let w = watcher(&store, &config);
     assert_eq!(closed(&w.tick(t(50)).await.unwrap()), 0);
     assert_eq!(closed(&w.tick(t(101)).await.unwrap()), 0, "not before");
@@ -350,11 +351,11 @@ async fn a_resolved_ticket_closes_once_after_auto_close_after_and_not_before() {
         .filter(|d| d.event == "ticket.closed");
     assert_eq!(delivered.count(), 1, "delivered like any close");
 }
+}
 
-#[tokio::test]
-async fn a_ticket_reopened_before_the_deadline_stays_open() {
-    let dir = tempfile::tempdir().unwrap();
-    let (config, store, id) = resolved_at_2s(dir.path()).await;
+store_test! {
+async fn a_ticket_reopened_before_the_deadline_stays_open(url) {
+    let (config, store, id) = resolved_at_2s(&url).await;
     act(&store, &id, Action::Reopen, None, 50).await;
     act(&store, &id, Action::Resolve, None, 60).await;
     let w = watcher(&store, &config);
@@ -362,12 +363,12 @@ async fn a_ticket_reopened_before_the_deadline_stays_open() {
     assert_eq!(closed(&w.tick(t(120)).await.unwrap()), 0);
     assert_eq!(closed(&w.tick(t(160)).await.unwrap()), 1);
 }
+}
 
-#[tokio::test]
-async fn reopening_notifies_the_last_assignee() {
-    let dir = tempfile::tempdir().unwrap();
+store_test! {
+async fn reopening_notifies_the_last_assignee(url) {
     let config = config();
-    let store = open(dir.path()).await;
+    let store = open(&url).await;
     let id = file_ticket(&store, &config).await;
     act(&store, &id, Action::Ack, None, 1).await;
     act(&store, &id, Action::Assign, Some("head-of-technology"), 2).await;
@@ -381,4 +382,5 @@ async fn reopening_notifies_the_last_assignee() {
         .map(|n| n.role)
         .collect();
     assert_eq!(told, ["head-of-technology"]);
+}
 }

@@ -8,7 +8,8 @@
 //! dummy hash when the id is unknown, so answers do not tell which ids exist or were used.
 //! Verifications run at most [`ARGON2_PARALLEL`] at a time (each takes argon2's memory, 19 MiB
 //! by default); the others wait their turn. The file is re-read when it changes, so
-//! `ayuda partners revoke` takes effect without a restart.
+//! `ayuda partners revoke` takes effect without a restart. When the data is on PostgreSQL the
+//! records live in its `partner_keys` table instead ([`super::shared`]), polled as often.
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
@@ -57,6 +58,8 @@ pub enum KeyError {
     BadName,
     #[error("cannot hash the key: {0}")]
     Hash(String),
+    #[error("partner keys database: {0}")]
+    Db(String),
 }
 
 fn random_code(n: usize) -> String {
@@ -116,10 +119,7 @@ pub fn add(data: &Path, name: &str) -> Result<String, KeyError> {
 
 /// Like [`add`] with explicit argon2 parameters (tests use cheap ones).
 pub fn add_with(data: &Path, name: &str, argon: Argon2<'_>) -> Result<String, KeyError> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return Err(KeyError::BadName);
-    }
+    let name = checked_name(name)?;
     let path = data.join(KEYS_FILE);
     let mut file = read_file(&path)?;
     if file
@@ -129,21 +129,37 @@ pub fn add_with(data: &Path, name: &str, argon: Argon2<'_>) -> Result<String, Ke
     {
         return Err(KeyError::Exists(name.into()));
     }
+    let (key, record) = new_key(name, argon)?;
+    file.partners.push(record);
+    write_file(&path, &file)?;
+    Ok(key)
+}
+
+/// The trimmed partner name, or [`KeyError::BadName`].
+pub(super) fn checked_name(name: &str) -> Result<&str, KeyError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(KeyError::BadName);
+    }
+    Ok(name)
+}
+
+/// A new key for partner `name` and the record that stores its hash.
+pub(super) fn new_key(name: &str, argon: Argon2<'_>) -> Result<(String, PartnerRecord), KeyError> {
     let key_id = random_code(8);
     let key = format!("ayk_{key_id}_{}", random_code(32));
     let hash = argon
         .hash_password(key.as_bytes())
         .map_err(|e| KeyError::Hash(e.to_string()))?
         .to_string();
-    file.partners.push(PartnerRecord {
+    let record = PartnerRecord {
         name: name.into(),
         key_id,
         hash,
         created: Timestamp::now(),
         revoked: None,
-    });
-    write_file(&path, &file)?;
-    Ok(key)
+    };
+    Ok((key, record))
 }
 
 /// Every key record (hashes included; callers print names and dates only).
@@ -191,10 +207,35 @@ struct Loaded {
     verified: HashMap<[u8; 32], String>,
 }
 
-/// The service's view of the key file, reloaded when it changes.
+/// The records of a [`PartnerKeys`], as long as it lives.
+pub(super) struct Records(std::sync::Weak<Mutex<Loaded>>);
+
+impl Records {
+    /// Replaces the records (a changed set forgets verified keys); false once the keys are
+    /// dropped.
+    pub(super) fn set(&self, records: Vec<PartnerRecord>) -> bool {
+        let Some(inner) = self.0.upgrade() else {
+            return false;
+        };
+        if let Ok(mut l) = inner.lock() {
+            let same = l.records.len() == records.len()
+                && l.records.iter().zip(&records).all(|(a, b)| {
+                    (&a.key_id, &a.hash, a.revoked) == (&b.key_id, &b.hash, b.revoked)
+                });
+            if !same {
+                l.records = records;
+                l.verified.clear();
+            }
+        }
+        true
+    }
+}
+
+/// The service's view of the key records, reloaded when they change.
 #[derive(Clone)]
 pub struct PartnerKeys {
-    path: PathBuf,
+    /// The key file; `None` when the records come from the database (set by its poller).
+    path: Option<PathBuf>,
     inner: Arc<Mutex<Loaded>>,
     /// A hash to check unknown ids against, so they cost as much as known ones.
     dummy: Arc<std::sync::OnceLock<String>>,
@@ -211,9 +252,23 @@ impl PartnerKeys {
     pub fn open(data: &Path) -> Result<PartnerKeys, KeyError> {
         let path = data.join(KEYS_FILE);
         let records = read_file(&path)?.partners;
-        Ok(PartnerKeys {
+        Ok(PartnerKeys::new(Some(path), records))
+    }
+
+    /// Keys checked against `records`, which [`PartnerKeys::set_records`] replaces.
+    pub(super) fn from_records(records: Vec<PartnerRecord>) -> PartnerKeys {
+        PartnerKeys::new(None, records)
+    }
+
+    /// What the database poller replaces the records through; it lets the keys go.
+    pub(super) fn records(&self) -> Records {
+        Records(Arc::downgrade(&self.inner))
+    }
+
+    fn new(path: Option<PathBuf>, records: Vec<PartnerRecord>) -> PartnerKeys {
+        PartnerKeys {
             inner: Arc::new(Mutex::new(Loaded {
-                mtime: mtime(&path),
+                mtime: path.as_deref().and_then(mtime),
                 checked: Instant::now(),
                 records,
                 verified: HashMap::new(),
@@ -223,7 +278,7 @@ impl PartnerKeys {
             argon2_slots: Arc::new(tokio::sync::Semaphore::new(ARGON2_PARALLEL)),
             argon2_runs: Arc::new(AtomicU64::new(0)),
             argon2_running: Arc::new((AtomicUsize::new(0), AtomicUsize::new(0))),
-        })
+        }
     }
 
     /// Checks a key off the async runtime, waiting for an argon2 slot first: at most
@@ -249,13 +304,16 @@ impl PartnerKeys {
     }
 
     fn refresh(&self, l: &mut Loaded) {
+        let Some(path) = &self.path else {
+            return;
+        };
         if l.checked.elapsed() < Duration::from_millis(500) {
             return;
         }
         l.checked = Instant::now();
-        let m = mtime(&self.path);
+        let m = mtime(path);
         if m != l.mtime {
-            match read_file(&self.path) {
+            match read_file(path) {
                 Ok(f) => {
                     l.records = f.partners;
                     l.verified.clear();

@@ -8,4 +8,5 @@ pub mod guard;
 pub mod http;
 pub mod keys;
 pub mod messages;
+pub mod shared;
 pub mod validate;

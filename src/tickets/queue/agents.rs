@@ -3,11 +3,12 @@
 //! which no dictionary holds, so a fast hash is enough and a lookup costs one indexed query
 //! (no argon2 run an anonymous client could make the service pay for).
 
+use super::database::DatabaseUrl;
 use super::store::{StoreError, open_pool, ts};
 use jiff::Timestamp;
 use sha2::Digest;
+use sqlx::AnyPool;
 use sqlx::Row;
-use sqlx::sqlite::SqlitePool;
 use std::path::Path;
 
 /// The prefix of agent keys (tells them apart from partner keys in logs and secrets scanners).
@@ -25,7 +26,7 @@ pub struct AgentRecord {
 /// The agent keys of a queue database.
 #[derive(Clone)]
 pub struct AgentKeys {
-    pool: SqlitePool,
+    pool: AnyPool,
 }
 
 fn hash(key: &str) -> String {
@@ -42,12 +43,26 @@ impl AgentKeys {
     /// The agent keys of the queue in `data` (created and migrated when missing).
     pub async fn open(data: &Path) -> Result<AgentKeys, StoreError> {
         Ok(AgentKeys {
-            pool: open_pool(data).await?,
+            pool: open_pool(data).await?.pool,
+        })
+    }
+
+    /// The agent keys of an open database.
+    pub fn with_db(db: &super::database::Db) -> AgentKeys {
+        AgentKeys {
+            pool: db.pool.clone(),
+        }
+    }
+
+    /// The agent keys of the database `url` names (created and migrated when missing).
+    pub async fn connect(url: &DatabaseUrl) -> Result<AgentKeys, StoreError> {
+        Ok(AgentKeys {
+            pool: super::database::connect(url).await?.pool,
         })
     }
 
     /// The queue database these keys live in (the agents' report reads it).
-    pub fn database(&self) -> &SqlitePool {
+    pub fn database(&self) -> &AnyPool {
         &self.pool
     }
 
@@ -56,7 +71,7 @@ impl AgentKeys {
         let name = checked(name)?;
         let key = format!("{PREFIX}{}", hex::encode(rand::random::<[u8; 32]>()));
         let inserted = sqlx::query(
-            "INSERT INTO agent_keys (name, hash, created_ms) VALUES (?, ?, ?)
+            "INSERT INTO agent_keys (name, hash, created_ms) VALUES ($1, $2, $3)
              ON CONFLICT DO NOTHING",
         )
         .bind(&name)
@@ -94,7 +109,7 @@ impl AgentKeys {
     pub async fn revoke(&self, name: &str) -> Result<(), StoreError> {
         let name = checked(name)?;
         let r = sqlx::query(
-            "UPDATE agent_keys SET revoked_ms = ? WHERE name = ? AND revoked_ms IS NULL",
+            "UPDATE agent_keys SET revoked_ms = $1 WHERE name = $2 AND revoked_ms IS NULL",
         )
         .bind(Timestamp::now().as_millisecond())
         .bind(&name)
@@ -114,10 +129,12 @@ impl AgentKeys {
             return Ok(None);
         }
         Ok(
-            sqlx::query_scalar("SELECT name FROM agent_keys WHERE hash = ? AND revoked_ms IS NULL")
-                .bind(hash(key))
-                .fetch_optional(&self.pool)
-                .await?,
+            sqlx::query_scalar(
+                "SELECT name FROM agent_keys WHERE hash = $1 AND revoked_ms IS NULL",
+            )
+            .bind(hash(key))
+            .fetch_optional(&self.pool)
+            .await?,
         )
     }
 }
@@ -126,10 +143,9 @@ impl AgentKeys {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn keys_are_issued_once_verified_and_revoked() {
-        let dir = tempfile::tempdir().unwrap();
-        let agents = AgentKeys::open(dir.path()).await.unwrap();
+    crate::tickets::store::tests::store_test! {
+    async fn keys_are_issued_once_verified_and_revoked(url) {
+        let agents = AgentKeys::connect(&url).await.unwrap();
         let key = agents.add("zendesk-automation").await.unwrap();
         assert!(key.starts_with(PREFIX) && key.len() == PREFIX.len() + 64);
         assert!(matches!(
@@ -156,5 +172,6 @@ mod tests {
         // A new key after the revocation.
         let again = agents.add("zendesk-automation").await.unwrap();
         assert_ne!(again, key);
+    }
     }
 }

@@ -1,47 +1,62 @@
-//! Lifecycle changes in the SQLite queue: one transaction reads the ticket, applies the pure
+//! Lifecycle changes in the queue: one transaction reads the ticket, applies the pure
 //! transition ([`lifecycle::apply`]), updates the ticket, appends the event to `ticket_events`
 //! and enqueues one delivery job per target, so a change is never half-recorded.
 
+use super::database::{Backend, Db};
 use super::store::{StoreError, parse_doc, ts};
 use super::{Changed, Progress, TicketEvent, TicketStats};
 use crate::tickets::escalation::lifecycle::{self, Action, Change, State, Status};
 use jiff::Timestamp;
-use sqlx::sqlite::{SqlitePool, SqliteRow};
-use sqlx::{Row, SqliteConnection};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AnyPool};
 
 /// Applies `change` to ticket `id` at `now` and enqueues the event for `targets`.
 pub(super) async fn change(
-    pool: &SqlitePool,
+    db: &Db,
     id: &str,
     change: &Change,
     targets: &[String],
     now: Timestamp,
 ) -> Result<Changed, StoreError> {
-    // IMMEDIATE takes the write lock before the read, so concurrent changes wait for each
-    // other (busy_timeout) instead of failing when the read snapshot goes stale.
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let (changed, _) = change_in(&mut tx, id, change, targets, now).await?;
+    // The write lock is taken before the read (SQLite: BEGIN IMMEDIATE; PostgreSQL: the
+    // ticket's row, FOR UPDATE), so concurrent changes wait for each other instead of failing
+    // when the read goes stale.
+    let mut tx = db.begin_write().await?;
+    let (changed, _) = change_in(&mut tx, db.backend, id, change, targets, now).await?;
     tx.commit().await?;
     Ok(changed)
 }
 
-/// [`change`] inside the caller's transaction (which commits it, or drops it to undo the
+/// [`change`] inside the caller's write transaction (which commits it, or drops it to undo the
 /// change); also returns the ticket's `seq`.
 pub(super) async fn change_in(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
+    backend: Backend,
     id: &str,
     change: &Change,
     targets: &[String],
     now: Timestamp,
 ) -> Result<(Changed, i64), StoreError> {
     let id = id.trim().to_ascii_uppercase();
-    let row = sqlx::query(
-        "SELECT seq, status, level, assignee, first_response_ms, doc FROM tickets WHERE id = ?",
-    )
-    .bind(&id)
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or_else(|| StoreError::NotFound(id.clone()))?;
+    macro_rules! read {
+        ($lock:literal) => {
+            concat!(
+                "SELECT seq, status, level, assignee, first_response_ms, doc FROM tickets
+                 WHERE id = $1",
+                $lock
+            )
+        };
+    }
+    let sql = match backend {
+        Backend::Sqlite => read!(""),
+        Backend::Postgres => read!(" FOR UPDATE"),
+    };
+    let row = sqlx::query(sql)
+        .bind(&id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(id.clone()))?;
     let seq: i64 = row.try_get(0)?;
     let data = |what: String| StoreError::Data(format!("ticket {id}: {what}"));
     let status = Status::parse(&row.try_get::<String, _>(1)?).map_err(data)?;
@@ -65,8 +80,8 @@ pub(super) async fn change_in(
     let doc = serde_json::to_string(&ticket).map_err(|e| data(e.to_string()))?;
     // Compare and set: a change committed by another process since the read is not overwritten.
     let updated = sqlx::query(
-        "UPDATE tickets SET status = ?, level = ?, assignee = ?, first_response_ms = ?, doc = ?
-         WHERE seq = ? AND status = ? AND level = ?",
+        "UPDATE tickets SET status = $1, level = $2, assignee = $3, first_response_ms = $4, doc = $5
+         WHERE seq = $6 AND status = $7 AND level = $8",
     )
     .bind(next.status.as_str())
     .bind(i64::from(next.level))
@@ -89,7 +104,7 @@ pub(super) async fn change_in(
     let event_id: i64 = sqlx::query_scalar(
         "INSERT INTO ticket_events (ticket_seq, at_ms, actor, action, from_status, to_status,
          from_level, to_level, assignee, note, public)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
     )
     .bind(seq)
     .bind(now.as_millisecond())
@@ -101,7 +116,7 @@ pub(super) async fn change_in(
     .bind(i64::from(next.level))
     .bind(&next.assignee)
     .bind(note)
-    .bind(change.public)
+    .bind(i64::from(change.public))
     .fetch_one(&mut *tx)
     .await?;
     enqueue(&mut *tx, seq, event_id, targets, now).await?;
@@ -121,7 +136,7 @@ pub(super) async fn change_in(
 
 /// Tickets by status and level, breaches and unacknowledged tickets past target at `now`.
 pub(super) async fn ticket_stats(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     now: Timestamp,
 ) -> Result<TicketStats, StoreError> {
     let rows = sqlx::query(
@@ -138,12 +153,16 @@ pub(super) async fn ticket_stats(
     }
     // The same rule as lifecycle::sla_met, in SQL so that it scales with the queue.
     let row = sqlx::query(
-        "SELECT COALESCE(SUM(CASE WHEN first_response_ms IS NULL THEN first_response_breach_ms < ?1
-                                  ELSE first_response_ms > first_response_breach_ms END), 0),
-                COALESCE(SUM(first_response_ms IS NULL AND first_response_target_ms < ?1), 0),
-                COALESCE(SUM(first_response_ms <= first_response_breach_ms), 0),
+        "SELECT COALESCE(SUM(CASE WHEN first_response_ms IS NULL
+                                       THEN CASE WHEN first_response_breach_ms < $1 THEN 1 ELSE 0 END
+                                  WHEN first_response_ms > first_response_breach_ms THEN 1
+                                  ELSE 0 END), 0),
+                COALESCE(SUM(CASE WHEN first_response_ms IS NULL
+                                       AND first_response_target_ms < $1 THEN 1 ELSE 0 END), 0),
+                COALESCE(SUM(CASE WHEN first_response_ms <= first_response_breach_ms
+                                  THEN 1 ELSE 0 END), 0),
                 COUNT(first_response_ms),
-                COALESCE(SUM(first_response_ms - created_ms), 0)
+                CAST(COALESCE(SUM(first_response_ms - created_ms), 0) AS BIGINT)
          FROM tickets",
     )
     .bind(now.as_millisecond())
@@ -162,25 +181,43 @@ pub(super) async fn ticket_stats(
 
 /// One pending job per target for event `event_id` (0: the reception) of ticket `seq`.
 pub(super) async fn enqueue(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     seq: i64,
     event_id: i64,
     targets: &[String],
     now: Timestamp,
 ) -> Result<(), StoreError> {
     let now = now.as_millisecond();
-    for target in targets {
-        sqlx::query(
-            "INSERT INTO jobs (ticket_seq, event_id, target, state, attempts, next_attempt_ms,
-             updated_ms) VALUES (?, ?, ?, 'pending', 0, ?, ?)",
-        )
-        .bind(seq)
-        .bind(event_id)
-        .bind(target)
-        .bind(now)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
+    let rows: Vec<(i64, i64, &str, i64)> = targets
+        .iter()
+        .map(|t| (seq, event_id, t.as_str(), now))
+        .collect();
+    insert_jobs(conn, &rows).await
+}
+
+/// Pending jobs (ticket seq, event id, target, due): a few multi-row statements.
+pub(super) async fn insert_jobs(
+    conn: &mut AnyConnection,
+    rows: &[(i64, i64, &str, i64)],
+) -> Result<(), StoreError> {
+    for chunk in rows.chunks(super::group::MAX_ROWS / 6) {
+        let sql = super::group::values_sql(
+            "INSERT INTO jobs (ticket_seq, event_id, target, state, next_attempt_ms, updated_ms)",
+            6,
+            chunk.len(),
+            "",
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for &(seq, event_id, target, at) in chunk {
+            query = query
+                .bind(seq)
+                .bind(event_id)
+                .bind(target.to_string())
+                .bind("pending")
+                .bind(at)
+                .bind(at);
+        }
+        query.execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -197,8 +234,8 @@ macro_rules! select_events {
 }
 
 /// The events of ticket `seq`, oldest first.
-pub(super) async fn of_ticket(pool: &SqlitePool, seq: i64) -> Result<Vec<TicketEvent>, StoreError> {
-    let rows = sqlx::query(select_events!("WHERE ticket_seq = ? ORDER BY id"))
+pub(super) async fn of_ticket(pool: &AnyPool, seq: i64) -> Result<Vec<TicketEvent>, StoreError> {
+    let rows = sqlx::query(select_events!("WHERE ticket_seq = $1 ORDER BY id"))
         .bind(seq)
         .fetch_all(pool)
         .await?;
@@ -207,17 +244,17 @@ pub(super) async fn of_ticket(pool: &SqlitePool, seq: i64) -> Result<Vec<TicketE
 
 /// Event `id`, when there is one.
 pub(super) async fn event_by_id(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     id: i64,
 ) -> Result<Option<TicketEvent>, StoreError> {
-    let row = sqlx::query(select_events!("WHERE id = ?"))
+    let row = sqlx::query(select_events!("WHERE id = $1"))
         .bind(id)
         .fetch_optional(conn)
         .await?;
     row.as_ref().map(from_row).transpose()
 }
 
-fn from_row(r: &SqliteRow) -> Result<TicketEvent, StoreError> {
+fn from_row(r: &AnyRow) -> Result<TicketEvent, StoreError> {
     let name: String = r.try_get(3)?;
     let action = Action::ALL
         .into_iter()
@@ -241,7 +278,7 @@ fn from_row(r: &SqliteRow) -> Result<TicketEvent, StoreError> {
         to_level: level(7)?,
         assignee: r.try_get(8)?,
         note: r.try_get(9)?,
-        public: r.try_get(10)?,
+        public: r.try_get::<i64, _>(10)? != 0,
         notified: match r.try_get::<Option<String>, _>(11)? {
             Some(json) => serde_json::from_str(&json)
                 .map_err(|e| StoreError::Data(format!("stored event: notified: {e}")))?,
@@ -253,7 +290,8 @@ fn from_row(r: &SqliteRow) -> Result<TicketEvent, StoreError> {
 #[cfg(test)]
 mod tests {
     use crate::tickets::escalation::lifecycle::{Action, Change};
-    use crate::tickets::store::{DB_FILE, ListFilter, SqliteStore, TicketStore};
+    use crate::tickets::store::tests::store_test;
+    use crate::tickets::store::{DB_FILE, ListFilter, SqlStore, TicketStore};
     use jiff::Timestamp;
     use sqlx::Connection;
 
@@ -268,12 +306,11 @@ mod tests {
         }
     }
 
+    store_test! {
     /// Agents acting on one ticket at the same time: one acknowledgement is recorded, and every
     /// other one is refused with the ticket's new status, never a database error.
-    #[tokio::test]
-    async fn concurrent_changes_are_serialized() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = std::sync::Arc::new(SqliteStore::open(dir.path()).await.unwrap());
+    async fn concurrent_changes_are_serialized(url) {
+        let store = std::sync::Arc::new(SqlStore::connect(&url).await.unwrap());
         let id = store
             .insert(crate::tickets::store::tests::ticket(1), vec![])
             .await
@@ -303,11 +340,11 @@ mod tests {
         let view = store.get(id).await.unwrap().unwrap();
         assert_eq!((view.events.len(), view.deliveries.len()), (1, 1));
     }
+    }
 
-    #[tokio::test]
-    async fn ticket_stats_count_breaches_and_unanswered_tickets_past_target() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path()).await.unwrap();
+    store_test! {
+    async fn ticket_stats_count_breaches_and_unanswered_tickets_past_target(url) {
+        let store = SqlStore::connect(&url).await.unwrap();
         let hours = |h: i64| jiff::SignedDuration::from_hours(h);
         // Received 4 h ago with a 2 h target and a 3 h breach: past both.
         let mut late = crate::tickets::store::tests::ticket(1);
@@ -338,6 +375,7 @@ mod tests {
         assert_eq!((stats.breached, stats.unacknowledged_past_target), (1, 0));
         assert_eq!((stats.sla_met, stats.first_responses), (1, 2));
     }
+    }
 
     /// A queue written before the lifecycle: its jobs survive the table rebuild as the
     /// reception's, and its tickets (stored without level or assignee) take lifecycle changes.
@@ -348,9 +386,9 @@ mod tests {
         let url = format!("sqlite://{}?mode=rwc", path.display());
         let mut old = sqlx::SqliteConnection::connect(&url).await.unwrap();
         for sql in [
-            include_str!("../../../migrations/0001_tickets.sql"),
-            include_str!("../../../migrations/0002_jobs_by_target.sql"),
-            include_str!("../../../migrations/0003_feedback.sql"),
+            include_str!("../../../migrations/sqlite/0001_tickets.sql"),
+            include_str!("../../../migrations/sqlite/0002_jobs_by_target.sql"),
+            include_str!("../../../migrations/sqlite/0003_feedback.sql"),
         ] {
             sqlx::raw_sql(sql).execute(&mut old).await.unwrap();
         }
@@ -363,7 +401,7 @@ mod tests {
         sqlx::query(
             "INSERT INTO tickets (seq, id, type, status, created_ms, first_response_target_ms,
                first_response_breach_ms, partner, email, subject, doc)
-             VALUES (1, ?, 'business', 'received', 0, 1, 2, 'P', 'a@example.org', 'S', ?)",
+             VALUES (1, $1, 'business', 'received', 0, 1, 2, 'P', 'a@example.org', 'S', $2)",
         )
         .bind(&ticket.id)
         .bind(doc.to_string())
@@ -379,7 +417,7 @@ mod tests {
         .unwrap();
         old.close().await.unwrap();
 
-        let store = SqliteStore::open(dir.path()).await.unwrap();
+        let store = SqlStore::open(dir.path()).await.unwrap();
         let list = store.list(ListFilter::default()).await.unwrap();
         assert_eq!((list[0].level, list[0].deliveries.as_str()), (1, "dead"));
         assert!(list[0].breached, "unanswered past its breach time");

@@ -2,7 +2,7 @@
 //! ticket and target, so lifecycle deliveries update the record the reception created; and the
 //! ordering check that keeps a target's deliveries of one ticket in order.
 
-use super::store::{SqliteStore, StoreError, StoreFuture};
+use super::store::{SqlStore, StoreError, StoreFuture};
 use jiff::Timestamp;
 
 /// External ids per ticket and target, and the order of a ticket's deliveries.
@@ -31,12 +31,12 @@ pub trait ExternalIds: Send + Sync {
     fn uncount_attempt(&self, job: i64) -> StoreFuture<'_, ()>;
 }
 
-impl ExternalIds for SqliteStore {
+impl ExternalIds for SqlStore {
     fn external_id(&self, ticket: String, target: String) -> StoreFuture<'_, Option<String>> {
         Box::pin(async move {
             Ok(sqlx::query_scalar(
                 "SELECT e.external_id FROM ticket_external_ids e
-                 JOIN tickets t ON t.seq = e.ticket_seq WHERE t.id = ? AND e.target = ?",
+                 JOIN tickets t ON t.seq = e.ticket_seq WHERE t.id = $1 AND e.target = $2",
             )
             .bind(ticket)
             .bind(target)
@@ -54,7 +54,7 @@ impl ExternalIds for SqliteStore {
         Box::pin(async move {
             let r = sqlx::query(
                 "INSERT INTO ticket_external_ids (ticket_seq, target, external_id, created_ms)
-                 SELECT seq, ?, ?, ? FROM tickets WHERE id = ?
+                 SELECT seq, $1, $2, $3 FROM tickets WHERE id = $4
                  ON CONFLICT (ticket_seq, target) DO NOTHING",
             )
             .bind(&target)
@@ -78,10 +78,10 @@ impl ExternalIds for SqliteStore {
     ) -> StoreFuture<'_, Option<Timestamp>> {
         Box::pin(async move {
             let (count, next): (i64, Option<i64>) = sqlx::query_as(
-                "SELECT COUNT(*), MAX(CASE WHEN j.lease_until_ms > ?4 THEN 0
+                "SELECT COUNT(*), MAX(CASE WHEN j.lease_until_ms > $4 THEN 0
                                            ELSE j.next_attempt_ms END)
                  FROM jobs j JOIN tickets t ON t.seq = j.ticket_seq
-                 WHERE t.id = ?1 AND j.target = ?2 AND j.event_id < ?3 AND j.state = 'pending'",
+                 WHERE t.id = $1 AND j.target = $2 AND j.event_id < $3 AND j.state = 'pending'",
             )
             .bind(ticket)
             .bind(target)
@@ -95,10 +95,13 @@ impl ExternalIds for SqliteStore {
 
     fn uncount_attempt(&self, job: i64) -> StoreFuture<'_, ()> {
         Box::pin(async move {
-            sqlx::query("UPDATE jobs SET attempts = MAX(attempts - 1, 0) WHERE id = ?")
-                .bind(job)
-                .execute(self.pool())
-                .await?;
+            sqlx::query(
+                "UPDATE jobs SET attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END
+                 WHERE id = $1",
+            )
+            .bind(job)
+            .execute(self.pool())
+            .await?;
             Ok(())
         })
     }
@@ -108,22 +111,23 @@ impl ExternalIds for SqliteStore {
 mod tests {
     use super::*;
     use crate::tickets::escalation::lifecycle::{Action, Change};
+    use crate::tickets::queue::database::DatabaseUrl;
+    use crate::tickets::store::tests::store_test;
     use crate::tickets::store::{Ticket, TicketStore};
 
     /// A queue holding one ticket with a job for target `zd`.
-    async fn with_ticket() -> (tempfile::TempDir, SqliteStore, Ticket) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path()).await.unwrap();
+    async fn with_ticket(url: &DatabaseUrl) -> (SqlStore, Ticket) {
+        let store = SqlStore::connect(url).await.unwrap();
         let t = store
             .insert(crate::tickets::store::tests::ticket(1), vec!["zd".into()])
             .await
             .unwrap();
-        (dir, store, t)
+        (store, t)
     }
 
-    #[tokio::test]
-    async fn external_ids_are_kept_per_ticket_and_target() {
-        let (_dir, store, t) = with_ticket().await;
+    store_test! {
+    async fn external_ids_are_kept_per_ticket_and_target(url) {
+        let (store, t) = with_ticket(&url).await;
         let get = |target: &str| store.external_id(t.id.clone(), target.into());
         assert_eq!(get("zd").await.unwrap(), None);
         store
@@ -145,10 +149,11 @@ mod tests {
             "{missing:?}"
         );
     }
+    }
 
-    #[tokio::test]
-    async fn a_later_event_sees_the_pending_reception() {
-        let (_dir, store, t) = with_ticket().await;
+    store_test! {
+    async fn a_later_event_sees_the_pending_reception(url) {
+        let (store, t) = with_ticket(&url).await;
         let ack = Change {
             action: Action::Ack,
             actor: "ops".into(),
@@ -171,12 +176,13 @@ mod tests {
         assert_eq!(pending("other", e).await.unwrap(), None);
         // Retried in an hour: the event waits as long.
         let later = Timestamp::now() + jiff::SignedDuration::from_hours(1);
-        sqlx::query("UPDATE jobs SET next_attempt_ms = ? WHERE event_id = 0")
+        sqlx::query("UPDATE jobs SET next_attempt_ms = $1 WHERE event_id = 0")
             .bind(later.as_millisecond())
             .execute(store.pool())
             .await
             .unwrap();
         let due = pending("zd", e).await.unwrap().unwrap();
         assert_eq!(due.as_millisecond(), later.as_millisecond());
+    }
     }
 }

@@ -4,8 +4,8 @@
 
 use super::store::{StoreError, level, ts};
 use jiff::Timestamp;
+use sqlx::AnyPool;
 use sqlx::Row;
-use sqlx::sqlite::SqlitePool;
 
 /// One ticket as the report needs it.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,7 +23,7 @@ pub struct ReportTicket {
 
 /// Tickets received in `[from, to)`, oldest first.
 pub async fn report_tickets(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     from: Timestamp,
     to: Timestamp,
 ) -> Result<Vec<ReportTicket>, StoreError> {
@@ -32,7 +32,7 @@ pub async fn report_tickets(
                     t.first_response_ms,
                     (SELECT e.actor FROM ticket_events e
                      WHERE e.ticket_seq = t.seq AND e.action = 'ack' ORDER BY e.id LIMIT 1)
-             FROM tickets t WHERE t.created_ms >= ? AND t.created_ms < ?
+             FROM tickets t WHERE t.created_ms >= $1 AND t.created_ms < $2
              ORDER BY t.created_ms, t.seq",
     )
     .bind(from.as_millisecond())
@@ -56,7 +56,7 @@ pub async fn report_tickets(
 }
 
 /// Tickets not closed, by level (whatever their reception date): (level, tickets).
-pub async fn open_by_level(pool: &SqlitePool) -> Result<Vec<(u8, i64)>, StoreError> {
+pub async fn open_by_level(pool: &AnyPool) -> Result<Vec<(u8, i64)>, StoreError> {
     let rows = sqlx::query(
         "SELECT level, COUNT(*) FROM tickets WHERE status != 'closed'
              GROUP BY level ORDER BY level",
@@ -79,7 +79,7 @@ pub struct ReportAnswer {
 
 /// Survey answers given in `[from, to)`, oldest first.
 pub async fn survey_answers(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     from: Timestamp,
     to: Timestamp,
 ) -> Result<Vec<ReportAnswer>, StoreError> {
@@ -88,7 +88,7 @@ pub async fn survey_answers(
                     (SELECT e.actor FROM ticket_events e
                      WHERE e.ticket_seq = t.seq AND e.action = 'resolve' ORDER BY e.id DESC LIMIT 1)
              FROM ticket_surveys s JOIN tickets t ON t.seq = s.ticket_seq
-             WHERE s.answered_ms >= ? AND s.answered_ms < ?
+             WHERE s.answered_ms >= $1 AND s.answered_ms < $2
              ORDER BY s.answered_ms, s.ticket_seq",
     )
     .bind(from.as_millisecond())

@@ -1,30 +1,24 @@
-//! The durable escalation queue. [`TicketStore`] is what the service and the worker need; the
-//! embedded [`SqliteStore`] implements it on one SQLite file (WAL, `synchronous=FULL`), and a
-//! shared database can implement it for several service instances.
+//! The durable escalation queue. [`TicketStore`] is what the service and the worker need;
+//! [`SqlStore`] implements it on the data folder's SQLite file (WAL, `synchronous=FULL`) or on a
+//! PostgreSQL server that several service instances share ([`super::database`]).
 //!
-//! Writes go through one writer task that commits tickets in groups: every ticket of a group is
-//! fsynced by one commit before any of their senders is answered, which keeps durability while
-//! letting 50 concurrent clients share the cost of each fsync.
+//! Tickets are written by one writer task per store that commits them in groups
+//! ([`super::group`]).
 
+pub use super::database::DB_FILE;
+use super::database::{Backend, DatabaseUrl, Db};
+pub use super::group::new_reference;
+use super::group::{Request, writer};
 pub use super::model::*;
 use crate::tickets::escalation::lifecycle::{self, Change};
 use jiff::{SignedDuration, Timestamp};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-    SqliteSynchronous,
-};
-use sqlx::{Connection, Row};
+use sqlx::AnyPool;
+use sqlx::Row;
 use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
 use tokio::sync::{Notify, mpsc, oneshot};
-
-/// The queue database file inside the data folder.
-pub const DB_FILE: &str = "tickets.sqlite";
-
-/// Tickets a group commit takes at most.
-const MAX_GROUP: usize = 256;
 
 /// Storage failures.
 #[derive(Debug, thiserror::Error)]
@@ -104,51 +98,58 @@ pub trait TicketStore: super::external::ExternalIds + Send + Sync + 'static {
     }
 }
 
-type Request = (
-    Ticket,
-    Vec<String>,
-    oneshot::Sender<Result<Ticket, StoreError>>,
-);
-
-/// The embedded queue: one SQLite file in the data folder.
-pub struct SqliteStore {
-    pub(crate) pool: SqlitePool,
+/// The queue in SQL: the data folder's SQLite file, or a PostgreSQL database shared by several
+/// service instances.
+pub struct SqlStore {
+    pub(crate) pool: AnyPool,
+    db: Db,
     writer: mpsc::Sender<Request>,
     notify: Arc<Notify>,
 }
 
-fn options(path: &Path) -> SqliteConnectOptions {
-    SqliteConnectOptions::new()
-        .filename(path)
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Full)
-        .foreign_keys(true)
-        .busy_timeout(std::time::Duration::from_secs(10))
-}
-
-impl SqliteStore {
+impl SqlStore {
     /// The connection pool, for the queue's SQL kept in other files (external ids).
-    pub(super) fn pool(&self) -> &SqlitePool {
+    pub(super) fn pool(&self) -> &AnyPool {
         &self.pool
     }
 
+    /// The database, for the statements that differ between engines.
+    pub(super) fn db(&self) -> &Db {
+        &self.db
+    }
+
     /// Opens (creating and migrating) `DATA/tickets.sqlite` and starts the writer task.
-    pub async fn open(data: &Path) -> Result<SqliteStore, StoreError> {
-        let pool = open_pool(data).await?;
-        let conn = SqliteConnection::connect_with(&options(&data.join(DB_FILE))).await?;
+    pub async fn open(data: &Path) -> Result<SqlStore, StoreError> {
+        SqlStore::connect(&DatabaseUrl::in_folder(data)).await
+    }
+
+    /// Opens (creating and migrating) the database `url` names and starts the writer task.
+    pub async fn connect(url: &DatabaseUrl) -> Result<SqlStore, StoreError> {
+        SqlStore::with_db(super::database::connect(url).await?).await
+    }
+
+    /// The queue on an open database; starts the writer task.
+    pub async fn with_db(db: Db) -> Result<SqlStore, StoreError> {
+        // The writer keeps one connection of its own, outside the pool.
+        let conn = db.pool.acquire().await?.detach();
         let (tx, rx) = mpsc::channel(4096);
         let notify = Arc::new(Notify::new());
         tokio::spawn(writer(conn, rx, notify.clone()));
-        Ok(SqliteStore {
-            pool,
+        Ok(SqlStore {
+            pool: db.pool.clone(),
+            db,
             writer: tx,
             notify,
         })
     }
+
     /// Frees the leases of jobs a killed process held, so a restarted service resumes them at
-    /// once. Only for the service that owns the file (the embedded queue has one instance).
+    /// once. Only on SQLite, whose file one service owns: on PostgreSQL the other instances'
+    /// leases are live, and a dead instance's run out by themselves.
     pub async fn release_leases(&self) -> Result<u64, StoreError> {
+        if self.db.backend != Backend::Sqlite {
+            return Ok(0);
+        }
         let r = sqlx::query("UPDATE jobs SET lease_until_ms = NULL WHERE state = 'pending' AND lease_until_ms IS NOT NULL")
             .execute(&self.pool)
             .await?;
@@ -157,128 +158,16 @@ impl SqliteStore {
 }
 
 /// Opens (creating private and migrating) `DATA/tickets.sqlite`: the queue's database, which
-/// other stores of the data folder (feedback) share.
-pub async fn open_pool(data: &Path) -> Result<SqlitePool, StoreError> {
-    let path = data.join(DB_FILE);
-    let io = |p: &Path, e: std::io::Error| StoreError::Data(format!("{}: {e}", p.display()));
-    crate::private::create_dir(data).map_err(|e| io(data, e))?;
-    // Created empty and 0600 before SQLite opens it: its WAL and shared-memory files take
-    // the database's mode. Files of earlier versions (0644) are restricted too.
-    crate::private::options()
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .map_err(|e| io(&path, e))?;
-    for suffix in ["", "-wal", "-shm"] {
-        let file = data.join(format!("{DB_FILE}{suffix}"));
-        crate::private::restrict(&file).map_err(|e| io(&file, e))?;
-    }
-    let pool = SqlitePoolOptions::new()
-        .max_connections(4)
-        .connect_with(options(&path))
-        .await?;
-    sqlx::migrate!("./migrations").run(&pool).await?;
-    Ok(pool)
-}
-
-async fn writer(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Request>, notify: Arc<Notify>) {
-    let mut group: Vec<Request> = Vec::with_capacity(MAX_GROUP);
-    while let Some(first) = rx.recv().await {
-        group.push(first);
-        while group.len() < MAX_GROUP {
-            match rx.try_recv() {
-                Ok(r) => group.push(r),
-                Err(_) => break,
-            }
-        }
-        let tickets: Vec<(Ticket, Vec<String>)> = group
-            .iter()
-            .map(|(t, targets, _)| (t.clone(), targets.clone()))
-            .collect();
-        match commit_group(&mut conn, tickets).await {
-            Ok(stored) => {
-                for ((_, _, reply), t) in group.drain(..).zip(stored) {
-                    let _ = reply.send(Ok(t));
-                }
-                notify.notify_waiters();
-            }
-            Err(e) => {
-                tracing::error!("group commit failed: {e}");
-                let msg = e.to_string();
-                for (_, _, reply) in group.drain(..) {
-                    let _ = reply.send(Err(StoreError::Data(msg.clone())));
-                }
-            }
-        }
-    }
-}
-
-/// A new reference: `T-` and six characters of Crockford's base32 (no I, L, O, U).
-pub fn new_reference() -> String {
-    const A: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    let c: Vec<char> = (0..6)
-        .map(|_| A[rand::random_range(0..32usize)] as char)
-        .collect();
-    format!("T-{}{}{}{}-{}{}", c[0], c[1], c[2], c[3], c[4], c[5])
-}
-
-async fn commit_group(
-    conn: &mut SqliteConnection,
-    group: Vec<(Ticket, Vec<String>)>,
-) -> Result<Vec<Ticket>, StoreError> {
-    let mut tx = conn.begin().await?;
-    let mut out = Vec::with_capacity(group.len());
-    for (mut t, targets) in group {
-        let seq = loop {
-            t.id = new_reference();
-            let doc = serde_json::to_string(&t).map_err(|e| StoreError::Data(e.to_string()))?;
-            let row = sqlx::query(
-                "INSERT INTO tickets (id, type, status, created_ms, first_response_target_ms,
-                 first_response_breach_ms, partner, email, subject, doc)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING seq",
-            )
-            .bind(&t.id)
-            .bind(&t.kind)
-            .bind(&t.status)
-            .bind(t.created.as_millisecond())
-            .bind(t.deadlines.first_response_target.as_millisecond())
-            .bind(t.deadlines.first_response_breach.as_millisecond())
-            .bind(&t.partner)
-            .bind(&t.email)
-            .bind(&t.subject)
-            .bind(doc)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some(row) = row {
-                break row.try_get::<i64, _>(0)?;
-            }
-        };
-        for (i, c) in t.deadlines.contacts.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO ticket_contacts (ticket_seq, position, role, notify_at_ms, due_ms)
-                 VALUES (?, ?, ?, ?, ?)",
-            )
-            .bind(seq)
-            .bind(i as i64)
-            .bind(&c.role)
-            .bind(c.notify_at.as_millisecond())
-            .bind(c.due.as_millisecond())
-            .execute(&mut *tx)
-            .await?;
-        }
-        super::events::enqueue(&mut tx, seq, 0, &targets, t.created).await?;
-        out.push(t);
-    }
-    tx.commit().await?;
-    Ok(out)
+/// other stores of the data folder (feedback, agent keys) share.
+pub async fn open_pool(data: &Path) -> Result<Db, StoreError> {
+    super::database::connect(&DatabaseUrl::in_folder(data)).await
 }
 
 pub(super) fn level(v: i64) -> Result<u8, StoreError> {
     u8::try_from(v).map_err(|_| StoreError::Data(format!("stored ticket: level {v}")))
 }
 
-pub(super) fn ts(ms: i64) -> Timestamp {
+pub(crate) fn ts(ms: i64) -> Timestamp {
     Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
@@ -286,7 +175,7 @@ pub(super) fn parse_doc(doc: &str) -> Result<Ticket, StoreError> {
     serde_json::from_str(doc).map_err(|e| StoreError::Data(format!("stored ticket: {e}")))
 }
 
-impl TicketStore for SqliteStore {
+impl TicketStore for SqlStore {
     fn insert(&self, ticket: Ticket, targets: Vec<String>) -> StoreFuture<'_, Ticket> {
         Box::pin(async move {
             let (tx, rx) = oneshot::channel();
@@ -304,10 +193,11 @@ impl TicketStore for SqliteStore {
             let rows = sqlx::query(
                 "SELECT t.id, t.type, t.status, t.created_ms, t.first_response_target_ms,
                         t.first_response_breach_ms, t.partner, t.subject,
-                        SUM(j.state = 'dead'), SUM(j.state = 'pending'),
+                        SUM(CASE WHEN j.state = 'dead' THEN 1 ELSE 0 END),
+                        SUM(CASE WHEN j.state = 'pending' THEN 1 ELSE 0 END),
                         t.level, t.assignee, t.first_response_ms
                  FROM tickets t LEFT JOIN jobs j ON j.ticket_seq = t.seq
-                 WHERE (?1 IS NULL OR t.level = ?1)
+                 WHERE (CAST($1 AS BIGINT) IS NULL OR t.level = CAST($1 AS BIGINT))
                  GROUP BY t.seq ORDER BY t.created_ms DESC, t.seq DESC",
             )
             .bind(filter.level.map(i64::from))
@@ -356,7 +246,7 @@ impl TicketStore for SqliteStore {
         Box::pin(async move {
             let id = id.trim().to_ascii_uppercase();
             let Some(row) =
-                sqlx::query("SELECT seq, doc, first_response_breach_ms FROM tickets WHERE id = ?")
+                sqlx::query("SELECT seq, doc, first_response_breach_ms FROM tickets WHERE id = $1")
                     .bind(&id)
                     .fetch_optional(&self.pool)
                     .await?
@@ -368,7 +258,7 @@ impl TicketStore for SqliteStore {
             let events = super::events::of_ticket(&self.pool, seq).await?;
             let jobs = sqlx::query(
                 "SELECT target, state, attempts, next_attempt_ms, last_error, event_id FROM jobs
-                 WHERE ticket_seq = ? ORDER BY id",
+                 WHERE ticket_seq = $1 ORDER BY id",
             )
             .bind(seq)
             .fetch_all(&self.pool)
@@ -419,24 +309,36 @@ impl TicketStore for SqliteStore {
             let until = now_ms.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
             // Every parameter is numbered: sqlx binds a plain `?` that follows a `?N` by
             // position among the unnamed ones, which once gave LIMIT the current time.
-            let rows = sqlx::query(
-                "UPDATE jobs SET lease_until_ms = ?1, attempts = attempts + 1, updated_ms = ?2
-                 WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND target = ?3
-                              AND next_attempt_ms <= ?2
-                              AND (lease_until_ms IS NULL OR lease_until_ms <= ?2)
-                              ORDER BY next_attempt_ms, id LIMIT ?4)
-                 RETURNING id, ticket_seq, target, attempts, event_id",
-            )
-            .bind(until)
-            .bind(now_ms)
-            .bind(target)
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?;
+            // Several instances claim from one PostgreSQL queue: SKIP LOCKED lets each take
+            // jobs the others are not leasing at this very moment, without waiting for them.
+            macro_rules! claim {
+                ($lock:literal) => {
+                    concat!(
+                        "UPDATE jobs SET lease_until_ms = $1, attempts = attempts + 1, updated_ms = $2
+                         WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND target = $3
+                                      AND next_attempt_ms <= $2
+                                      AND (lease_until_ms IS NULL OR lease_until_ms <= $2)
+                                      ORDER BY next_attempt_ms, id LIMIT $4",
+                        $lock,
+                        ") RETURNING id, ticket_seq, target, attempts, event_id"
+                    )
+                };
+            }
+            let sql = match self.db.backend {
+                Backend::Sqlite => claim!(""),
+                Backend::Postgres => claim!(" FOR UPDATE SKIP LOCKED"),
+            };
+            let rows = sqlx::query(sql)
+                .bind(until)
+                .bind(now_ms)
+                .bind(target)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
             let mut jobs = Vec::with_capacity(rows.len());
             for r in rows {
                 let seq: i64 = r.try_get(1)?;
-                let doc: String = sqlx::query_scalar("SELECT doc FROM tickets WHERE seq = ?")
+                let doc: String = sqlx::query_scalar("SELECT doc FROM tickets WHERE seq = $1")
                     .bind(seq)
                     .fetch_one(&self.pool)
                     .await?;
@@ -470,8 +372,8 @@ impl TicketStore for SqliteStore {
                     Outcome::Dead { error } => ("dead", now, Some(error)),
                 };
                 sqlx::query(
-                    "UPDATE jobs SET state = ?, next_attempt_ms = ?, last_error = ?, updated_ms = ?,
-                     lease_until_ms = NULL WHERE id = ?",
+                    "UPDATE jobs SET state = $1, next_attempt_ms = $2, last_error = $3, updated_ms = $4,
+                     lease_until_ms = NULL WHERE id = $5",
                 )
                 .bind(state)
                 .bind(next)
@@ -494,7 +396,7 @@ impl TicketStore for SqliteStore {
         now: Timestamp,
     ) -> StoreFuture<'_, Changed> {
         Box::pin(async move {
-            let changed = super::events::change(&self.pool, &id, &change, &targets, now).await?;
+            let changed = super::events::change(&self.db, &id, &change, &targets, now).await?;
             self.notify.notify_waiters();
             Ok(changed)
         })
@@ -507,7 +409,7 @@ impl TicketStore for SqliteStore {
         targets: Vec<String>,
     ) -> StoreFuture<'_, Changed> {
         Box::pin(async move {
-            let changed = super::survey::rate(&self.pool, &id, &answer, &targets).await?;
+            let changed = super::survey::rate(&self.db, &id, &answer, &targets).await?;
             self.notify.notify_waiters();
             Ok(changed)
         })
@@ -516,8 +418,9 @@ impl TicketStore for SqliteStore {
     fn next_due(&self, target: String) -> StoreFuture<'_, Option<Timestamp>> {
         Box::pin(async move {
             let ms: Option<i64> = sqlx::query_scalar(
-                "SELECT MIN(MAX(next_attempt_ms, COALESCE(lease_until_ms, 0))) FROM jobs
-                 WHERE state = 'pending' AND target = ?1",
+                "SELECT MIN(CASE WHEN lease_until_ms > next_attempt_ms THEN lease_until_ms
+                                 ELSE next_attempt_ms END) FROM jobs
+                 WHERE state = 'pending' AND target = $1",
             )
             .bind(target)
             .fetch_one(&self.pool)
@@ -539,7 +442,8 @@ impl TicketStore for SqliteStore {
     fn stats(&self) -> StoreFuture<'_, Vec<TargetStats>> {
         Box::pin(async move {
             let rows = sqlx::query(
-                "SELECT j.target, SUM(j.state = 'pending'), SUM(j.state = 'dead'),
+                "SELECT j.target, SUM(CASE WHEN j.state = 'pending' THEN 1 ELSE 0 END),
+                        SUM(CASE WHEN j.state = 'dead' THEN 1 ELSE 0 END),
                         MIN(CASE WHEN j.state = 'pending' THEN t.created_ms END)
                  FROM jobs j JOIN tickets t ON t.seq = j.ticket_seq
                  WHERE j.state IN ('pending', 'dead')

@@ -1,13 +1,13 @@
-//! The satisfaction survey in the SQLite queue: the answer and its `rate` event are written in
+//! The satisfaction survey in the queue: the answer and its `rate` event are written in
 //! one transaction, and the primary key of `ticket_surveys` keeps the answer one per ticket
 //! whoever posts at the same time.
 
+use super::database::Db;
 use super::events::change_in;
 use super::store::{StoreError, ts};
 use super::{Changed, SurveyAnswer};
 use crate::tickets::escalation::lifecycle::{Action, Change};
-use sqlx::Row;
-use sqlx::sqlite::SqlitePool;
+use sqlx::{AnyPool, Row};
 
 /// The actor of the survey's events: the partner, whose name the queue does not repeat.
 const SURVEY_ACTOR: &str = "partner";
@@ -32,7 +32,7 @@ pub fn note(answer: &SurveyAnswer) -> String {
 /// ([`StoreError::Refused`]) when the ticket is not closed, was rated already, or the score is
 /// not 1 to 5.
 pub(super) async fn rate(
-    pool: &SqlitePool,
+    db: &Db,
     id: &str,
     answer: &SurveyAnswer,
     targets: &[String],
@@ -51,11 +51,11 @@ pub(super) async fn rate(
         note: Some(note(answer)),
         public: false,
     };
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let (changed, seq) = change_in(&mut tx, id, &change, targets, answer.at).await?;
+    let mut tx = db.begin_write().await?;
+    let (changed, seq) = change_in(&mut tx, db.backend, id, &change, targets, answer.at).await?;
     let stored = sqlx::query(
         "INSERT INTO ticket_surveys (ticket_seq, score, comment, answered_ms, event_id)
-         VALUES (?, ?, ?, ?, ?) ON CONFLICT (ticket_seq) DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (ticket_seq) DO NOTHING",
     )
     .bind(seq)
     .bind(i64::from(answer.score))
@@ -83,11 +83,11 @@ pub(super) async fn rate(
 
 /// The survey answer of ticket `seq`, when there is one.
 pub(super) async fn of_ticket(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     seq: i64,
 ) -> Result<Option<SurveyAnswer>, StoreError> {
     let row =
-        sqlx::query("SELECT score, comment, answered_ms FROM ticket_surveys WHERE ticket_seq = ?")
+        sqlx::query("SELECT score, comment, answered_ms FROM ticket_surveys WHERE ticket_seq = $1")
             .bind(seq)
             .fetch_optional(pool)
             .await?;
@@ -102,7 +102,7 @@ pub(super) async fn of_ticket(
 }
 
 /// Answers per score, for the metrics: (score, answers), scores without answers left out.
-pub(super) async fn counts(pool: &SqlitePool) -> Result<Vec<(u8, i64)>, StoreError> {
+pub(super) async fn counts(pool: &AnyPool) -> Result<Vec<(u8, i64)>, StoreError> {
     let rows =
         sqlx::query("SELECT score, COUNT(*) FROM ticket_surveys GROUP BY score ORDER BY score")
             .fetch_all(pool)
@@ -116,7 +116,8 @@ pub(super) async fn counts(pool: &SqlitePool) -> Result<Vec<(u8, i64)>, StoreErr
 mod tests {
     use super::SURVEY_ACTOR;
     use crate::tickets::escalation::lifecycle::{Action, Change};
-    use crate::tickets::store::{SqliteStore, StoreError, SurveyAnswer, TicketStore};
+    use crate::tickets::store::tests::store_test;
+    use crate::tickets::store::{SqlStore, StoreError, SurveyAnswer, TicketStore};
     use jiff::Timestamp;
 
     fn answer(score: u8) -> SurveyAnswer {
@@ -127,7 +128,7 @@ mod tests {
         }
     }
 
-    async fn act(store: &SqliteStore, id: &str, action: Action) {
+    async fn act(store: &SqlStore, id: &str, action: Action) {
         let c = Change {
             action,
             actor: "ops".into(),
@@ -140,11 +141,10 @@ mod tests {
         store.change(id.into(), c, vec![], now).await.unwrap();
     }
 
+    store_test! {
     /// Only a closed ticket is rated, once, 1 to 5; a refusal leaves no event behind.
-    #[tokio::test]
-    async fn one_answer_per_closed_ticket_with_a_score_of_one_to_five() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path()).await.unwrap();
+    async fn one_answer_per_closed_ticket_with_a_score_of_one_to_five(url) {
+        let store = SqlStore::connect(&url).await.unwrap();
         let id = store
             .insert(crate::tickets::store::tests::ticket(1), vec![])
             .await
@@ -178,5 +178,6 @@ mod tests {
         assert_eq!(view.deliveries.len(), 1, "one job for the one answer");
         let stats = store.ticket_stats(Timestamp::now()).await.unwrap();
         assert_eq!(stats.survey_answers, [(5, 1)]);
+    }
     }
 }

@@ -3,14 +3,15 @@
 //! enqueues its deliveries and marks the step handled. The unique `(ticket, watch_key)` index
 //! makes a second recording of the same step a no-op, whoever tries it.
 
+use super::database::{Backend, Db};
 use super::store::TicketStore;
-use super::store::{SqliteStore, StoreError, StoreFuture, parse_doc, ts};
+use super::store::{SqlStore, StoreError, StoreFuture, parse_doc, ts};
 use super::{Notified, Ticket};
 use crate::tickets::escalation::lifecycle::Action;
 use jiff::{SignedDuration, Timestamp};
 use sqlx::Row;
-use sqlx::SqliteConnection;
-use sqlx::sqlite::{SqlitePool, SqliteRow};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AnyPool};
 
 /// The lease row of the SLA watcher.
 pub(crate) const WATCHER_LEASE: &str = "sla-watcher";
@@ -103,7 +104,7 @@ pub trait SlaQueue: Send + Sync {
     fn resolved_before(&self, before: Timestamp, limit: u32) -> StoreFuture<'_, Vec<String>>;
 }
 
-impl SlaQueue for SqliteStore {
+impl SlaQueue for SqlStore {
     fn lease(
         &self,
         name: &str,
@@ -118,7 +119,7 @@ impl SlaQueue for SqliteStore {
     fn release(&self, name: &str, holder: &str) -> StoreFuture<'_, ()> {
         let (name, holder) = (name.to_string(), holder.to_string());
         Box::pin(async move {
-            sqlx::query("DELETE FROM leases WHERE name = ?1 AND holder = ?2")
+            sqlx::query("DELETE FROM leases WHERE name = $1 AND holder = $2")
                 .bind(name)
                 .bind(holder)
                 .execute(&self.pool)
@@ -142,10 +143,10 @@ impl SlaQueue for SqliteStore {
         now: Timestamp,
     ) -> StoreFuture<'_, Vec<Option<i64>>> {
         Box::pin(async move {
-            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            let mut tx = self.db().begin_write().await?;
             let mut ids = Vec::with_capacity(decisions.len());
             for d in &decisions {
-                ids.push(decide(&mut tx, d, now).await?);
+                ids.push(decide(&mut tx, self.db(), d, now).await?);
             }
             tx.commit().await?;
             if ids.iter().any(Option::is_some) {
@@ -161,7 +162,7 @@ impl SlaQueue for SqliteStore {
 }
 
 async fn resolved_before(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     before: Timestamp,
     limit: u32,
 ) -> Result<Vec<String>, StoreError> {
@@ -169,8 +170,8 @@ async fn resolved_before(
         "SELECT t.id FROM tickets t
          JOIN (SELECT ticket_seq, MAX(at_ms) AS at_ms FROM ticket_events
                WHERE action = 'resolve' GROUP BY ticket_seq) r ON r.ticket_seq = t.seq
-         WHERE t.status = 'resolved' AND r.at_ms <= ?1
-         ORDER BY r.at_ms LIMIT ?2",
+         WHERE t.status = 'resolved' AND r.at_ms <= $1
+         ORDER BY r.at_ms LIMIT $2",
     )
     .bind(before.as_millisecond())
     .bind(i64::from(limit))
@@ -184,7 +185,7 @@ fn millis(d: SignedDuration) -> i64 {
 }
 
 async fn lease(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     name: &str,
     holder: &str,
     now: Timestamp,
@@ -193,9 +194,9 @@ async fn lease(
     let now_ms = now.as_millisecond();
     // One statement: taken when absent, renewed by its holder, taken over once expired.
     let row = sqlx::query(
-        "INSERT INTO leases (name, holder, expires_ms) VALUES (?1, ?2, ?3)
+        "INSERT INTO leases (name, holder, expires_ms) VALUES ($1, $2, $3)
          ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_ms = excluded.expires_ms
-         WHERE leases.holder = excluded.holder OR leases.expires_ms <= ?4
+         WHERE leases.holder = excluded.holder OR leases.expires_ms <= $4
          RETURNING holder",
     )
     .bind(name)
@@ -208,7 +209,7 @@ async fn lease(
 }
 
 async fn due(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     now: Timestamp,
     warn_ahead: SignedDuration,
     limit: u32,
@@ -220,8 +221,8 @@ async fn due(
     let reminders = sqlx::query(
         "SELECT c.ticket_seq, c.notify_at_ms, t.doc, t.first_response_ms, c.position, c.role
          FROM ticket_contacts c JOIN tickets t ON t.seq = c.ticket_seq
-         WHERE c.watched_ms IS NULL AND c.position > 0 AND c.notify_at_ms <= ?1
-         ORDER BY c.notify_at_ms LIMIT ?2",
+         WHERE c.watched_ms IS NULL AND c.position > 0 AND c.notify_at_ms <= $1
+         ORDER BY c.notify_at_ms LIMIT $2",
     )
     .bind(now_ms)
     .bind(limit)
@@ -244,9 +245,9 @@ async fn due(
                 $watched,
                 " IS NULL AND ",
                 $column,
-                " <= ?1 ORDER BY ",
+                " <= $1 ORDER BY ",
                 $column,
-                " LIMIT ?2"
+                " LIMIT $2"
             )
         };
     }
@@ -275,7 +276,7 @@ async fn due(
 }
 
 /// A due step from a row starting `seq, due time, doc, first_response_ms`.
-fn due_row(r: &SqliteRow, step: Step) -> Result<Due, StoreError> {
+fn due_row(r: &AnyRow, step: Step) -> Result<Due, StoreError> {
     Ok(Due {
         seq: r.try_get(0)?,
         step,
@@ -286,14 +287,21 @@ fn due_row(r: &SqliteRow, step: Step) -> Result<Due, StoreError> {
 }
 
 async fn decide(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
+    db: &Db,
     d: &Decision,
     now: Timestamp,
 ) -> Result<Option<i64>, StoreError> {
     let now_ms = now.as_millisecond();
     let mut event_id = None;
     if let Some(notified) = &d.record {
-        let row = sqlx::query("SELECT status, level, assignee FROM tickets WHERE seq = ?")
+        let sql = match db.backend {
+            Backend::Sqlite => "SELECT status, level, assignee FROM tickets WHERE seq = $1",
+            Backend::Postgres => {
+                "SELECT status, level, assignee FROM tickets WHERE seq = $1 FOR UPDATE"
+            }
+        };
+        let row = sqlx::query(sql)
             .bind(d.seq)
             .fetch_optional(&mut *tx)
             .await?
@@ -306,7 +314,7 @@ async fn decide(
         event_id = sqlx::query_scalar(
             "INSERT INTO ticket_events (ticket_seq, at_ms, actor, action, from_status, to_status,
              from_level, to_level, assignee, note, public, notified, watch_key)
-             VALUES (?1, ?2, 'sla-watcher', ?3, ?4, ?4, ?5, ?5, ?6, NULL, 0, ?7, ?8)
+             VALUES ($1, $2, 'sla-watcher', $3, $4, $4, $5, $5, $6, NULL, 0, $7, $8)
              ON CONFLICT DO NOTHING RETURNING id",
         )
         .bind(d.seq)
@@ -325,26 +333,26 @@ async fn decide(
     }
     let mark = match &d.step {
         Step::Remind { position, .. } => sqlx::query(
-            "UPDATE ticket_contacts SET watched_ms = ?1
-             WHERE ticket_seq = ?2 AND position = ?3 AND watched_ms IS NULL",
+            "UPDATE ticket_contacts SET watched_ms = $1
+             WHERE ticket_seq = $2 AND position = $3 AND watched_ms IS NULL",
         )
         .bind(now_ms)
         .bind(d.seq)
         .bind(*position),
         Step::Warn => sqlx::query(
-            "UPDATE tickets SET warn_watched_ms = ?1 WHERE seq = ?2 AND warn_watched_ms IS NULL",
+            "UPDATE tickets SET warn_watched_ms = $1 WHERE seq = $2 AND warn_watched_ms IS NULL",
         )
         .bind(now_ms)
         .bind(d.seq),
         Step::Breach => sqlx::query(
-            "UPDATE tickets SET breach_watched_ms = ?1,
-                    breached_ms = CASE WHEN ?3 THEN ?1 ELSE breached_ms END
-             WHERE seq = ?2 AND breach_watched_ms IS NULL",
+            "UPDATE tickets SET breach_watched_ms = $1,
+                    breached_ms = CASE WHEN $3 = 1 THEN $1 ELSE breached_ms END
+             WHERE seq = $2 AND breach_watched_ms IS NULL",
         )
         .bind(now_ms)
         .bind(d.seq)
         // Only the decision that recorded the event records the breach time.
-        .bind(event_id.is_some()),
+        .bind(i64::from(event_id.is_some())),
     };
     mark.execute(&mut *tx).await?;
     Ok(event_id)

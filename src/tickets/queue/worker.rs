@@ -265,7 +265,7 @@ async fn attempt(d: &Deliverer, store: &dyn TicketStore, job: Job) -> (i64, Outc
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tickets::store::SqliteStore;
+    use crate::tickets::store::SqlStore;
 
     #[tokio::test]
     async fn jobs_of_a_removed_target_end_dead() {
@@ -275,7 +275,7 @@ mod tests {
         )
         .unwrap()
         .support;
-        let sqlite = SqliteStore::open(dir.path()).await.unwrap();
+        let sqlite = SqlStore::open(dir.path()).await.unwrap();
         let ticket = crate::tickets::store::tests::ticket(1);
         let stored = sqlite
             .insert(ticket, vec!["jsonl".into(), "gone".into()])

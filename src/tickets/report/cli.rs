@@ -1,14 +1,15 @@
-//! `ayuda report tickets`: reads the queue of the data folder and prints or writes the report.
+//! `ayuda report tickets`: reads the queue database and prints or writes the report.
 
 use super::{TicketReport, bounds, compute, html, period, text};
 use crate::tickets::calendar::Calendar;
+use crate::tickets::queue::database::{DatabaseUrl, connect};
 use crate::tickets::queue::report::{open_by_level, report_tickets, survey_answers};
-use crate::tickets::store::{DB_FILE, StoreError, open_pool};
+use crate::tickets::store::StoreError;
 use anyhow::{Context, Result, anyhow, bail};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use sqlx::sqlite::SqlitePool;
+use sqlx::AnyPool;
 use std::path::{Path, PathBuf};
 
 /// The options of `ayuda report tickets` (`--root` and `--data` are `report`'s).
@@ -42,7 +43,7 @@ fn date(flag: &str, text: Option<&str>) -> Result<Option<Date>> {
 
 /// The report of the queue database `pool` for the days `from`..=`to` of `tz` at `now`.
 pub async fn report(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     tz: &TimeZone,
     time_zone: &str,
     days: (Date, Date),
@@ -55,8 +56,8 @@ pub async fn report(
     Ok(compute(&tickets, &answers, open, tz, time_zone, days, now))
 }
 
-/// Runs `ayuda report tickets` on the site at `root` and the data folder `data`.
-pub fn run(args: &TicketsReportArgs, root: &Path, data: &Path) -> Result<()> {
+/// Runs `ayuda report tickets` on the site at `root` and the queue database `db`.
+pub fn run(args: &TicketsReportArgs, root: &Path, db: &DatabaseUrl) -> Result<()> {
     let config = crate::Config::load(root).map_err(|e| anyhow!("{e}"))?;
     let cal = Calendar::from_config(&config.support).map_err(|(k, m)| anyhow!("{k}: {m}"))?;
     let tz = cal.time_zone();
@@ -68,15 +69,12 @@ pub fn run(args: &TicketsReportArgs, root: &Path, data: &Path) -> Result<()> {
         date("--to", args.to.as_deref())?,
     )
     .map_err(|e| anyhow!(e))?;
-    if !data.join(DB_FILE).is_file() {
-        bail!(
-            "no ticket queue in {}: pass the service's data folder with --data",
-            data.display()
-        );
+    if !db.exists() {
+        bail!("no ticket queue in {db}: pass the service's data folder with --data, or --database");
     }
     let runtime = tokio::runtime::Runtime::new()?;
     let r = runtime.block_on(async {
-        let pool = open_pool(data).await?;
+        let pool = connect(db).await?.pool;
         report(&pool, tz, cal.time_zone_name(), days, now).await
     })?;
     if let Some(file) = &args.html {

@@ -4,7 +4,7 @@
 use super::text::{render_csv, render_text};
 use super::*;
 use crate::tickets::escalation::lifecycle::{Action, Change};
-use crate::tickets::store::{SqliteStore, TicketStore};
+use crate::tickets::store::{SqlStore, TicketStore};
 
 fn at(s: &str) -> Timestamp {
     s.parse().unwrap()
@@ -34,7 +34,7 @@ const PERIOD: (&str, &str) = ("2026-03-23", "2026-04-05");
 const NOW: &str = "2026-04-05T22:00:00Z";
 
 /// Stores a ticket of `kind` received at `created` whose first response breaches `hours` later.
-async fn receive(store: &SqliteStore, kind: &str, created: &str, hours: i64) -> String {
+async fn receive(store: &SqlStore, kind: &str, created: &str, hours: i64) -> String {
     let mut t = crate::tickets::store::tests::ticket(0);
     t.kind = kind.into();
     t.created = at(created);
@@ -43,12 +43,12 @@ async fn receive(store: &SqliteStore, kind: &str, created: &str, hours: i64) -> 
     store.insert(t, vec![]).await.unwrap().id
 }
 
-async fn act(store: &SqliteStore, id: &str, c: Change, when: &str) {
+async fn act(store: &SqlStore, id: &str, c: Change, when: &str) {
     store.change(id.into(), c, vec![], at(when)).await.unwrap();
 }
 
 /// Acknowledges, resolves (as `agent`) and closes ticket `id` an hour apart from `when`.
-async fn close(store: &SqliteStore, id: &str, agent: &str, when: &str) {
+async fn close(store: &SqlStore, id: &str, agent: &str, when: &str) {
     let mut t = at(when);
     for action in [Action::Ack, Action::Resolve, Action::Close] {
         store
@@ -60,7 +60,7 @@ async fn close(store: &SqliteStore, id: &str, agent: &str, when: &str) {
 }
 
 /// The partner rates closed ticket `id` with `score` at `when`.
-async fn rate(store: &SqliteStore, id: &str, score: u8, when: &str) {
+async fn rate(store: &SqlStore, id: &str, score: u8, when: &str) {
     let answer = crate::tickets::store::SurveyAnswer {
         score,
         comment: None,
@@ -72,7 +72,7 @@ async fn rate(store: &SqliteStore, id: &str, score: u8, when: &str) {
 /// The queue of the module's scenario and its report.
 async fn scenario() -> TicketReport {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path()).await.unwrap();
+    let store = SqlStore::open(dir.path()).await.unwrap();
     // A: Monday 09:00 CET, answered by ana after 1 h (met), then resolved and closed.
     let a = receive(&store, "technical", "2026-03-23T08:00:00Z", 3).await;
     act(

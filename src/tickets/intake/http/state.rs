@@ -10,7 +10,8 @@ use crate::tickets::guard::RateLimiter;
 use crate::tickets::keys::PartnerKeys;
 use crate::tickets::messages::{self};
 use crate::tickets::queue::agents::AgentKeys;
-use crate::tickets::store::{SqliteStore, TicketStore};
+use crate::tickets::queue::database::{Backend, DatabaseUrl};
+use crate::tickets::store::{SqlStore, TicketStore};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -128,9 +129,33 @@ impl TicketsState {
         data: &Path,
         dist: Option<&Path>,
     ) -> Result<TicketsState, OpenError> {
+        TicketsState::open_on(config, data, &DatabaseUrl::in_folder(data), dist).await
+    }
+
+    /// [`TicketsState::open`] with the queue and agent keys in the database `db` (one pool
+    /// for both), the other files in `data`.
+    pub async fn open_on(
+        config: &crate::Config,
+        data: &Path,
+        db: &DatabaseUrl,
+        dist: Option<&Path>,
+    ) -> Result<TicketsState, OpenError> {
         let support = config.support.clone();
         let calendar = Calendar::from_config(&support).map_err(|(k, m)| OpenError::Config(k, m))?;
-        let sqlite = SqliteStore::open(data).await?;
+        let db = crate::tickets::queue::database::connect(db).await?;
+        let agents = AgentKeys::with_db(&db);
+        let keys = crate::tickets::intake::shared::partner_keys(&db, data).await?;
+        let secret = match db.backend {
+            Backend::Sqlite => load_secret(&support, data)?,
+            Backend::Postgres => {
+                let name = &support.secret_env;
+                let from_env = secret_from_env(name, std::env::var(name).ok())?;
+                crate::tickets::intake::shared::shared_secret(&db.pool, from_env, name)
+                    .await
+                    .map_err(OpenError::Other)?
+            }
+        };
+        let sqlite = SqlStore::with_db(db).await?;
         let released = sqlite.release_leases().await?;
         if released > 0 {
             tracing::info!("resuming {released} deliveries interrupted by the previous run");
@@ -160,7 +185,6 @@ impl TicketsState {
         if locales.is_empty() {
             locales = messages::LANGUAGES.iter().map(|s| s.to_string()).collect();
         }
-        let secret = load_secret(&support, data)?;
         let links = LinkSigner::new(&secret);
         let deliverer = Deliverer::new(&support, data.to_path_buf(), config.base())
             .map_err(OpenError::Other)?
@@ -175,8 +199,8 @@ impl TicketsState {
             body_timeout: Duration::from_secs(config.server.body_timeout_seconds),
             secret,
             links,
-            agents: AgentKeys::open(data).await?,
-            keys: PartnerKeys::open(data)?,
+            agents,
+            keys,
             calendar,
             locales,
             default_locale: config.default_locale().to_string(),
