@@ -379,8 +379,11 @@ pub fn render(
     if !current.text.trim().is_empty() || !current.heading.is_empty() {
         sections.push(current);
     }
+    // Held until the search index is written: no spare capacity (a 100k-article build keeps
+    // every article's sections at once).
     for s in &mut sections {
         s.text = collapse_ws(&s.text);
+        s.text.shrink_to_fit();
         s.heading = collapse_ws(&s.heading);
     }
     out.sections = sections.into();
@@ -432,6 +435,8 @@ pub fn render(
     for (id, alias) in &anchor_aliases {
         html = add_anchor_alias(&html, id, alias);
     }
+    // Held until the page is written (see `Site::write`): no spare capacity.
+    html.shrink_to_fit();
     out.html = html;
     out
 }

@@ -72,6 +72,16 @@ pub struct BuildReport {
     pub skipped: Vec<String>,
 }
 
+/// Whether a site keeps what it was made from once it is rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sources {
+    /// `ayuda serve` and tools: the next rebuild compares and reuses them.
+    Keep,
+    /// `ayuda build`: each article's Markdown goes once rendered and its HTML once its page
+    /// is written, so a large site is never all in memory twice (issue 17).
+    Release,
+}
+
 /// A loaded and rendered site, not yet written.
 pub struct Site {
     pub root: PathBuf,
@@ -103,6 +113,12 @@ pub struct Site {
 impl Site {
     /// Loads configuration, content and theme, renders every visible article and checks links.
     pub fn load(options: &BuildOptions) -> Result<Site, BuildError> {
+        Site::load_keeping(options, Sources::Keep)
+    }
+
+    /// Like [`Site::load`]; with [`Sources::Release`] each article's Markdown is dropped once
+    /// rendered (a build that is written once needs it no more).
+    fn load_keeping(options: &BuildOptions, sources: Sources) -> Result<Site, BuildError> {
         let root = options.root.clone();
         let mut config = Config::load(&root)?;
         if let Some(base) = &options.base_url {
@@ -116,13 +132,15 @@ impl Site {
             articles = library.articles.len(),
             "content loaded"
         );
-        Ok(Site::from_parts(
+        Ok(Site::assemble(
             root,
             config,
             library,
             theme,
             options.clone(),
             diagnostics,
+            None,
+            sources,
         ))
     }
 
@@ -150,8 +168,31 @@ impl Site {
         library: Library,
         theme: Theme,
         options: BuildOptions,
+        diagnostics: Diagnostics,
+        prev: Option<&Site>,
+    ) -> Site {
+        Site::assemble(
+            root,
+            config,
+            library,
+            theme,
+            options,
+            diagnostics,
+            prev,
+            Sources::Keep,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn assemble(
+        root: PathBuf,
+        config: Config,
+        mut library: Library,
+        theme: Theme,
+        options: BuildOptions,
         mut diagnostics: Diagnostics,
         prev: Option<&Site>,
+        sources: Sources,
     ) -> Site {
         let content_dir = root.join(&config.content_dir);
         // The layout of a build with errors is worked out again: their lines may have moved.
@@ -168,6 +209,22 @@ impl Site {
             }
         };
         diagnostics.extend(layout.diagnostics.iter().cloned());
+        // Each job owns the Markdown it renders when the sources are released, so a body is
+        // dropped as soon as its article is rendered.
+        let jobs: Vec<(usize, Option<String>)> = urls
+            .keys()
+            .map(|&i| {
+                let body = match sources {
+                    Sources::Keep => None,
+                    Sources::Release => library
+                        .articles
+                        .get_mut(i)
+                        .and_then(Arc::get_mut)
+                        .map(|a| std::mem::take(&mut a.body)),
+                };
+                (i, body)
+            })
+            .collect();
         let index = urls::LinkIndex::new(&library, &urls, &layout.links, &content_dir);
         let strings: BTreeMap<String, crate::render::theme::Strings> = library
             .locales
@@ -184,10 +241,11 @@ impl Site {
         let counterparts = reuse
             .map(|p| library.counterparts(&p.library))
             .unwrap_or_default();
-        let rendered: BTreeMap<usize, Arc<Rendered>> = urls
-            .par_iter()
-            .map(|(&i, _)| {
+        let rendered: BTreeMap<usize, Arc<Rendered>> = jobs
+            .into_par_iter()
+            .map(|(i, body)| {
                 let a = &library.articles[i];
+                let body = body.as_deref().unwrap_or(&a.body);
                 if let Some(p) = reuse
                     && let Some(&Some(j)) = counterparts.get(i)
                 {
@@ -214,7 +272,7 @@ impl Site {
                 };
                 let resolver = index.resolver(i);
                 let mut r = markdown::render(
-                    &a.body,
+                    body,
                     &a.file,
                     a.body_line_offset,
                     &resolver,
@@ -406,6 +464,26 @@ impl Site {
     /// removes the files of a previous build that this one did not write. Returns the number of
     /// pages written.
     pub fn write(&self, output: &Output) -> Result<usize, BuildError> {
+        self.write_taking(output, BTreeMap::new())
+    }
+
+    /// Like [`Site::write`] for a site written once: each article's HTML moves out of
+    /// [`Site::rendered`] and is dropped as soon as its page is written.
+    fn write_once(mut self, output: &Output) -> Result<usize, BuildError> {
+        let html: BTreeMap<usize, String> = self
+            .rendered
+            .iter_mut()
+            .filter_map(|(&i, r)| Some((i, std::mem::take(&mut Arc::get_mut(r)?.html))))
+            .collect();
+        self.write_taking(output, html)
+    }
+
+    /// Writes the site; article pages take their HTML from `html` where it has it.
+    fn write_taking(
+        &self,
+        output: &Output,
+        html: BTreeMap<usize, String>,
+    ) -> Result<usize, BuildError> {
         let search_dir = output
             .tree_dir("search")
             .filter(|_| !self.options.skip_search);
@@ -441,7 +519,7 @@ impl Site {
                 Ok::<(), BuildError>(())
             });
             let t = Instant::now();
-            let pages = pages::write_pages(self, output)?;
+            let pages = pages::write_pages(self, output, html)?;
             tracing::debug!(ms = t.elapsed().as_millis() as u64, pages, "pages written");
             others
                 .join()
@@ -538,7 +616,7 @@ fn lower_thread_priority() {
 /// Builds `ROOT` into its output folder: nothing is written when the content has errors.
 pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let start = Instant::now();
-    let site = Site::load(options)?;
+    let site = Site::load_keeping(options, Sources::Release)?;
     let mut report = BuildReport {
         articles: site.urls.len(),
         locales: site.locale_counts(),
@@ -548,7 +626,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     };
     if !site.diagnostics.has_errors() {
         let output = Output::disk(site.out_dir());
-        report.pages = site.write(&output)?;
+        report.pages = site.write_once(&output)?;
     }
     report.elapsed_ms = start.elapsed().as_millis();
     Ok(report)

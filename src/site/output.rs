@@ -93,16 +93,26 @@ impl Output {
     /// Writes one file. A path that would leave the output root (see
     /// [`crate::util::path_problem`]) is refused, whoever asks: content values reach it.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
+        self.put(rel, Source::Bytes(bytes))
+    }
+
+    /// Copies a source file into the output. On disk the output gets a hard link to it when
+    /// both are on one file system (no data is copied), else a copy; either way the output file
+    /// is only ever replaced by a rename, never written through, so the source cannot change.
+    pub fn copy(&self, from: &Path, rel: &str) -> std::io::Result<()> {
+        match self {
+            Output::Disk(_) => self.put(rel, Source::File(from)),
+            Output::Memory(_) => self.write(rel, &std::fs::read(from).map_err(at(from))?),
+        }
+    }
+
+    fn put(&self, rel: &str, source: Source) -> std::io::Result<()> {
         check_rel(rel)?;
         let rel = &normalize_rel(rel);
         match self {
             Output::Disk(d) => {
                 let live = d.root.join(rel);
-                let unchanged = d.had_output
-                    && std::fs::metadata(&live)
-                        .is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
-                    && std::fs::read(&live).is_ok_and(|old| old == bytes);
-                if unchanged {
+                if d.had_output && source.same_as(&live)? {
                     // Written again with the live bytes: an earlier staged version loses.
                     if lock(&d.staged)?.remove(rel.as_str()) {
                         remove_any(&d.staging.join(rel))?;
@@ -112,22 +122,26 @@ impl Output {
                     if let Some(dir) = path.parent() {
                         std::fs::create_dir_all(dir).map_err(at(&live))?;
                     }
-                    std::fs::write(&path, bytes).map_err(at(&live))?;
+                    // A file staged earlier in this build may be a link to a source file:
+                    // it is replaced, not written through.
+                    if lock(&d.staged)?.contains(rel.as_str()) {
+                        remove_any(&path)?;
+                    }
+                    source.stage(&path, &live)?;
                     lock(&d.staged)?.insert(rel.to_string());
                 }
                 lock(&d.written)?.insert(rel.to_string());
                 Ok(())
             }
             Output::Memory(map) => {
-                lock(map)?.insert(rel.to_string(), bytes.to_vec());
+                let bytes = match source {
+                    Source::Bytes(b) => b.to_vec(),
+                    Source::File(from) => std::fs::read(from).map_err(at(from))?,
+                };
+                lock(map)?.insert(rel.to_string(), bytes);
                 Ok(())
             }
         }
-    }
-
-    /// Copies a source file into the output.
-    pub fn copy(&self, from: &Path, rel: &str) -> std::io::Result<()> {
-        self.write(rel, &std::fs::read(from).map_err(at(from))?)
     }
 
     /// A folder (such as `search`) that another writer fills whole; on disk it is staged and
@@ -207,6 +221,69 @@ impl Output {
             }
         }
         remove_any(&d.staging)
+    }
+}
+
+/// What an output file is made from.
+enum Source<'a> {
+    Bytes(&'a [u8]),
+    /// A source file (an image an article links to), linked or copied.
+    File(&'a Path),
+}
+
+impl Source<'_> {
+    /// True when the live file `live` already has these bytes (a source file linked there by
+    /// an earlier build is the same file).
+    fn same_as(&self, live: &Path) -> std::io::Result<bool> {
+        let Ok(meta) = std::fs::symlink_metadata(live) else {
+            return Ok(false);
+        };
+        if !meta.is_file() {
+            return Ok(false);
+        }
+        let same_bytes = |bytes: &[u8]| {
+            meta.len() == bytes.len() as u64 && std::fs::read(live).is_ok_and(|old| old == bytes)
+        };
+        Ok(match self {
+            Source::Bytes(bytes) => same_bytes(bytes),
+            Source::File(from) => {
+                let source = std::fs::metadata(from).map_err(at(from))?;
+                same_inode(&source, &meta)
+                    || (source.len() == meta.len()
+                        && same_bytes(&std::fs::read(from).map_err(at(from))?))
+            }
+        })
+    }
+
+    /// Creates the staged file `path` (reported as `live`, where it goes).
+    fn stage(&self, path: &Path, live: &Path) -> std::io::Result<()> {
+        match self {
+            Source::Bytes(bytes) => std::fs::write(path, bytes).map_err(at(live)),
+            Source::File(from) => {
+                // Only a regular file is linked: a link to a symlink would publish the symlink.
+                let regular = std::fs::symlink_metadata(from).map_err(at(from))?.is_file();
+                if regular && std::fs::hard_link(from, path).is_ok() {
+                    return Ok(());
+                }
+                // Another file system, or one without hard links: copy (which the kernel may
+                // do by sharing blocks, see copy_file_range(2)).
+                std::fs::copy(from, path).map(|_| ()).map_err(at(live))
+            }
+        }
+    }
+}
+
+/// True when two files' metadata are of the same file.
+fn same_inode(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        a.dev() == b.dev() && a.ino() == b.ino()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (a, b);
+        false
     }
 }
 
@@ -338,6 +415,67 @@ mod tests {
         let home = std::fs::read_to_string(dir.path().join("site/en/index.html")).unwrap();
         assert_eq!(home, "home");
         assert!(!staging.exists());
+    }
+
+    #[cfg(unix)]
+    fn inode(path: &Path) -> u64 {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).unwrap().ino()
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn copied_files_are_linked_and_writes_never_reach_the_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("screen.png");
+        std::fs::write(&source, b"image").unwrap();
+        let root = dir.path().join("out");
+        let out = Output::disk(root.clone());
+        out.copy(&source, "site/files/screen.png").unwrap();
+        // The same path written again in the same build replaces the staged link.
+        out.copy(&source, "site/files/again.png").unwrap();
+        out.write("site/files/again.png", b"other").unwrap();
+        out.commit().unwrap();
+        let linked = root.join("site/files/screen.png");
+        assert_eq!(
+            inode(&linked),
+            inode(&source),
+            "a link, no copy of the data"
+        );
+        assert_eq!(
+            std::fs::read(root.join("site/files/again.png")).unwrap(),
+            b"other"
+        );
+        assert_eq!(std::fs::read(&source).unwrap(), b"image");
+        // A later build into the kept folder: the linked file is left alone when unchanged,
+        // and replaced (not written through) when the output gets other bytes there.
+        let out = Output::disk(root.clone());
+        out.copy(&source, "site/files/screen.png").unwrap();
+        out.write("site/files/again.png", b"other").unwrap();
+        out.commit().unwrap();
+        assert_eq!(inode(&linked), inode(&source));
+        let out = Output::disk(root.clone());
+        out.write("site/files/screen.png", b"changed").unwrap();
+        out.commit().unwrap();
+        assert_eq!(std::fs::read(&linked).unwrap(), b"changed");
+        assert_eq!(std::fs::read(&source).unwrap(), b"image");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_source_is_copied_not_linked() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("real.png");
+        std::fs::write(&target, b"image").unwrap();
+        let source = dir.path().join("screen.png");
+        std::os::unix::fs::symlink(&target, &source).unwrap();
+        let root = dir.path().join("out");
+        let out = Output::disk(root.clone());
+        out.copy(&source, "site/files/screen.png").unwrap();
+        out.commit().unwrap();
+        let copied = root.join("site/files/screen.png");
+        assert!(std::fs::symlink_metadata(&copied).unwrap().is_file());
+        assert_eq!(std::fs::read(&copied).unwrap(), b"image");
     }
 
     #[test]

@@ -180,6 +180,7 @@ fn article_page(
     site: &Site,
     lc: &LocaleContext,
     i: usize,
+    html: String,
     by_group: &Groups,
     sections: &SectionIndex,
 ) -> Page {
@@ -245,7 +246,7 @@ fn article_page(
         "title": a.title,
         "short_title": a.front.short_title.as_deref().unwrap_or(&a.title),
         "heading": a.heading.as_deref().unwrap_or(&a.title),
-        "html": r.html,
+        "html": html,
         "toc": r.toc,
         "description": description,
         "updated": updated.map(|t| format_date(t, &a.locale)).unwrap_or_default(),
@@ -297,9 +298,21 @@ impl Selection {
     }
 }
 
-/// Renders and writes every HTML page; returns how many.
-pub fn write_pages(site: &Site, output: &Output) -> Result<usize, BuildError> {
-    write_selected(site, output, &Selection::all(site))
+/// Renders and writes every HTML page; returns how many. Article pages take their body's
+/// HTML out of `html` where it has it (dropping it once written), else from the rendered
+/// article.
+pub fn write_pages(
+    site: &Site,
+    output: &Output,
+    html: BTreeMap<usize, String>,
+) -> Result<usize, BuildError> {
+    write_selected_taking(
+        site,
+        output,
+        &Selection::all(site),
+        &LocaleContexts::new(),
+        html,
+    )
 }
 
 /// Renders and writes the selected pages; returns how many.
@@ -314,6 +327,16 @@ pub fn write_selected_with(
     output: &Output,
     sel: &Selection,
     known: &LocaleContexts,
+) -> Result<usize, BuildError> {
+    write_selected_taking(site, output, sel, known, BTreeMap::new())
+}
+
+fn write_selected_taking(
+    site: &Site,
+    output: &Output,
+    sel: &Selection,
+    known: &LocaleContexts,
+    mut html: BTreeMap<usize, String>,
 ) -> Result<usize, BuildError> {
     let mut locales: BTreeSet<&String> = sel.listings.iter().collect();
     locales.extend(
@@ -355,19 +378,20 @@ pub fn write_selected_with(
         indicatif::ProgressBar::hidden()
     };
     tracing::debug!("contexts ready");
-    // Articles, in parallel.
-    let indices: Vec<usize> = sel
+    // Articles, in parallel; each job owns the HTML it moves into its page, if taken.
+    let jobs: Vec<(usize, Option<String>)> = sel
         .articles
         .iter()
-        .copied()
         .filter(|i| site.urls.contains_key(i))
+        .map(|&i| (i, html.remove(&i)))
         .collect();
-    indices
-        .par_iter()
-        .try_for_each(|&i| -> Result<(), BuildError> {
+    let count = jobs.len();
+    jobs.into_par_iter()
+        .try_for_each(|(i, html)| -> Result<(), BuildError> {
             let a = &site.library.articles[i];
             let lc = &contexts[&a.locale];
-            let page = article_page(site, lc, i, &by_group, &sections);
+            let html = html.unwrap_or_else(|| site.rendered[&i].html.clone());
+            let page = article_page(site, lc, i, html, &by_group, &sections);
             let url = page.url.clone();
             let html = render_page(site, lc, &a.locale, page)?;
             output.write(&format!("site/{}", url_to_file(&url)), html.as_bytes())?;
@@ -376,7 +400,7 @@ pub fn write_selected_with(
         })?;
     progress.finish_and_clear();
     tracing::debug!("article pages written");
-    let mut count = indices.len();
+    let mut count = count;
 
     // Listing and fixed pages per locale.
     let other_pages: Vec<(String, Page)> = sel
